@@ -1,0 +1,148 @@
+// Grad mode, the graph nodes that ops record, and the reverse walk over them.
+import { GraphError, ShapeError } from './errors.js';
+import { fmt, sameShape } from './shape.js';
+import type { Tensor } from './tensor.js';
+
+/** Gradients of an op's inputs, given the gradient of its output; null where an input gets none. */
+export type BackwardFn = (grad: Tensor) => readonly (Tensor | null | undefined)[];
+
+/** What an op leaves on the tensor it made: its name, its inputs and how to send a gradient back to them. */
+export interface Node {
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+  /** Set to null once the graph is freed by a backward without retainGraph. */
+  backward: BackwardFn | null;
+}
+
+let gradEnabled = true;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+function withGradMode<T>(enabled: boolean, fn: () => T): T {
+  const previous = gradEnabled;
+  gradEnabled = enabled;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = previous;
+  }
+}
+
+/** Runs fn without recording any op: results do not require grad. */
+export function noGrad<T>(fn: () => T): T {
+  return withGradMode(false, fn);
+}
+
+/** Runs fn with recording on, also inside noGrad. */
+export function enableGrad<T>(fn: () => T): T {
+  return withGradMode(true, fn);
+}
+
+/**
+ * Called by every differentiable op after it computed `out`: links out to its inputs when grad mode is on
+ * and some input requires grad. Returns out.
+ */
+export function record(op: string, out: Tensor, inputs: readonly Tensor[], backward: BackwardFn): Tensor {
+  if (!gradEnabled) return out;
+  for (let i = 0; i < inputs.length; i++) {
+    if (inputs[i].requiresGrad) {
+      out._setNode({ op, inputs, backward });
+      return out;
+    }
+  }
+  return out;
+}
+
+export interface BackwardOptions {
+  /** Keep the graph so that backward can run through it again. */
+  retainGraph?: boolean;
+  /** Record the backward pass itself, so gradients can be differentiated again (implies retainGraph). */
+  createGraph?: boolean;
+}
+
+/** Tensors reachable from root through nodes, inputs before the tensors made from them. Iterative: graphs may be very deep. */
+function topologicalOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>([root]);
+  const stack: Tensor[] = [root];
+  const next: number[] = [0];
+  while (stack.length > 0) {
+    const top = stack.length - 1;
+    const t = stack[top];
+    const inputs = t.node ? t.node.inputs : [];
+    const i = next[top];
+    if (i < inputs.length) {
+      next[top] = i + 1;
+      const x = inputs[i];
+      if (x.requiresGrad && !visited.has(x)) {
+        visited.add(x);
+        stack.push(x);
+        next.push(0);
+      }
+    } else {
+      stack.pop();
+      next.pop();
+      order.push(t);
+    }
+  }
+  return order;
+}
+
+/**
+ * The reverse walk. With `targets`, returns the gradients of those tensors and leaves every .grad alone
+ * (as torch.autograd.grad); without, accumulates into the .grad of leaves and of tensors that retainGrad().
+ */
+export function runBackward(
+  root: Tensor,
+  gradient: Tensor,
+  options: BackwardOptions,
+  targets?: readonly Tensor[],
+): (Tensor | null)[] | undefined {
+  const createGraph = options.createGraph ?? false;
+  const retainGraph = options.retainGraph ?? createGraph;
+  const order = topologicalOrder(root);
+  for (const t of order) {
+    if (t.node && t.node.backward === null) {
+      throw new GraphError(
+        `backward: the graph through '${t.node.op}' (output shape ${fmt(t.shape)}) was already freed by an earlier backward; ` +
+          'pass { retainGraph: true } to the first backward to run backward through it again',
+      );
+    }
+  }
+  const wanted = targets ? new Map<Tensor, Tensor | null>(targets.map((t) => [t, null])) : null;
+  const grads = new Map<Tensor, Tensor>([[root, gradient]]);
+  withGradMode(createGraph, () => {
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k];
+      let g = grads.get(t);
+      if (g === undefined) continue;
+      grads.delete(t);
+      g = t._applyHooks(g);
+      if (wanted) {
+        if (wanted.has(t)) wanted.set(t, g);
+      } else if (t.isLeaf || t._retainsGrad) {
+        t._accumulateGrad(g, createGraph);
+      }
+      const node = t.node;
+      if (node === null || node.backward === null) continue;
+      const inputGrads = node.backward(g);
+      if (!retainGraph) node.backward = null;
+      for (let i = 0; i < node.inputs.length; i++) {
+        const x = node.inputs[i];
+        let gx = inputGrads[i];
+        if (gx === null || gx === undefined || !x.requiresGrad) continue;
+        if (!sameShape(gx.shape, x.shape)) {
+          throw new ShapeError(
+            `backward of '${node.op}': the gradient for input ${i} has shape ${fmt(gx.shape)} but the input has shape ${fmt(x.shape)}`,
+          );
+        }
+        if (gx.dtype !== x.dtype) gx = gx.astype(x.dtype);
+        const acc = grads.get(x);
+        grads.set(x, acc === undefined ? gx : acc.add(gx));
+      }
+    }
+  });
+  return targets && wanted ? targets.map((t) => wanted.get(t) ?? null) : undefined;
+}

@@ -1,0 +1,43 @@
+import { DTypeError } from './errors.js';
+
+export type DType = 'float32' | 'float64' | 'int32';
+export type TypedArray = Float32Array | Float64Array | Int32Array;
+
+export const DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
+
+let defaultDtype: DType = 'float32';
+
+/** The dtype that creation functions use when none is given (float32 unless changed). */
+export function getDefaultDtype(): DType {
+  return defaultDtype;
+}
+
+/** Switch the default float dtype, e.g. to 'float64' for gradient checks. */
+export function setDefaultDtype(dtype: DType): void {
+  if (dtype !== 'float32' && dtype !== 'float64') {
+    throw new DTypeError(`setDefaultDtype: the default dtype must be 'float32' or 'float64', got '${dtype}'`);
+  }
+  defaultDtype = dtype;
+}
+
+export function checkDtype(dtype: unknown, where: string): DType {
+  if (dtype === 'float32' || dtype === 'float64' || dtype === 'int32') return dtype;
+  throw new DTypeError(`${where}: unknown dtype '${String(dtype)}' (expected 'float32', 'float64' or 'int32')`);
+}
+
+export function isFloat(dtype: DType): boolean {
+  return dtype !== 'int32';
+}
+
+/** numpy/PyTorch promotion between two tensors: float64 > float32 > int32. */
+export function promote(a: DType, b: DType): DType {
+  if (a === b) return a;
+  if (a === 'float64' || b === 'float64') return 'float64';
+  return 'float32';
+}
+
+export function dtypeOf(array: TypedArray): DType {
+  if (array instanceof Float32Array) return 'float32';
+  if (array instanceof Float64Array) return 'float64';
+  return 'int32';
+}

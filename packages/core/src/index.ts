@@ -1,0 +1,12 @@
+// @tensorgrad/core: tensors that record the ops that made them, and reverse-mode autodiff over that record.
+export { Tensor, type NestedArray, type GradHook } from './tensor.js';
+export { type DType, type TypedArray, getDefaultDtype, setDefaultDtype } from './dtype.js';
+export { TensorgradError, ShapeError, DTypeError, GraphError, IndexError, ValueError } from './errors.js';
+export { type Shape } from './shape.js';
+export { noGrad, enableGrad, isGradEnabled, type BackwardOptions, type Node } from './autograd.js';
+export * from './ops/index.js';
+export { Generator, type GeneratorState, defaultGenerator, manualSeed } from './random.js';
+export { formatArray } from './format.js';
+export { gradients, grad, valueAndGrad, vjp, hvp, type GradientsOptions } from './functional.js';
+export { customOp, type CustomOpSpec, type OpContext } from './customop.js';
+export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport } from './gradcheck.js';

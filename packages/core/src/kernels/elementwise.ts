@@ -1,0 +1,238 @@
+// Elementwise kernels: plain loops over typed arrays. No autograd, no Tensor.
+import type { TypedArray } from '../dtype.js';
+
+/**
+ * A binary kernel over one run of elements: out[oi + k] = f(a[ai + k*sa], b[bi + k*sb]) for k < n.
+ * A stride of 0 repeats a broadcast operand.
+ */
+export type BinaryRow = (
+  a: TypedArray, ai: number, sa: number,
+  b: TypedArray, bi: number, sb: number,
+  out: TypedArray, oi: number, n: number,
+) => void;
+
+export const addRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
+  for (let k = 0; k < n; k++) out[oi + k] = a[ai + k * sa] + b[bi + k * sb];
+};
+export const subRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
+  for (let k = 0; k < n; k++) out[oi + k] = a[ai + k * sa] - b[bi + k * sb];
+};
+export const mulRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
+  for (let k = 0; k < n; k++) out[oi + k] = a[ai + k * sa] * b[bi + k * sb];
+};
+export const divRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
+  for (let k = 0; k < n; k++) out[oi + k] = a[ai + k * sa] / b[bi + k * sb];
+};
+export const powRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
+  for (let k = 0; k < n; k++) out[oi + k] = Math.pow(a[ai + k * sa], b[bi + k * sb]);
+};
+// NaN propagates, as in numpy's maximum/minimum.
+export const maximumRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
+  for (let k = 0; k < n; k++) {
+    const x = a[ai + k * sa], y = b[bi + k * sb];
+    out[oi + k] = x > y || x !== x ? x : y;
+  }
+};
+export const minimumRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
+  for (let k = 0; k < n; k++) {
+    const x = a[ai + k * sa], y = b[bi + k * sb];
+    out[oi + k] = x < y || x !== x ? x : y;
+  }
+};
+export const eqRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
+  for (let k = 0; k < n; k++) out[oi + k] = a[ai + k * sa] === b[bi + k * sb] ? 1 : 0;
+};
+export const neRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
+  for (let k = 0; k < n; k++) out[oi + k] = a[ai + k * sa] !== b[bi + k * sb] ? 1 : 0;
+};
+export const gtRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
+  for (let k = 0; k < n; k++) out[oi + k] = a[ai + k * sa] > b[bi + k * sb] ? 1 : 0;
+};
+export const geRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
+  for (let k = 0; k < n; k++) out[oi + k] = a[ai + k * sa] >= b[bi + k * sb] ? 1 : 0;
+};
+export const ltRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
+  for (let k = 0; k < n; k++) out[oi + k] = a[ai + k * sa] < b[bi + k * sb] ? 1 : 0;
+};
+export const leRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
+  for (let k = 0; k < n; k++) out[oi + k] = a[ai + k * sa] <= b[bi + k * sb] ? 1 : 0;
+};
+
+/**
+ * Strides of `shape` aligned to `outShape` under numpy broadcasting: 0 where the operand is repeated.
+ */
+export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const n = outShape.length;
+  const strides = new Array<number>(n).fill(0);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const j = i + n - shape.length;
+    strides[j] = shape[i] === 1 && outShape[j] !== 1 ? 0 : s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+/**
+ * Merges adjacent dimensions that every operand walks contiguously, so the innermost run is as long as
+ * possible (a same-shape op becomes one run; a [300,64] + [1,64] bias add becomes 300 runs of 64).
+ */
+function collapse(shape: readonly number[], stridesList: number[][]): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = stridesList.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    if (shape[d] === 1) continue; // size-1 dimensions move nothing
+    const last = outShape.length - 1;
+    const mergeable = last >= 0 && stridesList.every((st, k) => outStrides[k][last] === st[d] * shape[d]);
+    if (mergeable) {
+      outShape[last] *= shape[d];
+      stridesList.forEach((st, k) => (outStrides[k][last] = st[d]));
+    } else {
+      outShape.push(shape[d]);
+      stridesList.forEach((st, k) => outStrides[k].push(st[d]));
+    }
+  }
+  if (outShape.length === 0) {
+    outShape.push(1);
+    outStrides.forEach((st) => st.push(1));
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+/** Applies `row` over broadcast operands a (aShape) and b (bShape) into out (outShape, contiguous). */
+export function binary(
+  row: BinaryRow,
+  a: TypedArray, aShape: readonly number[],
+  b: TypedArray, bShape: readonly number[],
+  out: TypedArray, outShape: readonly number[],
+): void {
+  if (out.length === 0) return;
+  if (a.length === out.length && b.length === out.length) {
+    row(a, 0, 1, b, 0, 1, out, 0, out.length);
+    return;
+  }
+  if (a.length === out.length && b.length === 1) return row(a, 0, 1, b, 0, 0, out, 0, out.length);
+  if (a.length === 1 && b.length === out.length) return row(a, 0, 0, b, 0, 1, out, 0, out.length);
+  const c = collapse(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+  const [sa, sb] = c.strides;
+  const nd = c.shape.length;
+  const inner = c.shape[nd - 1];
+  const ia = sa[nd - 1], ib = sb[nd - 1];
+  const rows = out.length / inner;
+  const index = new Array<number>(nd).fill(0);
+  let ai = 0, bi = 0;
+  for (let r = 0, oi = 0; r < rows; r++, oi += inner) {
+    row(a, ai, ia, b, bi, ib, out, oi, inner);
+    // odometer over the outer dimensions
+    for (let d = nd - 2; d >= 0; d--) {
+      index[d]++;
+      ai += sa[d];
+      bi += sb[d];
+      if (index[d] < c.shape[d]) break;
+      ai -= sa[d] * c.shape[d];
+      bi -= sb[d] * c.shape[d];
+      index[d] = 0;
+    }
+  }
+}
+
+/** Copies x (xShape) broadcast to outShape into out. */
+export function broadcastCopy(x: TypedArray, xShape: readonly number[], out: TypedArray, outShape: readonly number[]): void {
+  if (out.length === 0) return;
+  const c = collapse(outShape, [broadcastStrides(xShape, outShape)]);
+  const [sx] = c.strides;
+  const nd = c.shape.length;
+  const inner = c.shape[nd - 1];
+  const ix = sx[nd - 1];
+  const rows = out.length / inner;
+  const index = new Array<number>(nd).fill(0);
+  let xi = 0;
+  for (let r = 0, oi = 0; r < rows; r++, oi += inner) {
+    for (let k = 0; k < inner; k++) out[oi + k] = x[xi + k * ix];
+    for (let d = nd - 2; d >= 0; d--) {
+      index[d]++;
+      xi += sx[d];
+      if (index[d] < c.shape[d]) break;
+      xi -= sx[d] * c.shape[d];
+      index[d] = 0;
+    }
+  }
+}
+
+/** where(cond, a, b) with all three already broadcast to out's length. */
+export function select(cond: TypedArray, a: TypedArray, b: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < out.length; i++) out[i] = cond[i] !== 0 ? a[i] : b[i];
+}
+
+// ---- unary kernels: out[i] = f(x[i]) ----
+
+export function neg(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = -x[i];
+}
+export function exp(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
+}
+export function log(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = Math.log(x[i]);
+}
+export function sqrt(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = Math.sqrt(x[i]);
+}
+export function abs(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = Math.abs(x[i]);
+}
+/** numpy's sign: -1, 0 or 1, and NaN for NaN. */
+export function sign(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    out[i] = v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : NaN;
+  }
+}
+export function relu(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    out[i] = v > 0 ? v : v === v ? 0 : v;
+  }
+}
+export function leakyRelu(x: TypedArray, out: TypedArray, slope: number): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    out[i] = v > 0 ? v : v * slope;
+  }
+}
+/** 1 / (1 + e^-x), written so that neither branch overflows. */
+export function sigmoid(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
+    else {
+      const e = Math.exp(v);
+      out[i] = e / (1 + e);
+    }
+  }
+}
+export function tanh(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = Math.tanh(x[i]);
+}
+/** Heaviside as the notebook's step activation: 1 where x > 0, else 0. */
+export function step(x: TypedArray, out: TypedArray): void {
+  for (let i = 0; i < x.length; i++) out[i] = x[i] > 0 ? 1 : 0;
+}
+export function powScalar(x: TypedArray, out: TypedArray, p: number): void {
+  if (p === 2) {
+    for (let i = 0; i < x.length; i++) out[i] = x[i] * x[i];
+    return;
+  }
+  for (let i = 0; i < x.length; i++) out[i] = Math.pow(x[i], p);
+}
+/** numpy's clip: min then max, NaN passes through. */
+export function clip(x: TypedArray, out: TypedArray, lo: number, hi: number): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    out[i] = v < lo ? lo : v > hi ? hi : v;
+  }
+}
+/** 1 where lo <= x <= hi (the pass-through region of clip), else 0. */
+export function inRange(x: TypedArray, out: TypedArray, lo: number, hi: number): void {
+  for (let i = 0; i < x.length; i++) out[i] = x[i] >= lo && x[i] <= hi ? 1 : 0;
+}

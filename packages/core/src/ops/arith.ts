@@ -1,0 +1,95 @@
+// Broadcasting arithmetic and comparisons. Each op: its kernel and its partial gradients, side by side.
+import { type DType, getDefaultDtype, isFloat, promote } from '../dtype.js';
+import { record } from '../autograd.js';
+import { broadcastShapes } from '../shape.js';
+import { alloc, type Tensor } from '../tensor.js';
+import * as K from '../kernels/index.js';
+import { defineBinary, defineUnary, operands, sumToShape, asTensor, type Operand } from './op.js';
+import { registerOp } from './registry.js';
+import { broadcastTo } from './shape.js';
+import { log } from './unary.js';
+
+const toFloat = (d: DType): DType => (isFloat(d) ? d : getDefaultDtype());
+
+export const add = defineBinary('add', K.addRow, {
+  da: (g) => g,
+  db: (g) => g,
+});
+
+export const sub = defineBinary('sub', K.subRow, {
+  da: (g) => g,
+  db: (g) => neg(g),
+});
+
+export const mul = defineBinary('mul', K.mulRow, {
+  da: (g, a, b) => mul(g, b),
+  db: (g, a) => mul(g, a),
+});
+
+/** True division: int operands give a float result, as in numpy and PyTorch. */
+export const div = defineBinary('div', K.divRow, {
+  dtype: toFloat,
+  da: (g, a, b) => div(g, b),
+  db: (g, a, b, out) => neg(mul(g, div(out, b))),
+});
+
+const powTensor = defineBinary('pow', K.powRow, {
+  dtype: toFloat,
+  da: (g, a, b) => mul(g, mul(b, pow(a, sub(b, 1)))),
+  db: (g, a, b, out) => mul(g, mul(out, log(a))),
+});
+
+registerOp('powScalar', true);
+/** a ** exponent; a number exponent is cheaper and has no gradient of its own. */
+export function pow(a: Operand, exponent: Operand): Tensor {
+  if (typeof exponent !== 'number') return powTensor(a, exponent);
+  const x = asTensor(a);
+  const dtype = isFloat(x.dtype) || (Number.isInteger(exponent) && exponent >= 0) ? x.dtype : getDefaultDtype();
+  const out = alloc(x.shape, dtype);
+  K.powScalar(x.data, out.data, exponent);
+  return record('powScalar', out, [x], (g) => [
+    exponent === 0 ? mul(g, 0) : mul(g, mul(pow(x, exponent - 1), exponent)),
+  ]);
+}
+
+// Ties split the gradient evenly between the two operands (as PyTorch does).
+const tieShare = (a: Tensor, b: Tensor, win: Tensor) => add(win, mul(eq(a, b), 0.5));
+
+export const maximum = defineBinary('maximum', K.maximumRow, {
+  da: (g, a, b) => mul(g, tieShare(a, b, gt(a, b))),
+  db: (g, a, b) => mul(g, tieShare(a, b, lt(a, b))),
+});
+
+export const minimum = defineBinary('minimum', K.minimumRow, {
+  da: (g, a, b) => mul(g, tieShare(a, b, lt(a, b))),
+  db: (g, a, b) => mul(g, tieShare(a, b, gt(a, b))),
+});
+
+export const neg = defineUnary('neg', K.neg, { dx: (g) => neg(g) });
+
+// Comparisons give int32 masks of 0 and 1 and pass no gradient.
+const mask = { dtype: () => 'int32' as const };
+export const eq = defineBinary('eq', K.eqRow, mask);
+export const ne = defineBinary('ne', K.neRow, mask);
+export const gt = defineBinary('gt', K.gtRow, mask);
+export const ge = defineBinary('ge', K.geRow, mask);
+export const lt = defineBinary('lt', K.ltRow, mask);
+export const le = defineBinary('le', K.leRow, mask);
+
+registerOp('where', true);
+/** Elementwise cond ? a : b, all three broadcast together; cond is nonzero for true. */
+export function where(cond: Operand, a: Operand, b: Operand): Tensor {
+  const [ta, tb] = operands(a, b);
+  const c = asTensor(cond, 'int32');
+  const shape = broadcastShapes(broadcastShapes(c.shape, ta.shape, 'where'), tb.shape, 'where');
+  const out = alloc(shape, promote(ta.dtype, tb.dtype));
+  const expand = (t: Tensor) => (t.size === out.size ? t.data : broadcastTo(t.detach(), shape).data);
+  K.select(expand(c), expand(ta), expand(tb), out.data);
+  return record('where', out, [ta, tb], (g) => {
+    const zero = mul(g, 0);
+    return [
+      ta.requiresGrad ? sumToShape(where(c, g, zero), ta.shape) : null,
+      tb.requiresGrad ? sumToShape(where(c, zero, g), tb.shape) : null,
+    ];
+  });
+}

@@ -1,0 +1,184 @@
+// Making tensors: from data, filled, ranges, random; and dtype conversion and copies.
+import { type DType, type TypedArray, checkDtype, dtypeOf, getDefaultDtype, isFloat } from '../dtype.js';
+import { ShapeError, ValueError } from '../errors.js';
+import { record } from '../autograd.js';
+import { checkShape, fmt } from '../shape.js';
+import { copyAs } from '../storage.js';
+import { Tensor, alloc, type NestedArray } from '../tensor.js';
+import { Generator, defaultGenerator } from '../random.js';
+import { registerOp } from './registry.js';
+
+export interface TensorOptions {
+  dtype?: DType;
+  requiresGrad?: boolean;
+}
+
+function finish(t: Tensor, options: TensorOptions): Tensor {
+  if (options.requiresGrad) t.requiresGrad = true;
+  return t;
+}
+
+function dtypeFrom(options: TensorOptions, where: string): DType {
+  return options.dtype === undefined ? getDefaultDtype() : checkDtype(options.dtype, where);
+}
+
+function isTypedArray(x: unknown): x is TypedArray {
+  return x instanceof Float32Array || x instanceof Float64Array || x instanceof Int32Array;
+}
+
+/**
+ * A tensor from a number, nested arrays of numbers, or a typed array (copied). Numbers become the default
+ * float dtype (JavaScript cannot tell 1 from 1.0); an Int32Array or dtype: 'int32' gives int32.
+ * `shape` reshapes flat data.
+ */
+export function tensor(data: NestedArray | TypedArray | readonly number[], options: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
+  let shape: number[];
+  let values: TypedArray;
+  if (isTypedArray(data)) {
+    const dtype = options.dtype === undefined ? dtypeOf(data) : checkDtype(options.dtype, 'tensor');
+    values = copyAs(data, dtype);
+    shape = [data.length];
+  } else {
+    const dtype = dtypeFrom(options, 'tensor');
+    shape = nestedShape(data);
+    values = alloc(shape, dtype).data;
+    fillNested(data, values);
+  }
+  if (options.shape !== undefined) {
+    const size = checkShape(options.shape, 'tensor');
+    if (size !== values.length) throw new ShapeError(`tensor: ${values.length} values cannot have shape ${fmt(options.shape)}`);
+    shape = options.shape.slice();
+  }
+  return finish(new Tensor(values, shape, dtypeOf(values)), options);
+}
+
+function nestedShape(data: unknown): number[] {
+  const shape: number[] = [];
+  let level: unknown = data;
+  while (Array.isArray(level)) {
+    shape.push(level.length);
+    if (level.length === 0) break;
+    level = level[0];
+  }
+  checkShape(shape, 'tensor');
+  return shape;
+}
+
+function fillNested(data: unknown, out: TypedArray): void {
+  let k = 0;
+  const walk = (x: unknown, depth: number, shape: number[]): void => {
+    if (depth === shape.length) {
+      if (typeof x !== 'number') {
+        throw new ValueError(`tensor: expected a number at depth ${depth}, got ${Array.isArray(x) ? 'an array (ragged nesting)' : typeof x}`);
+      }
+      out[k++] = x;
+      return;
+    }
+    if (!Array.isArray(x) || x.length !== shape[depth]) {
+      throw new ShapeError(`tensor: ragged nested array: expected ${shape[depth]} elements at depth ${depth}, got ${Array.isArray(x) ? x.length : typeof x}`);
+    }
+    for (const v of x) walk(v, depth + 1, shape);
+  };
+  walk(data, 0, nestedShape(data));
+}
+
+export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
+  checkShape(shape, 'full');
+  const t = alloc(shape, dtypeFrom(options, 'full'));
+  if (value !== 0) t.data.fill(value);
+  return finish(t, options);
+}
+
+export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  return full(shape, 0, options);
+}
+
+export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
+  return full(shape, 1, options);
+}
+
+export function zerosLike(x: Tensor, options: TensorOptions = {}): Tensor {
+  return full(x.shape, 0, { dtype: x.dtype, ...options });
+}
+
+export function onesLike(x: Tensor, options: TensorOptions = {}): Tensor {
+  return full(x.shape, 1, { dtype: x.dtype, ...options });
+}
+
+export function fullLike(x: Tensor, value: number, options: TensorOptions = {}): Tensor {
+  return full(x.shape, value, { dtype: x.dtype, ...options });
+}
+
+/** start, start + step, ... below stop (numpy's arange); arange(n) is 0..n-1. */
+export function arange(start: number, stop?: number, step = 1, options: TensorOptions = {}): Tensor {
+  if (stop === undefined) [start, stop] = [0, start];
+  if (step === 0 || !Number.isFinite(step)) throw new ValueError(`arange: step must be a finite nonzero number, got ${step}`);
+  const n = Math.max(0, Math.ceil((stop - start) / step));
+  const t = alloc([n], dtypeFrom(options, 'arange'));
+  for (let i = 0; i < n; i++) t.data[i] = start + i * step;
+  return finish(t, options);
+}
+
+/** num evenly spaced values from start to stop inclusive, computed as numpy does. */
+export function linspace(start: number, stop: number, num = 50, options: TensorOptions = {}): Tensor {
+  if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
+  const t = alloc([num], dtypeFrom(options, 'linspace'));
+  const div = num - 1;
+  const delta = stop - start;
+  const stepSize = div > 0 ? delta / div : NaN;
+  for (let i = 0; i < num; i++) t.data[i] = div > 0 ? start + i * stepSize : start;
+  if (num > 1) t.data[num - 1] = stop;
+  return finish(t, options);
+}
+
+/** The n x m identity (m defaults to n). */
+export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
+  checkShape([n, m], 'eye');
+  const t = alloc([n, m], dtypeFrom(options, 'eye'));
+  for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
+  return finish(t, options);
+}
+
+export interface RandomOptions extends TensorOptions {
+  /** The generator to draw from; the global one (seeded by manualSeed) by default. */
+  generator?: Generator;
+}
+
+function fromDraws(shape: readonly number[], draws: (n: number, g: Generator) => TypedArray, options: RandomOptions, where: string): Tensor {
+  const size = checkShape(shape, where);
+  const dtype = dtypeFrom(options, where);
+  const t = new Tensor(copyAs(draws(size, options.generator ?? defaultGenerator), dtype), shape, dtype);
+  return finish(t, options);
+}
+
+/** Standard normal samples: numpy's np.random.randn stream under the same seed. */
+export function randn(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  return fromDraws(shape, (n, g) => g.standardNormal(n), options, 'randn');
+}
+
+/** Uniform samples in [0, 1): numpy's np.random.rand stream under the same seed. */
+export function rand(shape: readonly number[], options: RandomOptions = {}): Tensor {
+  return fromDraws(shape, (n, g) => g.random(n), options, 'rand');
+}
+
+/** Integers in [low, high) as int32: numpy's np.random.randint stream under the same seed. */
+export function randint(low: number, high: number, shape: readonly number[], options: Omit<RandomOptions, 'dtype' | 'requiresGrad'> = {}): Tensor {
+  return fromDraws(shape, (n, g) => g.randint(low, high, n), { ...options, dtype: 'int32' }, 'randint');
+}
+
+registerOp('astype', true);
+/** A copy converted to dtype (floats to int32 truncate toward zero). Differentiable between float dtypes. */
+export function astype(x: Tensor, dtype: DType): Tensor {
+  checkDtype(dtype, 'astype');
+  const out = new Tensor(copyAs(x.data, dtype), x.shape, dtype);
+  if (!isFloat(dtype)) return out;
+  return record('astype', out, [x], (g) => [astype(g, x.dtype)]);
+}
+
+registerOp('clone', true);
+/** A copy of the values that stays in the graph (gradients flow back to x). */
+export function clone(x: Tensor): Tensor {
+  const out = new Tensor(copyAs(x.data, x.dtype), x.shape, x.dtype);
+  return record('clone', out, [x], (g) => [g]);
+}
+

@@ -1,0 +1,64 @@
+// Matrix products. The transposes in matmul's backward are flags to the kernel, never materialized.
+import { promote } from '../dtype.js';
+import { ShapeError } from '../errors.js';
+import { record } from '../autograd.js';
+import { broadcastShapes, fmt, sizeOf, stridesOf } from '../shape.js';
+import { type Tensor, alloc } from '../tensor.js';
+import * as K from '../kernels/index.js';
+import { sumToShape } from './op.js';
+import { registerOp } from './registry.js';
+import { reshape } from './shape.js';
+
+registerOp('matmul', true);
+/**
+ * numpy's matmul: 1-D operands are promoted to a row (left) or column (right) and the added axis removed;
+ * for more than 2 dimensions the leading (batch) dimensions broadcast.
+ */
+export function matmul(a: Tensor, b: Tensor): Tensor {
+  if (a.ndim === 0 || b.ndim === 0) {
+    throw new ShapeError(`matmul: operands must have at least one dimension, got shapes ${fmt(a.shape)} and ${fmt(b.shape)} (use mul for scalars)`);
+  }
+  const a2 = a.ndim === 1 ? reshape(a, [1, a.shape[0]]) : a;
+  const b2 = b.ndim === 1 ? reshape(b, [b.shape[0], 1]) : b;
+  const out = product(a2, false, b2, false, fmt(a.shape), fmt(b.shape));
+  if (a.ndim > 1 && b.ndim > 1) return out;
+  const shape = out.shape.slice();
+  if (b.ndim === 1) shape.pop();
+  if (a.ndim === 1) shape.splice(shape.length - (b.ndim === 1 ? 1 : 2), 1);
+  return reshape(out, shape);
+}
+
+/**
+ * op(a) @ op(b) over broadcast batch dimensions, where op transposes the last two axes when its flag is set.
+ * Its backward is the same function with other flags, so higher derivatives come for free.
+ */
+function product(a: Tensor, transA: boolean, b: Tensor, transB: boolean, aName = fmt(a.shape), bName = fmt(b.shape)): Tensor {
+  const ra = a.ndim, rb = b.ndim;
+  const M = a.shape[ra - (transA ? 1 : 2)], Ka = a.shape[ra - (transA ? 2 : 1)];
+  const Kb = b.shape[rb - (transB ? 1 : 2)], N = b.shape[rb - (transB ? 2 : 1)];
+  if (Ka !== Kb) throw new ShapeError(`matmul: shapes ${aName} and ${bName} do not align: ${Ka} (last axis of the first) != ${Kb} (first matrix axis of the second)`);
+  const aBatch = a.shape.slice(0, ra - 2), bBatch = b.shape.slice(0, rb - 2);
+  const batch = broadcastShapes(aBatch, bBatch, 'matmul');
+  const out = alloc([...batch, M, N], promote(a.dtype, b.dtype));
+  const count = sizeOf(batch);
+  if (count === 1) {
+    K.matmul(a.data, 0, transA, b.data, 0, transB, out.data, 0, M, Ka, N);
+  } else {
+    const aStrides = K.broadcastStrides(aBatch, batch), bStrides = K.broadcastStrides(bBatch, batch);
+    const outStrides = stridesOf(batch);
+    for (let i = 0; i < count; i++) {
+      let ai = 0, bi = 0, rest = i;
+      for (let d = 0; d < batch.length; d++) {
+        const idx = Math.floor(rest / outStrides[d]);
+        rest -= idx * outStrides[d];
+        ai += idx * aStrides[d];
+        bi += idx * bStrides[d];
+      }
+      K.matmul(a.data, ai * M * Ka, transA, b.data, bi * Ka * N, transB, out.data, i * M * N, M, Ka, N);
+    }
+  }
+  return record('matmul', out, [a, b], (g) => [
+    a.requiresGrad ? sumToShape(transA ? product(b, transB, g, true) : product(g, false, b, !transB), a.shape) : null,
+    b.requiresGrad ? sumToShape(transB ? product(g, true, a, transA) : product(a, !transA, g, false), b.shape) : null,
+  ]);
+}

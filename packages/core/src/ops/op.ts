@@ -1,0 +1,119 @@
+// The machinery every op shares: the registry, operand conversion, and the broadcast/unbroadcast pair.
+import { type DType, type TypedArray, getDefaultDtype, isFloat, promote } from '../dtype.js';
+import { ValueError } from '../errors.js';
+import { broadcastShapes, sameShape, type Shape } from '../shape.js';
+import { record } from '../autograd.js';
+import { Tensor, alloc } from '../tensor.js';
+import * as K from '../kernels/index.js';
+import { registerOp } from './registry.js';
+
+/** A tensor, or a plain number standing for a 0-d tensor. */
+export type Operand = Tensor | number;
+/** One axis, several, or (undefined) all of them. */
+export type Axis = number | readonly number[];
+
+/**
+ * A number becomes a 0-d tensor of the dtype it meets (as PyTorch treats Python scalars), except that a
+ * fraction meeting an int32 tensor becomes a float of the default dtype.
+ */
+export function scalar(value: number, like: DType): Tensor {
+  const dtype = like === 'int32' && !Number.isInteger(value) ? getDefaultDtype() : like;
+  const out = alloc([], dtype);
+  out.data[0] = value;
+  return out;
+}
+
+export function asTensor(x: Operand, like: DType = getDefaultDtype()): Tensor {
+  if (x instanceof Tensor) return x;
+  if (typeof x !== 'number') throw new ValueError(`expected a Tensor or a number, got ${describe(x)}`);
+  return scalar(x, like);
+}
+
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array (wrap it with tensor())';
+  return typeof x === 'object' ? (x as object).constructor?.name ?? 'object' : typeof x;
+}
+
+export function operands(a: Operand, b: Operand): [Tensor, Tensor] {
+  if (a instanceof Tensor) return [a, asTensor(b, a.dtype)];
+  if (b instanceof Tensor) return [asTensor(a, b.dtype), b];
+  return [asTensor(a), asTensor(b)];
+}
+
+/**
+ * Sums a gradient back to the shape of the operand that was broadcast to make it: the backward of numpy
+ * broadcasting, used by every broadcasting op.
+ */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const lead = g.ndim - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  return g.sum(axes, true).reshape(shape); // methods, not imports: keeps this module free of import cycles
+}
+
+type Grad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor;
+
+export interface BinarySpec {
+  /** The output dtype from the promoted operand dtype (default: the promoted dtype itself). */
+  dtype?: (promoted: DType) => DType;
+  /** Gradient with respect to a and b, before summing back over broadcast dimensions. Omit both for no grad. */
+  da?: Grad;
+  db?: Grad;
+}
+
+/** Defines and registers a broadcasting binary op from a row kernel and its two partial gradients. */
+export function defineBinary(name: string, row: K.BinaryRow, spec: BinarySpec = {}): (a: Operand, b: Operand) => Tensor {
+  const { da, db } = spec;
+  registerOp(name, da !== undefined);
+  return (a, b) => {
+    const [ta, tb] = operands(a, b);
+    const shape = broadcastShapes(ta.shape, tb.shape, name);
+    const promoted = promote(ta.dtype, tb.dtype);
+    const out = alloc(shape, spec.dtype ? spec.dtype(promoted) : promoted);
+    K.binary(row, ta.data, ta.shape, tb.data, tb.shape, out.data, shape);
+    if (da === undefined || db === undefined) return out;
+    return record(name, out, [ta, tb], (g) => [
+      ta.requiresGrad ? sumToShape(da(g, ta, tb, out), ta.shape) : null,
+      tb.requiresGrad ? sumToShape(db(g, ta, tb, out), tb.shape) : null,
+    ]);
+  };
+}
+
+export interface UnarySpec {
+  /** Int inputs give a float result of the default dtype (exp, log, ...) rather than keeping int32. */
+  float?: boolean;
+  /** Gradient with respect to x. Omit for ops that pass no gradient. */
+  dx?: (g: Tensor, x: Tensor, out: Tensor) => Tensor;
+}
+
+/** Defines and registers an elementwise op from a kernel and its derivative. */
+export function defineUnary(
+  name: string,
+  kernel: (x: TypedArray, out: TypedArray) => void,
+  spec: UnarySpec = {},
+): (x: Operand) => Tensor {
+  const { dx } = spec;
+  registerOp(name, dx !== undefined);
+  return (x) => {
+    const t = asTensor(x);
+    return unaryApply(name, t, spec.float && !isFloat(t.dtype) ? getDefaultDtype() : t.dtype, kernel, dx);
+  };
+}
+
+/** Runs an elementwise kernel into a new tensor and records it; used by defineUnary and the parameterized unary ops. */
+export function unaryApply(
+  name: string,
+  x: Tensor,
+  dtype: DType,
+  kernel: (x: TypedArray, out: TypedArray) => void,
+  dx: ((g: Tensor, x: Tensor, out: Tensor) => Tensor) | undefined,
+): Tensor {
+  const out = alloc(x.shape, dtype);
+  kernel(x.data, out.data);
+  if (dx === undefined) return out;
+  return record(name, out, [x], (g) => [dx(g, x, out)]);
+}

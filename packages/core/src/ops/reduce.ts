@@ -1,0 +1,133 @@
+// Reductions over axes (numpy's axis / keepdims conventions).
+import { getDefaultDtype, isFloat } from '../dtype.js';
+import { ValueError } from '../errors.js';
+import { record } from '../autograd.js';
+import { normalizeAxes, normalizeAxis, sizeOf, fmt, type Shape } from '../shape.js';
+import { alloc, type Tensor } from '../tensor.js';
+import * as K from '../kernels/index.js';
+import { type Axis } from './op.js';
+import { registerOp } from './registry.js';
+import { reshape, broadcastTo } from './shape.js';
+import { mul, div, sub, add, eq } from './arith.js';
+import { exp, log } from './unary.js';
+
+type AxisKernel = (x: Tensor['data'], outer: number, len: number, inner: number, out: Tensor['data']) => void;
+
+/** The shape with the reduced axes kept as 1. */
+function keptShape(shape: Shape, axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+function droppedShape(shape: Shape, axes: readonly number[]): number[] {
+  return shape.filter((_, i) => !axes.includes(i));
+}
+
+/**
+ * Reduces x over `axes` with a one-axis kernel, one contiguous run of axes at a time (last run first);
+ * returns the result with the reduced axes kept as 1.
+ */
+function reduceRaw(x: Tensor, axes: readonly number[], kernel: AxisKernel): Tensor {
+  let cur = x;
+  let shape = x.shape.slice();
+  let end = axes.length;
+  while (end > 0) {
+    let start = end - 1;
+    while (start > 0 && axes[start - 1] === axes[start] - 1) start--;
+    const first = axes[start], last = axes[end - 1];
+    const outer = sizeOf(shape.slice(0, first));
+    const len = sizeOf(shape.slice(first, last + 1));
+    const inner = sizeOf(shape.slice(last + 1));
+    for (let a = first; a <= last; a++) shape[a] = 1;
+    const out = alloc(shape, x.dtype);
+    kernel(cur.data, outer, len, inner, out.data);
+    cur = out;
+    end = start;
+  }
+  if (cur !== x) return cur;
+  const copy = alloc(shape, x.dtype); // no axes to reduce
+  copy.data.set(x.data);
+  return copy;
+}
+
+function finish(kept: Tensor, x: Tensor, axes: readonly number[], keepdims: boolean): Tensor {
+  return keepdims ? kept : reshape(kept, droppedShape(x.shape, axes));
+}
+
+registerOp('sum', true);
+/** Sum over `axis` (all axes when undefined). */
+export function sum(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  const axes = normalizeAxes(axis, x.ndim, 'sum');
+  const kept = reduceRaw(x, axes, K.sumAxis);
+  const out = finish(kept, x, axes, keepdims);
+  return record('sum', out, [x], (g) => [broadcastTo(reshape(g, kept.shape), x.shape)]);
+}
+
+registerOp('mean', true);
+export function mean(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  const axes = normalizeAxes(axis, x.ndim, 'mean');
+  const count = sizeOf(axes.map((a) => x.shape[a]));
+  const s = sum(isFloat(x.dtype) ? x : x.astype(getDefaultDtype()), axes, keepdims);
+  return div(s, count);
+}
+
+function extremum(name: 'max' | 'min', sign: 1 | -1, x: Tensor, axis: Axis | undefined, keepdims: boolean): Tensor {
+  const axes = normalizeAxes(axis, x.ndim, name);
+  for (const a of axes) {
+    if (x.shape[a] === 0) throw new ValueError(`${name}: cannot reduce over axis ${a} of length 0 (shape ${fmt(x.shape)}): there is no identity`);
+  }
+  const kept = reduceRaw(x, axes, (src, outer, len, inner, out) => K.extremumAxis(src, outer, len, inner, out, sign));
+  const out = finish(kept, x, axes, keepdims);
+  // The gradient goes to the elements equal to the result, shared evenly between ties.
+  return record(name, out, [x], (g) => {
+    const hit = eq(x, broadcastTo(kept, x.shape));
+    const count = sum(hit, axes, true);
+    return [mul(broadcastTo(reshape(g, kept.shape), x.shape), div(hit, broadcastTo(count, x.shape)))];
+  });
+}
+
+registerOp('max', true);
+export function max(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  return extremum('max', 1, x, axis, keepdims);
+}
+
+registerOp('min', true);
+export function min(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  return extremum('min', -1, x, axis, keepdims);
+}
+
+registerOp('logsumexp', true);
+/** log(sum(exp(x))) over axis, computed stably (shifted by the max). */
+export function logsumexp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  const axes = normalizeAxes(axis, x.ndim, 'logsumexp');
+  const m = max(x.detach(), axes, true);
+  const shift = m.data;
+  for (let i = 0; i < shift.length; i++) if (!Number.isFinite(shift[i])) shift[i] = 0; // all -inf (or inf) rows
+  const kept = add(log(sum(exp(sub(x, m)), axes, true)), m);
+  return finish(kept, x, axes, keepdims);
+}
+
+function argExtremum(name: string, sign: 1 | -1, x: Tensor, axis: number | undefined, keepdims: boolean): Tensor {
+  if (axis === undefined) {
+    if (x.size === 0) throw new ValueError(`${name}: an empty tensor has no ${sign === 1 ? 'max' : 'min'}`);
+    const flat = reshape(x.detach(), [x.size]);
+    const out = argExtremum(name, sign, flat, 0, false);
+    return keepdims ? reshape(out, x.shape.map(() => 1)) : out;
+  }
+  const a = normalizeAxis(axis, x.ndim, name);
+  if (x.shape[a] === 0) throw new ValueError(`${name}: axis ${a} of shape ${fmt(x.shape)} is empty`);
+  const shape = keptShape(x.shape, [a]);
+  const out = alloc(shape, 'int32');
+  K.argExtremumAxis(x.data, sizeOf(x.shape.slice(0, a)), x.shape[a], sizeOf(x.shape.slice(a + 1)), out.data, sign);
+  return keepdims ? out : reshape(out, droppedShape(x.shape, [a]));
+}
+
+registerOp('argmax', false);
+/** Index of the first maximum along axis (of the flattened tensor when axis is undefined), int32. */
+export function argmax(x: Tensor, axis?: number, keepdims = false): Tensor {
+  return argExtremum('argmax', 1, x, axis, keepdims);
+}
+
+registerOp('argmin', false);
+export function argmin(x: Tensor, axis?: number, keepdims = false): Tensor {
+  return argExtremum('argmin', -1, x, axis, keepdims);
+}

@@ -1,0 +1,212 @@
+// Ops that rearrange elements: reshape, broadcast, transpose, slice, concat.
+import { promote } from '../dtype.js';
+import { IndexError, ShapeError, ValueError } from '../errors.js';
+import { record } from '../autograd.js';
+import { broadcastShapes, checkShape, fmt, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape } from '../shape.js';
+import { Tensor, alloc } from '../tensor.js';
+import * as K from '../kernels/index.js';
+import { sumToShape, type Axis } from './op.js';
+import { registerOp } from './registry.js';
+
+registerOp('reshape', true);
+/** Same values, new shape; one dimension may be -1 (inferred). Shares the values with x. */
+export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  const target = inferShape(x, shape);
+  if (sameShape(target, x.shape)) return x;
+  const out = new Tensor(x.data, target, x.dtype);
+  return record('reshape', out, [x], (g) => [reshape(g, x.shape)]);
+}
+
+function inferShape(x: Tensor, shape: readonly number[]): number[] {
+  if (!Array.isArray(shape)) throw new ShapeError(`reshape: the shape must be an array, got ${String(shape)}`);
+  const free = shape.indexOf(-1);
+  if (free !== shape.lastIndexOf(-1)) throw new ShapeError(`reshape: only one dimension can be -1, got ${fmt(shape)}`);
+  const known = shape.filter((d, i) => i !== free);
+  checkShape(known, 'reshape');
+  const rest = sizeOf(known);
+  const out = shape.slice();
+  if (free >= 0) {
+    if (rest === 0 || x.size % rest !== 0) {
+      throw new ShapeError(`reshape: cannot reshape a tensor of shape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shape)}`);
+    }
+    out[free] = x.size / rest;
+  } else if (rest !== x.size) {
+    throw new ShapeError(`reshape: cannot reshape a tensor of shape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shape)} (${rest} elements)`);
+  }
+  return out;
+}
+
+/** Merges axes startAxis..endAxis (inclusive) into one; by default all of them. */
+export function flatten(x: Tensor, startAxis = 0, endAxis = -1): Tensor {
+  if (x.ndim === 0) return reshape(x, [1]);
+  const s = normalizeAxis(startAxis, x.ndim, 'flatten');
+  const e = normalizeAxis(endAxis, x.ndim, 'flatten');
+  if (s > e) throw new IndexError(`flatten: startAxis ${startAxis} comes after endAxis ${endAxis}`);
+  return reshape(x, [...x.shape.slice(0, s), sizeOf(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
+}
+
+/** Removes axes of length 1 (all of them, or the given ones, which must have length 1). */
+export function squeeze(x: Tensor, axis?: Axis): Tensor {
+  const axes = axis === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(axis, x.ndim, 'squeeze');
+  for (const a of axes) {
+    if (x.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of shape ${fmt(x.shape)} has length ${x.shape[a]}, not 1`);
+  }
+  return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
+}
+
+/** Inserts an axis of length 1 at position axis (which may be -1 for last). */
+export function unsqueeze(x: Tensor, axis: number): Tensor {
+  const a = normalizeAxis(axis, x.ndim + 1, 'unsqueeze');
+  return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
+}
+
+registerOp('broadcastTo', true);
+/** x repeated along axes of length 1 (and new leading axes) to `shape`, as numpy's broadcast_to (a copy). */
+export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
+  checkShape(shape, 'broadcastTo');
+  if (!sameShape(broadcastShapes(x.shape, shape, 'broadcastTo'), shape)) {
+    throw new ShapeError(`broadcastTo: shape ${fmt(x.shape)} cannot be broadcast to ${fmt(shape)}`);
+  }
+  if (sameShape(x.shape, shape)) return x;
+  const out = alloc(shape, x.dtype);
+  K.broadcastCopy(x.data, x.shape, out.data, shape);
+  return record('broadcastTo', out, [x], (g) => [sumToShape(g, x.shape)]);
+}
+
+registerOp('transpose', true);
+/** Permutes the axes (numpy's transpose): out axis i is x axis axes[i]; all axes reversed by default. */
+export function transpose(x: Tensor, axes?: readonly number[]): Tensor {
+  const perm = axes === undefined ? x.shape.map((_, i) => x.ndim - 1 - i) : axes.map((a) => normalizeAxis(a, x.ndim, 'transpose'));
+  if (perm.length !== x.ndim || new Set(perm).size !== perm.length) {
+    throw new ShapeError(`transpose: axes [${axes?.join(', ')}] are not a permutation of the ${x.ndim} axes of shape ${fmt(x.shape)}`);
+  }
+  if (perm.every((p, i) => p === i) || x.size <= 1) return reshape(x, perm.map((p) => x.shape[p]));
+  const out = alloc(perm.map((p) => x.shape[p]), x.dtype);
+  K.permute(x.data, x.shape, perm, out.data);
+  const inverse = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inverse[p] = i));
+  return record('transpose', out, [x], (g) => [transpose(g, inverse)]);
+}
+
+/** Swaps two axes. */
+export function swapaxes(x: Tensor, a: number, b: number): Tensor {
+  const perm = x.shape.map((_, i) => i);
+  const i = normalizeAxis(a, x.ndim, 'swapaxes'), j = normalizeAxis(b, x.ndim, 'swapaxes');
+  [perm[i], perm[j]] = [perm[j], perm[i]];
+  return transpose(x, perm);
+}
+
+/**
+ * How to slice one axis: a number picks one index and drops the axis; null takes the whole axis;
+ * [start, stop, step] or { start, stop, step } as Python slices (negative values count from the end,
+ * out-of-range bounds are clipped, step may be negative).
+ */
+export type SliceSpec = number | null | readonly [number?, number?, number?] | { start?: number; stop?: number; step?: number };
+
+/** A strided window into a row-major buffer: what slice reads and its backward writes. */
+interface View {
+  readonly offset: number;
+  readonly strides: readonly number[];
+  readonly shape: readonly number[];
+}
+
+function sliceView(x: Tensor, specs: readonly SliceSpec[]): View {
+  if (specs.length > x.ndim) throw new IndexError(`slice: ${specs.length} slice specs for a tensor of ${x.ndim} dimensions (shape ${fmt(x.shape)})`);
+  const xStrides = stridesOf(x.shape);
+  let offset = 0;
+  const strides: number[] = [];
+  const shape: number[] = [];
+  for (let d = 0; d < x.ndim; d++) {
+    const spec = d < specs.length ? specs[d] : null;
+    const n = x.shape[d];
+    if (typeof spec === 'number') {
+      if (!Number.isInteger(spec) || spec < -n || spec >= n) throw new IndexError(`slice: index ${spec} is out of range for axis ${d} of length ${n}`);
+      offset += (spec < 0 ? spec + n : spec) * xStrides[d];
+      continue;
+    }
+    const [start, stop, step] = spec === null || spec === undefined ? [] : Array.isArray(spec) ? spec : [(spec as any).start, (spec as any).stop, (spec as any).step];
+    const st = step ?? 1;
+    if (!Number.isInteger(st) || st === 0) throw new ValueError(`slice: step must be a nonzero integer, got ${st} for axis ${d}`);
+    const clampIndex = (v: number | undefined, dflt: number, lo: number, hi: number) => {
+      if (v === undefined || v === null) return dflt;
+      if (!Number.isInteger(v)) throw new ValueError(`slice: bounds must be integers, got ${v} for axis ${d}`);
+      const w = v < 0 ? v + n : v;
+      return Math.min(Math.max(w, lo), hi);
+    };
+    const b = st > 0 ? clampIndex(start, 0, 0, n) : clampIndex(start, n - 1, -1, n - 1);
+    const e = st > 0 ? clampIndex(stop, n, 0, n) : clampIndex(stop, -1, -1, n - 1);
+    const len = st > 0 ? Math.max(0, Math.ceil((e - b) / st)) : Math.max(0, Math.ceil((b - e) / -st));
+    if (len > 0) offset += b * xStrides[d];
+    strides.push(st * xStrides[d]);
+    shape.push(len);
+  }
+  return { offset, strides, shape };
+}
+
+registerOp('slice', true);
+/** Python-style slicing, one spec per leading axis (see SliceSpec). Returns a copy. */
+export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
+  return readView(x, sliceView(x, specs));
+}
+
+function readView(x: Tensor, view: View): Tensor {
+  const out = alloc(view.shape, x.dtype);
+  if (out.size > 0) K.stridedCopy(x.data, view.offset, view.strides, view.shape, out.data);
+  return record('slice', out, [x], (g) => [writeView(g, x.shape, view)]);
+}
+
+registerOp('sliceBackward', true);
+/** Zeros of `shape` with g added at the view's positions: the backward of slice (and differentiable itself). */
+function writeView(g: Tensor, shape: Shape, view: View): Tensor {
+  const out = alloc(shape, g.dtype);
+  if (g.size > 0) K.stridedAdd(g.data, out.data, view.offset, view.strides, view.shape);
+  return record('sliceBackward', out, [g], (gg) => [readView(gg, view)]);
+}
+
+registerOp('concat', true);
+/** Joins tensors along an existing axis; the other dimensions must match. */
+export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+  if (tensors.length === 0) throw new ValueError('concat: needs at least one tensor');
+  const first = tensors[0];
+  const a = normalizeAxis(axis, first.ndim, 'concat');
+  let total = 0;
+  let dtype = first.dtype;
+  for (const t of tensors) {
+    if (t.ndim !== first.ndim || t.shape.some((d, i) => i !== a && d !== first.shape[i])) {
+      throw new ShapeError(`concat: along axis ${a}, shapes ${tensors.map((u) => fmt(u.shape)).join(', ')} differ in another dimension`);
+    }
+    total += t.shape[a];
+    dtype = promote(dtype, t.dtype);
+  }
+  const shape = first.shape.slice();
+  shape[a] = total;
+  const out = alloc(shape, dtype);
+  const outer = sizeOf(shape.slice(0, a));
+  const inner = sizeOf(shape.slice(a + 1));
+  const starts: number[] = [];
+  let at = 0;
+  for (const t of tensors) {
+    const data = t.dtype === dtype ? t.data : t.astype(dtype).data;
+    K.copyBlock(data, outer, t.shape[a], inner, out.data, at, total);
+    starts.push(at);
+    at += t.shape[a];
+  }
+  return record('concat', out, tensors, (g) =>
+    tensors.map((t, i) => {
+      const specs: SliceSpec[] = shape.map(() => null);
+      specs[a] = [starts[i], starts[i] + t.shape[a]];
+      return t.requiresGrad ? slice(g, specs) : null;
+    }),
+  );
+}
+
+/** Joins tensors of the same shape along a new axis. */
+export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
+  if (tensors.length === 0) throw new ValueError('stack: needs at least one tensor');
+  const shape = tensors[0].shape;
+  for (const t of tensors) {
+    if (!sameShape(t.shape, shape)) throw new ShapeError(`stack: all tensors need the same shape, got ${tensors.map((u) => fmt(u.shape)).join(', ')}`);
+  }
+  const a = normalizeAxis(axis, shape.length + 1, 'stack');
+  return concat(tensors.map((t) => unsqueeze(t, a)), a);
+}

@@ -1,0 +1,44 @@
+// Elementwise functions and activations, each with its derivative.
+import { type Tensor } from '../tensor.js';
+import * as K from '../kernels/index.js';
+import { ValueError } from '../errors.js';
+import { defineUnary, asTensor, unaryApply, type Operand } from './op.js';
+import { registerOp } from './registry.js';
+import { mul, div, sub, where, gt } from './arith.js';
+
+export const exp = defineUnary('exp', K.exp, { float: true, dx: (g, x, out) => mul(g, out) });
+export const log = defineUnary('log', K.log, { float: true, dx: (g, x) => div(g, x) });
+export const sqrt = defineUnary('sqrt', K.sqrt, { float: true, dx: (g, x, out) => div(g, mul(out, 2)) });
+/** The derivative at 0 is taken as 0 (the subgradient PyTorch uses). */
+export const abs = defineUnary('abs', K.abs, { dx: (g, x) => mul(g, sign(x)) });
+/** -1, 0 or 1. No gradient (it is zero almost everywhere). */
+export const sign = defineUnary('sign', K.sign);
+/** max(x, 0); the derivative at 0 is taken as 0, as the notebook's backward does. */
+export const relu = defineUnary('relu', K.relu, { dx: (g, x) => mul(g, step(x)) });
+export const sigmoid = defineUnary('sigmoid', K.sigmoid, { float: true, dx: (g, x, out) => mul(g, mul(out, sub(1, out))) });
+export const tanh = defineUnary('tanh', K.tanh, { float: true, dx: (g, x, out) => mul(g, sub(1, mul(out, out))) });
+/**
+ * Heaviside step: 1 where x > 0, else 0. Forward only: its derivative is zero wherever it exists, so no
+ * gradient flows through it (the output never requires grad).
+ */
+export const step = defineUnary('step', K.step);
+
+registerOp('leakyRelu', true);
+/** x where x > 0, else slope * x. */
+export function leakyRelu(x: Operand, slope = 0.01): Tensor {
+  const t = asTensor(x);
+  return unaryApply('leakyRelu', t, t.dtype, (src, out) => K.leakyRelu(src, out, slope), (g, xi) =>
+    mul(g, where(gt(xi, 0), 1, slope)),
+  );
+}
+
+registerOp('clip', true);
+/** Limits values to [min, max] (numpy's clip). The gradient passes where min <= x <= max. */
+export function clip(x: Operand, min: number, max: number): Tensor {
+  if (!(min <= max)) throw new ValueError(`clip: min (${min}) must not be greater than max (${max})`);
+  const t = asTensor(x);
+  return unaryApply('clip', t, t.dtype, (src, out) => K.clip(src, out, min, max), (g, xi) => {
+    const pass = unaryApply('clipMask', xi, xi.dtype, (src, out) => K.inRange(src, out, min, max), undefined);
+    return mul(g, pass);
+  });
+}

@@ -1,0 +1,81 @@
+import { IndexError, ShapeError } from './errors.js';
+
+export type Shape = readonly number[];
+
+/** Largest element count a tensor may have (typed arrays cannot be longer). */
+export const MAX_SIZE = 2 ** 31 - 1;
+
+export function fmt(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** Validates a shape given by a user and returns its element count. */
+export function checkShape(shape: unknown, where: string): number {
+  if (!Array.isArray(shape)) throw new ShapeError(`${where}: a shape must be an array of integers, got ${String(shape)}`);
+  let size = 1;
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
+      throw new ShapeError(`${where}: dimensions must be non-negative integers, got shape [${shape.join(', ')}]`);
+    }
+    size *= d;
+  }
+  if (size > MAX_SIZE) throw new ShapeError(`${where}: shape [${shape.join(', ')}] has ${size} elements, more than ${MAX_SIZE}`);
+  return size;
+}
+
+export function sizeOf(shape: Shape): number {
+  let size = 1;
+  for (const d of shape) size *= d;
+  return size;
+}
+
+export function sameShape(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Row-major strides in elements. */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+/** numpy broadcasting of two shapes; throws a ShapeError naming the op and both shapes. */
+export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
+  if (sameShape(a, b)) return a.slice();
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = i < n - a.length ? 1 : a[i - (n - a.length)];
+    const db = i < n - b.length ? 1 : b[i - (n - b.length)];
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new ShapeError(`${op}: shapes ${fmt(a)} and ${fmt(b)} cannot be broadcast together`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/** A possibly negative axis into [0, ndim). */
+export function normalizeAxis(axis: number, ndim: number, op: string): number {
+  if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {
+    throw new IndexError(`${op}: axis ${axis} is out of bounds for a tensor of ${ndim} dimension${ndim === 1 ? '' : 's'}`);
+  }
+  return axis < 0 ? axis + ndim : axis;
+}
+
+/** Axes for a reduction: undefined means all; sorted, unique, non-negative. */
+export function normalizeAxes(axis: number | readonly number[] | undefined, ndim: number, op: string): number[] {
+  if (axis === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  const list = typeof axis === 'number' ? [axis] : axis;
+  const out = list.map((a) => normalizeAxis(a, ndim, op));
+  const sorted = [...new Set(out)].sort((x, y) => x - y);
+  if (sorted.length !== out.length) throw new IndexError(`${op}: repeated axis in [${list.join(', ')}]`);
+  return sorted;
+}

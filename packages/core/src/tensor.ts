@@ -1,0 +1,253 @@
+import { GraphError, DTypeError, ShapeError } from './errors.js';
+import { type DType, type TypedArray, isFloat } from './dtype.js';
+import { fmt, sameShape, sizeOf, type Shape } from './shape.js';
+import { type BackwardOptions, type Node, runBackward } from './autograd.js';
+import { allocate, copyAs } from './storage.js';
+import { formatArray } from './format.js';
+import * as ops from './ops/index.js';
+import type { Operand, Axis, SliceSpec } from './ops/index.js';
+
+export type NestedArray = number | NestedArray[];
+export type GradHook = (grad: Tensor) => Tensor | void;
+
+/**
+ * An n-dimensional array that records the ops that made it. Storage is one contiguous row-major typed array.
+ * Methods are sugar over the functions of the same name (`x.add(y)` is `add(x, y)`).
+ */
+export class Tensor {
+  readonly shape: Shape;
+  readonly dtype: DType;
+  /** The values, row-major. Writing to it bypasses autograd (as numpy would). */
+  readonly data: TypedArray;
+  /** Accumulated gradient (leaves, and tensors that called retainGrad()). */
+  grad: Tensor | null = null;
+  private _node: Node | null = null;
+  private _requiresGrad = false;
+  /** @internal */
+  _retainsGrad = false;
+  private _hooks: GradHook[] | null = null;
+
+  /** Wraps `data` (not copied) as a tensor of `shape`. Prefer `tensor()` and the other creation functions. */
+  constructor(data: TypedArray, shape: Shape, dtype: DType) {
+    if (data.length !== sizeOf(shape)) {
+      throw new ShapeError(`Tensor: ${data.length} values cannot have shape ${fmt(shape)} (${sizeOf(shape)} elements)`);
+    }
+    this.data = data;
+    this.shape = Object.freeze(shape.slice());
+    this.dtype = dtype;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+  get size(): number {
+    return this.data.length;
+  }
+  /** The op that made this tensor, or null for a leaf. */
+  get node(): Node | null {
+    return this._node;
+  }
+  /** True for tensors made by the user rather than by a recorded op. */
+  get isLeaf(): boolean {
+    return this._node === null;
+  }
+  get requiresGrad(): boolean {
+    return this._requiresGrad;
+  }
+  /** Only leaves can change it; only float tensors can require grad. */
+  set requiresGrad(value: boolean) {
+    if (!this.isLeaf) {
+      throw new GraphError(`requiresGrad can only be set on a leaf tensor; this one was made by '${this._node!.op}' (use detach() first)`);
+    }
+    if (value && !isFloat(this.dtype)) {
+      throw new DTypeError(`only float tensors can require grad; this tensor is ${this.dtype} with shape ${fmt(this.shape)}`);
+    }
+    this._requiresGrad = value;
+  }
+  /** Sets requiresGrad and returns this, for chaining. */
+  requiresGrad_(value = true): this {
+    this.requiresGrad = value;
+    return this;
+  }
+
+  /** @internal called by record() when an op made this tensor from inputs that require grad. */
+  _setNode(node: Node): void {
+    this._node = node;
+    this._requiresGrad = true;
+  }
+
+  // ---- autograd ----
+
+  /**
+   * Accumulates d(this)/d(leaf) into every leaf's .grad (gradients add up across calls: call zeroGrad or set
+   * grad = null between steps). A non-scalar needs `gradient`, the vector of the vector-Jacobian product.
+   */
+  backward(gradient?: Tensor | NestedArray, options: BackwardOptions = {}): void {
+    if (!this._requiresGrad) {
+      throw new GraphError(`backward: this tensor (shape ${fmt(this.shape)}) does not require grad, so there is nothing to differentiate`);
+    }
+    let g: Tensor;
+    if (gradient === undefined) {
+      if (this.size !== 1) {
+        throw new GraphError(
+          `backward: a gradient argument is needed for a non-scalar output (shape ${fmt(this.shape)}); pass one of that shape, or reduce to a scalar first`,
+        );
+      }
+      g = ops.onesLike(this);
+    } else {
+      g = gradient instanceof Tensor ? gradient : ops.tensor(gradient, { dtype: this.dtype });
+      if (!sameShape(g.shape, this.shape)) {
+        throw new ShapeError(`backward: gradient has shape ${fmt(g.shape)} but the output has shape ${fmt(this.shape)}`);
+      }
+      if (g.dtype !== this.dtype) g = g.astype(this.dtype);
+    }
+    runBackward(this, g, options);
+  }
+
+  /** Keep this non-leaf tensor's gradient in .grad during backward. */
+  retainGrad(): this {
+    if (!this._requiresGrad) throw new GraphError(`retainGrad: this tensor does not require grad`);
+    this._retainsGrad = true;
+    return this;
+  }
+
+  /**
+   * Calls fn with this tensor's gradient during backward; if fn returns a tensor, that replaces the gradient.
+   * Returns a function that removes the hook.
+   */
+  registerHook(fn: GradHook): () => void {
+    if (!this._requiresGrad) throw new GraphError(`registerHook: this tensor does not require grad, so it never gets a gradient`);
+    (this._hooks ??= []).push(fn);
+    return () => {
+      const i = this._hooks?.indexOf(fn) ?? -1;
+      if (i >= 0) this._hooks!.splice(i, 1);
+    };
+  }
+
+  /** @internal */
+  _applyHooks(grad: Tensor): Tensor {
+    if (this._hooks === null) return grad;
+    for (const hook of this._hooks) {
+      const replaced = hook(grad);
+      if (replaced !== undefined) {
+        if (!(replaced instanceof Tensor) || !sameShape(replaced.shape, this.shape)) {
+          throw new ShapeError(`registerHook: a hook must return nothing or a tensor of shape ${fmt(this.shape)}`);
+        }
+        grad = replaced;
+      }
+    }
+    return grad;
+  }
+
+  /** @internal adds a gradient into .grad: in place when no graph is being built. */
+  _accumulateGrad(g: Tensor, createGraph: boolean): void {
+    if (createGraph) {
+      this.grad = this.grad === null ? g : this.grad.add(g);
+    } else if (this.grad === null) {
+      // a copy: g may be shared with other gradients, and later accumulation writes in place
+      this.grad = new Tensor(copyAs(g.data, this.dtype), this.shape, this.dtype);
+    } else if (this.grad.requiresGrad) {
+      this.grad = ops.add(this.grad.detach(), g); // left over from a createGraph backward: do not write into it
+    } else {
+      const acc = this.grad.data;
+      const d = g.data;
+      for (let i = 0; i < acc.length; i++) acc[i] += d[i];
+    }
+  }
+
+  /** Sets .grad to null. */
+  zeroGrad(): void {
+    this.grad = null;
+  }
+
+  // ---- values ----
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new ShapeError(`item: only one-element tensors have an item; this one has shape ${fmt(this.shape)}`);
+    return this.data[0];
+  }
+
+  /** Nested arrays of numbers (a number for a 0-d tensor). */
+  toArray(): NestedArray {
+    const build = (dim: number, offset: number): NestedArray => {
+      if (dim === this.shape.length) return this.data[offset];
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** A new tensor that shares this one's values but is cut from the graph. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape, this.dtype);
+  }
+
+  /** A copy of the values, as numpy's print shows them. */
+  toString(): string {
+    return formatArray(this.data, this.shape, this.dtype);
+  }
+
+  // ---- ops as methods ----
+  astype(dtype: DType): Tensor { return ops.astype(this, dtype); }
+  clone(): Tensor { return ops.clone(this); }
+  add(other: Operand): Tensor { return ops.add(this, other); }
+  sub(other: Operand): Tensor { return ops.sub(this, other); }
+  mul(other: Operand): Tensor { return ops.mul(this, other); }
+  div(other: Operand): Tensor { return ops.div(this, other); }
+  pow(exponent: Operand): Tensor { return ops.pow(this, exponent); }
+  maximum(other: Operand): Tensor { return ops.maximum(this, other); }
+  minimum(other: Operand): Tensor { return ops.minimum(this, other); }
+  neg(): Tensor { return ops.neg(this); }
+  exp(): Tensor { return ops.exp(this); }
+  log(): Tensor { return ops.log(this); }
+  sqrt(): Tensor { return ops.sqrt(this); }
+  abs(): Tensor { return ops.abs(this); }
+  sign(): Tensor { return ops.sign(this); }
+  relu(): Tensor { return ops.relu(this); }
+  leakyRelu(slope?: number): Tensor { return ops.leakyRelu(this, slope); }
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  tanh(): Tensor { return ops.tanh(this); }
+  step(): Tensor { return ops.step(this); }
+  clip(min: number, max: number): Tensor { return ops.clip(this, min, max); }
+  eq(other: Operand): Tensor { return ops.eq(this, other); }
+  ne(other: Operand): Tensor { return ops.ne(this, other); }
+  gt(other: Operand): Tensor { return ops.gt(this, other); }
+  ge(other: Operand): Tensor { return ops.ge(this, other); }
+  lt(other: Operand): Tensor { return ops.lt(this, other); }
+  le(other: Operand): Tensor { return ops.le(this, other); }
+  sum(axis?: Axis, keepdims?: boolean): Tensor { return ops.sum(this, axis, keepdims); }
+  mean(axis?: Axis, keepdims?: boolean): Tensor { return ops.mean(this, axis, keepdims); }
+  max(axis?: Axis, keepdims?: boolean): Tensor { return ops.max(this, axis, keepdims); }
+  min(axis?: Axis, keepdims?: boolean): Tensor { return ops.min(this, axis, keepdims); }
+  logsumexp(axis?: Axis, keepdims?: boolean): Tensor { return ops.logsumexp(this, axis, keepdims); }
+  argmax(axis?: number, keepdims?: boolean): Tensor { return ops.argmax(this, axis, keepdims); }
+  argmin(axis?: number, keepdims?: boolean): Tensor { return ops.argmin(this, axis, keepdims); }
+  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
+  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
+  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
+  dot(other: Tensor): Tensor { return ops.matmul(this, other); }
+  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
+  flatten(startAxis?: number, endAxis?: number): Tensor { return ops.flatten(this, startAxis, endAxis); }
+  squeeze(axis?: Axis): Tensor { return ops.squeeze(this, axis); }
+  unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
+  expand(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
+  broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
+  transpose(axes?: readonly number[]): Tensor { return ops.transpose(this, axes); }
+  permute(axes: readonly number[]): Tensor { return ops.transpose(this, axes); }
+  swapaxes(a: number, b: number): Tensor { return ops.swapaxes(this, a, b); }
+  /** All axes reversed, as numpy's .T. */
+  get T(): Tensor { return ops.transpose(this); }
+  slice(specs: readonly SliceSpec[]): Tensor { return ops.slice(this, specs); }
+  gather(index: Tensor, axis: number): Tensor { return ops.gather(this, index, axis); }
+  take(indices: Tensor | readonly number[], axis?: number): Tensor { return ops.take(this, indices, axis); }
+  pick(labels: Tensor | readonly number[]): Tensor { return ops.pick(this, labels); }
+  where(cond: Tensor, other: Operand): Tensor { return ops.where(cond, this, other); }
+}
+
+/** @internal a fresh zero-filled tensor: how ops make their outputs. */
+export function alloc(shape: Shape, dtype: DType): Tensor {
+  return new Tensor(allocate(dtype, sizeOf(shape)), shape, dtype);
+}
