@@ -1,0 +1,112 @@
+// The nnfs package's toy data sets, drawn from a numpy-compatible generator, and a minibatch iterator.
+import { Tensor, type DType, type Generator, defaultGenerator, tensor, take, ShapeError, ValueError } from '@tensorgrad/core';
+
+export interface Dataset {
+  /** Inputs [samples, features]. */
+  X: Tensor;
+  /** Class labels (int32 [samples]) or regression targets ([samples, 1]). */
+  y: Tensor;
+}
+
+export interface DataOptions {
+  generator?: Generator;
+}
+
+const f32 = Math.fround;
+
+function checkCounts(op: string, samples: number, classes: number): void {
+  if (!Number.isInteger(samples) || samples < 1) throw new ValueError(`${op}: samples must be a positive integer, got ${samples}`);
+  if (!Number.isInteger(classes) || classes < 1) throw new ValueError(`${op}: classes must be a positive integer, got ${classes}`);
+}
+
+/** numpy's linspace(start, stop, n)[i]. */
+function linspaceAt(start: number, stop: number, n: number, i: number): number {
+  if (n === 1) return start;
+  return i === n - 1 ? stop : i * ((stop - start) / (n - 1)) + start;
+}
+
+/**
+ * nnfs `spiral_data(samples, classes)` as the book runs it (after nnfs.init(): draws cast to float32, X float32):
+ * after `manualSeed(0)`, `spiralData(100, 3)` is the book's data set bit for bit.
+ */
+export function spiralData(samples: number, classes: number, options: DataOptions = {}): Dataset {
+  checkCounts('spiralData', samples, classes);
+  const g = options.generator ?? defaultGenerator;
+  const X = new Float32Array(samples * classes * 2);
+  const y = new Int32Array(samples * classes);
+  for (let c = 0; c < classes; c++) {
+    const noise = g.standardNormal(samples); // one draw per class, as nnfs does
+    for (let i = 0; i < samples; i++) {
+      const row = c * samples + i;
+      const r = linspaceAt(0, 1, samples, i);
+      const t = linspaceAt(c * 4, (c + 1) * 4, samples, i) + f32(f32(noise[i]) * f32(0.2));
+      X[row * 2] = r * Math.sin(t * 2.5);
+      X[row * 2 + 1] = r * Math.cos(t * 2.5);
+      y[row] = c;
+    }
+  }
+  return { X: tensor(X, { shape: [samples * classes, 2] }), y: tensor(y) };
+}
+
+/** nnfs `vertical_data(samples, classes)` as the book runs it: a column of points per class, float32. */
+export function verticalData(samples: number, classes: number, options: DataOptions = {}): Dataset {
+  checkCounts('verticalData', samples, classes);
+  const g = options.generator ?? defaultGenerator;
+  const X = new Float32Array(samples * classes * 2);
+  const y = new Int32Array(samples * classes);
+  for (let c = 0; c < classes; c++) {
+    const a = g.standardNormal(samples); // x column first, then y column
+    const b = g.standardNormal(samples);
+    for (let i = 0; i < samples; i++) {
+      const row = c * samples + i;
+      X[row * 2] = f32(f32(f32(a[i]) * f32(0.1)) + f32(c / 3));
+      X[row * 2 + 1] = f32(f32(f32(b[i]) * f32(0.1)) + f32(0.5));
+      y[row] = c;
+    }
+  }
+  return { X: tensor(X, { shape: [samples * classes, 2] }), y: tensor(y) };
+}
+
+/**
+ * nnfs `sine_data(samples)`: X = i / samples, y = sin(2 pi X), both [samples, 1]. nnfs makes them float64;
+ * the default here is float32 to match models' default dtype (pass dtype: 'float64' for nnfs's exact values).
+ */
+export function sineData(samples = 1000, options: { dtype?: DType } = {}): Dataset {
+  checkCounts('sineData', samples, 1);
+  const X = new Float64Array(samples);
+  const y = new Float64Array(samples);
+  for (let i = 0; i < samples; i++) {
+    X[i] = i / samples;
+    y[i] = Math.sin(2 * Math.PI * X[i]);
+  }
+  const dtype = options.dtype ?? 'float32';
+  return { X: tensor(X, { dtype, shape: [samples, 1] }), y: tensor(y, { dtype, shape: [samples, 1] }) };
+}
+
+export interface BatchOptions {
+  /** Rows per batch; 0 or undefined gives one batch of everything. The last batch may be smaller. */
+  batchSize?: number;
+  /** Shuffle the rows (a new permutation each call) with the generator. */
+  shuffle?: boolean;
+  generator?: Generator;
+}
+
+/** Splits X and y along their first axis into minibatches. */
+export function* batches(X: Tensor, y: Tensor, options: BatchOptions = {}): IterableIterator<Dataset> {
+  const n = X.shape[0];
+  if (X.ndim === 0 || y.ndim === 0 || y.shape[0] !== n) {
+    throw new ShapeError(`batches: X has ${X.shape[0] ?? 0} rows but y has ${y.shape[0] ?? 0}`);
+  }
+  const size = options.batchSize || n;
+  if (!Number.isInteger(size) || size < 1) throw new ValueError(`batches: batchSize must be a positive integer, got ${options.batchSize}`);
+  const order = options.shuffle ? (options.generator ?? defaultGenerator).permutation(n) : null;
+  for (let start = 0; start < n; start += size) {
+    const stop = Math.min(start + size, n);
+    if (order === null) {
+      yield { X: X.slice([[start, stop]]), y: y.slice([[start, stop]]) };
+    } else {
+      const idx = tensor(order.subarray(start, stop));
+      yield { X: take(X, idx, 0), y: take(y, idx, 0) };
+    }
+  }
+}

@@ -1,0 +1,127 @@
+// Layers: Dense (the notebook's Layer_Dense), Dropout, Sequential.
+import {
+  Tensor, type DType, type Generator, defaultGenerator, getDefaultDtype, randn, tensor, zeros, add, ShapeError, ValueError,
+} from '@tensorgrad/core';
+import { Module } from './module.js';
+
+export type Initializer = 'nnfs' | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal';
+
+export interface DenseOptions {
+  /** 'nnfs' (default): 0.01 * randn, as the notebook; Glorot/He scale by fan-in (and fan-out). */
+  init?: Initializer;
+  dtype?: DType;
+  generator?: Generator;
+  weightRegularizerL1?: number;
+  weightRegularizerL2?: number;
+  biasRegularizerL1?: number;
+  biasRegularizerL2?: number;
+}
+
+/** A fully connected layer: x @ weights + biases, with weights [nIn, nOut] and biases [1, nOut] as in the notebook. */
+export class Dense extends Module {
+  readonly weights: Tensor;
+  readonly biases: Tensor;
+  readonly weightRegularizerL1: number;
+  readonly weightRegularizerL2: number;
+  readonly biasRegularizerL1: number;
+  readonly biasRegularizerL2: number;
+
+  constructor(readonly nIn: number, readonly nOut: number, options: DenseOptions = {}) {
+    super();
+    for (const [name, v] of [['nIn', nIn], ['nOut', nOut]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new ValueError(`Dense: ${name} must be a positive integer, got ${v}`);
+    }
+    const dtype = options.dtype ?? getDefaultDtype();
+    this.weights = initWeights(nIn, nOut, options.init ?? 'nnfs', dtype, options.generator ?? defaultGenerator).requiresGrad_();
+    this.biases = zeros([1, nOut], { dtype, requiresGrad: true });
+    this.weightRegularizerL1 = options.weightRegularizerL1 ?? 0;
+    this.weightRegularizerL2 = options.weightRegularizerL2 ?? 0;
+    this.biasRegularizerL1 = options.biasRegularizerL1 ?? 0;
+    this.biasRegularizerL2 = options.biasRegularizerL2 ?? 0;
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim < 1 || x.shape[x.ndim - 1] !== this.nIn) {
+      throw new ShapeError(`Dense(${this.nIn}, ${this.nOut}): input of shape [${x.shape.join(', ')}] needs a last dimension of ${this.nIn}`);
+    }
+    return x.matmul(this.weights).add(this.biases);
+  }
+
+  /** The book's penalty: l1 * sum|w| + l2 * sum(w^2) for weights and biases, as a differentiable scalar. */
+  regularizationLoss(): Tensor {
+    let loss = tensor(0, { dtype: this.weights.dtype });
+    const terms: [number, number, Tensor][] = [
+      [this.weightRegularizerL1, this.weightRegularizerL2, this.weights],
+      [this.biasRegularizerL1, this.biasRegularizerL2, this.biases],
+    ];
+    for (const [l1, l2, t] of terms) {
+      if (l1 > 0) loss = loss.add(t.abs().sum().mul(l1));
+      if (l2 > 0) loss = loss.add(t.mul(t).sum().mul(l2));
+    }
+    return loss;
+  }
+}
+
+function initWeights(nIn: number, nOut: number, init: Initializer, dtype: DType, generator: Generator): Tensor {
+  const shape = [nIn, nOut];
+  switch (init) {
+    case 'nnfs':
+      // 0.01 * randn in the parameter dtype, as numpy computes it for float32 arrays
+      return randn(shape, { dtype, generator }).mul(0.01);
+    case 'glorotNormal':
+      return randn(shape, { dtype, generator }).mul(Math.sqrt(2 / (nIn + nOut)));
+    case 'heNormal':
+      return randn(shape, { dtype, generator }).mul(Math.sqrt(2 / nIn));
+    case 'glorotUniform':
+    case 'heUniform': {
+      const limit = init === 'glorotUniform' ? Math.sqrt(6 / (nIn + nOut)) : Math.sqrt(6 / nIn);
+      return tensor(generator.uniform(-limit, limit, nIn * nOut), { dtype, shape });
+    }
+    default:
+      throw new ValueError(`Dense: unknown init '${String(init)}' (expected nnfs, glorotUniform, glorotNormal, heUniform or heNormal)`);
+  }
+}
+
+/** Sum of the regularization losses of every layer in model that has one (Dense), as the book's Loss.regularization_loss. */
+export function regularizationLoss(model: Module): Tensor {
+  let total: Tensor | null = null;
+  for (const m of model.modules()) {
+    if (m instanceof Dense) total = total === null ? m.regularizationLoss() : add(total, m.regularizationLoss());
+  }
+  return total ?? tensor(0);
+}
+
+/**
+ * Inverted dropout: in training, zeroes a fraction `rate` of the inputs and scales the rest by 1 / (1 - rate)
+ * (the book's binomial mask); identity in eval mode.
+ */
+export class Dropout extends Module {
+  constructor(readonly rate: number, readonly generator: Generator = defaultGenerator) {
+    super();
+    if (!(rate >= 0 && rate < 1)) throw new ValueError(`Dropout: rate must be in [0, 1), got ${rate}`);
+  }
+
+  forward(x: Tensor): Tensor {
+    if (!this.training || this.rate === 0) return x;
+    const keep = 1 - this.rate;
+    const u = this.generator.random(x.size);
+    const mask = new Float64Array(x.size);
+    for (let i = 0; i < u.length; i++) mask[i] = u[i] < keep ? 1 / keep : 0;
+    return x.mul(tensor(mask, { dtype: x.dtype, shape: x.shape }));
+  }
+}
+
+/** Runs modules in order; their parameters are named `layers.<i>.<name>`. */
+export class Sequential extends Module {
+  readonly layers: Module[];
+
+  constructor(layers: readonly Module[]) {
+    super();
+    this.layers = [...layers];
+  }
+
+  forward(x: Tensor): Tensor {
+    for (const layer of this.layers) x = layer.forward(x);
+    return x;
+  }
+}

@@ -1,0 +1,143 @@
+// Losses, as the book defines them, with a reduction over samples ('mean' by default, as the book's Loss.calculate).
+import {
+  Tensor, customOp, isGradEnabled, oneHot, noGrad, DTypeError, ShapeError, IndexError, ValueError,
+} from '@tensorgrad/core';
+
+export type Reduction = 'mean' | 'sum' | 'none';
+
+export interface LossOptions {
+  reduction?: Reduction;
+}
+
+export abstract class Loss {
+  readonly reduction: Reduction;
+
+  constructor(options: LossOptions = {}) {
+    const reduction = options.reduction ?? 'mean';
+    if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
+      throw new ValueError(`${this.constructor.name}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+    }
+    this.reduction = reduction;
+  }
+
+  /** One loss per sample, shape [samples]. */
+  abstract sampleLosses(pred: Tensor, target: Tensor): Tensor;
+
+  /** The reduced loss: a scalar for 'mean' and 'sum', the per-sample losses for 'none'. */
+  forward(pred: Tensor, target: Tensor): Tensor {
+    const losses = this.sampleLosses(pred, target);
+    return this.reduction === 'mean' ? losses.mean() : this.reduction === 'sum' ? losses.sum() : losses;
+  }
+}
+
+const CLIP = 1e-7;
+
+/** Checks class targets for [samples, classes] predictions: int labels [samples] or one-hot [samples, classes]. */
+function checkClassTargets(op: string, pred: Tensor, target: Tensor): 'labels' | 'onehot' {
+  if (pred.ndim !== 2) throw new ShapeError(`${op}: predictions must be [samples, classes], got shape [${pred.shape.join(', ')}]`);
+  const [n, c] = pred.shape;
+  if (target.ndim === 1) {
+    if (target.dtype !== 'int32') throw new DTypeError(`${op}: class labels must be int32, got ${target.dtype} (use oneHot for one-hot targets)`);
+    if (target.size !== n) throw new ShapeError(`${op}: ${n} predictions but ${target.size} labels`);
+    const labels = target.data;
+    for (let i = 0; i < n; i++) {
+      if (labels[i] < 0 || labels[i] >= c) throw new IndexError(`${op}: label ${labels[i]} of sample ${i} is out of range for ${c} classes`);
+    }
+    return 'labels';
+  }
+  if (target.ndim === 2 && target.shape[0] === n && target.shape[1] === c) return 'onehot';
+  throw new ShapeError(`${op}: targets must be int32 labels [${n}] or one-hot [${n}, ${c}], got shape [${target.shape.join(', ')}]`);
+}
+
+function sameDtype(target: Tensor, pred: Tensor): Tensor {
+  return target.dtype === pred.dtype ? target : target.astype(pred.dtype);
+}
+
+/** Cross-entropy on probabilities (after Softmax): -log(p[correct]), with p clipped to [1e-7, 1 - 1e-7] as the book does. */
+export class CategoricalCrossentropy extends Loss {
+  sampleLosses(pred: Tensor, target: Tensor): Tensor {
+    const kind = checkClassTargets('CategoricalCrossentropy', pred, target);
+    const clipped = pred.clip(CLIP, 1 - CLIP);
+    const confidences = kind === 'labels' ? clipped.pick(target) : clipped.mul(sameDtype(target, pred)).sum(1);
+    return confidences.log().neg();
+  }
+}
+
+/**
+ * Softmax and cross-entropy in one op, on logits: loss = logsumexp(x) - x[correct], stable for any logits.
+ * Its gradient is the notebook's fused backward, (softmax - onehot) per sample (divided by n under 'mean'),
+ * computed directly rather than through a softmax-log graph.
+ */
+const softmaxCrossEntropyOp = customOp({
+  name: 'softmaxCrossEntropy',
+  forward(ctx, logits, target) {
+    const m = logits.max(1, true);
+    const e = logits.sub(m).exp();
+    const s = e.sum(1, true);
+    ctx.probs = e.div(s);
+    const correct = target.dtype === 'int32' ? logits.pick(target) : logits.mul(target).sum(1);
+    // with one-hot (or soft) targets t: sum(t) * (logsumexp) - t . x
+    const scale = target.dtype === 'int32' ? 1 : target.sum(1);
+    ctx.save(logits, target);
+    return s.log().add(m).reshape([logits.shape[0]]).mul(scale).sub(correct);
+  },
+  backward(ctx, g) {
+    const [logits, target] = ctx.saved;
+    // Under createGraph the softmax is recomputed with recorded ops, so second derivatives are right.
+    const probs = isGradEnabled() ? logits.softmax(1) : (ctx.probs as Tensor);
+    const t = target.dtype === 'int32' ? oneHot(target, logits.shape[1], logits.dtype) : target;
+    const dlogits = target.dtype === 'int32' ? probs.sub(t) : probs.mul(t.sum(1, true)).sub(t);
+    return [dlogits.mul(g.reshape([g.size, 1])), null];
+  },
+});
+
+export class SoftmaxCrossEntropy extends Loss {
+  sampleLosses(logits: Tensor, target: Tensor): Tensor {
+    const kind = checkClassTargets('SoftmaxCrossEntropy', logits, target);
+    return softmaxCrossEntropyOp(logits, kind === 'labels' ? target : sameDtype(target, logits));
+  }
+
+  /** The class probabilities for logits (the softmax this loss applies), e.g. for accuracy. */
+  static probabilities(logits: Tensor): Tensor {
+    return noGrad(() => logits.softmax(1));
+  }
+}
+
+function checkSameShape(op: string, pred: Tensor, target: Tensor): Tensor {
+  if (pred.ndim < 1 || target.ndim !== pred.ndim || target.shape.some((d, i) => d !== pred.shape[i])) {
+    throw new ShapeError(
+      `${op}: targets of shape [${target.shape.join(', ')}] must have the predictions' shape [${pred.shape.join(', ')}] (reshape them, e.g. y.reshape([-1, 1]))`,
+    );
+  }
+  return sameDtype(target, pred);
+}
+
+/** Mean over outputs per sample of -(y log p + (1 - y) log(1 - p)), p clipped to [1e-7, 1 - 1e-7] (the book's). */
+export class BinaryCrossentropy extends Loss {
+  sampleLosses(pred: Tensor, target: Tensor): Tensor {
+    const y = checkSameShape('BinaryCrossentropy', pred, target);
+    const p = pred.clip(CLIP, 1 - CLIP);
+    const ll = y.mul(p.log()).add(y.neg().add(1).mul(p.neg().add(1).log()));
+    return perSample(ll.neg());
+  }
+}
+
+/** Mean over outputs per sample of (y - p)^2. */
+export class MeanSquaredError extends Loss {
+  sampleLosses(pred: Tensor, target: Tensor): Tensor {
+    const d = checkSameShape('MeanSquaredError', pred, target).sub(pred);
+    return perSample(d.mul(d));
+  }
+}
+
+/** Mean over outputs per sample of |y - p|. */
+export class MeanAbsoluteError extends Loss {
+  sampleLosses(pred: Tensor, target: Tensor): Tensor {
+    return perSample(checkSameShape('MeanAbsoluteError', pred, target).sub(pred).abs());
+  }
+}
+
+/** Averages over every axis but the first (a 1-D input is already per sample). */
+function perSample(x: Tensor): Tensor {
+  return x.ndim === 1 ? x : x.reshape([x.shape[0], -1]).mean(1);
+}
