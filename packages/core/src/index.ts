@@ -5,7 +5,7 @@ export { TensorgradError, ShapeError, DTypeError, GraphError, IndexError, ValueE
 export { type Shape } from './shape.js';
 export { noGrad, enableGrad, isGradEnabled, type BackwardOptions, type Node } from './autograd.js';
 export * from './ops/index.js';
-export { Generator, type GeneratorState, defaultGenerator, manualSeed } from './random.js';
+export { Generator, type GeneratorState, defaultGenerator, manualSeed, RandomArgumentError, RandomStateError } from './random.js';
 export { formatArray } from './format.js';
 export { gradients, grad, valueAndGrad, vjp, hvp, type GradientsOptions } from './functional.js';
 export { customOp, type CustomOpSpec, type OpContext } from './customop.js';

@@ -1,0 +1,275 @@
+import { describe, it, expect } from 'vitest';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  Generator,
+  RandomArgumentError,
+  RandomStateError,
+  defaultGenerator,
+  manualSeed,
+  type GeneratorState,
+} from '@tensorgrad/core';
+
+// numpy's outputs, from tests/fixtures/make_random.py.
+interface Call {
+  op: 'rand' | 'randn' | 'uniform' | 'randint' | 'permutation' | 'shuffle';
+  args: number[];
+  out: number[];
+}
+interface Fixture {
+  seeds: Record<string, {
+    first_u32: number[];
+    rand: number[];
+    randn: number[];
+    calls: Call[];
+    randint: Call[];
+    perm: Call[];
+    uniform: Call[];
+    mixed: Call[];
+  }>;
+  state: GeneratorState & { then_randn5: number[]; then_rand3: number[] };
+  notebook_weights: { randn: number[]; weights: number[] };
+  nnfs: Record<string, { draws: number[][]; t?: number[][] }>;
+  streams: Record<string, string>;
+}
+const fx = JSON.parse(readFileSync(new URL('./fixtures/random.json', import.meta.url), 'utf8')) as Fixture;
+
+/** Element-wise Object.is comparison, reporting the indices that differ. */
+function expectSame(got: ArrayLike<number>, want: readonly number[], label = ''): void {
+  expect(got.length, label).toBe(want.length);
+  const bad: string[] = [];
+  for (let i = 0; i < want.length; i++) {
+    if (!Object.is(got[i], want[i])) bad.push(`[${i}] got ${got[i]}, numpy ${want[i]}`);
+  }
+  expect(bad, label).toEqual([]);
+}
+
+function arange(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}
+
+function replay(g: Generator, c: Call): Float64Array | Int32Array {
+  const a = c.args as [number, number, number];
+  switch (c.op) {
+    case 'rand': return g.random(a[0]);
+    case 'randn': return g.standardNormal(a[0]);
+    case 'uniform': return g.uniform(a[0], a[1], a[2]);
+    case 'randint': return g.randint(a[0], a[1], a[2]);
+    case 'permutation': return g.permutation(a[0]);
+    case 'shuffle': return g.shuffle(arange(a[0]));
+  }
+}
+
+function checkCalls(seed: number, calls: Call[]): void {
+  const g = new Generator(seed);
+  calls.forEach((c, k) => {
+    const got = replay(g, c);
+    expect(got instanceof (c.op === 'rand' || c.op === 'randn' || c.op === 'uniform' ? Float64Array : Int32Array)).toBe(true);
+    expectSame(got, c.out, `seed ${seed} call ${k}: ${c.op}(${c.args.join(', ')})`);
+  });
+}
+
+function sha256(a: Float64Array | Int32Array): string {
+  return createHash('sha256').update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength)).digest('hex');
+}
+
+describe('Generator reproduces numpy legacy streams', () => {
+  for (const key of Object.keys(fx.seeds)) {
+    const seed = Number(key);
+    const c = fx.seeds[key]!;
+    describe(`seed ${seed}`, () => {
+      it('raw MT19937 outputs', () => {
+        const g = new Generator(seed);
+        expectSame(Array.from({ length: 8 }, () => g.nextUint32()), c.first_u32);
+      });
+      it('rand / randomDouble', () => {
+        expectSame(new Generator(seed).random(10), c.rand);
+        const g = new Generator(seed);
+        expectSame(Array.from({ length: 10 }, () => g.randomDouble()), c.rand);
+      });
+      it('randn', () => expectSame(new Generator(seed).standardNormal(10), c.randn));
+      it('randn odd/even counts interleaved with rand (cached normal)', () => checkCalls(seed, c.calls));
+      it('randint ranges, including [0,1), [0,2^31-1) and the full int32 range', () => checkCalls(seed, c.randint));
+      it('permutation and shuffle', () => checkCalls(seed, c.perm));
+      it('uniform', () => checkCalls(seed, c.uniform));
+      it('a mixed sequence of calls', () => checkCalls(seed, c.mixed));
+      it('seed() resets the stream and the cached normal', () => {
+        const g = new Generator(12345);
+        g.standardNormal(3); // leaves a cached normal
+        g.seed(seed);
+        expectSame(g.standardNormal(10), c.randn);
+      });
+    });
+  }
+
+  it("the notebook's np.random.seed(0); 0.01 * np.random.randn(2, 64)", () => {
+    manualSeed(0);
+    const g = defaultGenerator.standardNormal(2 * 64);
+    expectSame(g, fx.notebook_weights.randn);
+    const w = new Float64Array(g.length);
+    for (let i = 0; i < g.length; i++) w[i] = 0.01 * g[i]!;
+    expectSame(w, fx.notebook_weights.weights);
+  });
+
+  it('the nnfs spiral and vertical data draw sequences', () => {
+    for (const [name, samples] of [['spiral_100x3', 100], ['spiral_5x2', 5], ['vertical_100x3', 100]] as const) {
+      const g = new Generator(0);
+      fx.nnfs[name]!.draws.forEach((want, k) => expectSame(g.standardNormal(samples), want, `${name} draw ${k}`));
+    }
+    // spiral_data(100, 3): t = linspace(4c, 4c + 4, 100) + randn(100) * 0.2, in float64
+    const g = new Generator(0);
+    fx.nnfs['spiral_100x3']!.t!.forEach((want, c) => {
+      const noise = g.standardNormal(100);
+      const t = new Float64Array(100);
+      const step = 4 / 99;
+      for (let i = 0; i < 100; i++) t[i] = (i === 99 ? 4 * (c + 1) : i * step + 4 * c) + noise[i]! * 0.2;
+      expectSame(t, want, `spiral t, class ${c}`);
+    });
+  });
+
+  it('long streams (10^5 values) match numpy byte for byte', () => {
+    const s = fx.streams;
+    expect(sha256(new Generator(123).standardNormal(100000))).toBe(s['randn_100000_seed123']);
+    expect(sha256(new Generator(123).random(100000))).toBe(s['rand_100000_seed123']);
+    expect(sha256(new Generator(123).randint(-7, 1000003, 100000))).toBe(s['randint_-7_1000003_100000_seed123']);
+    expect(sha256(new Generator(123).permutation(100000))).toBe(s['permutation_100000_seed123']);
+    expect(sha256(new Generator(2 ** 32 - 1).standardNormal(99999))).toBe(s['randn_99999_seed4294967295']);
+  });
+
+  it('shuffle works on plain arrays and float arrays the same way', () => {
+    const perm = new Generator(7).permutation(20);
+    const arr = Array.from({ length: 20 }, (_, i) => i);
+    expect(new Generator(7).shuffle(arr)).toBe(arr);
+    expectSame(arr, Array.from(perm));
+    const f = Float64Array.from(arr.map((_, i) => i + 0.5));
+    new Generator(7).shuffle(f);
+    expectSame(f, Array.from(perm, (v) => v + 0.5));
+  });
+
+  it('randn of 10^6 values is fast', () => {
+    const g = new Generator(1);
+    const t0 = performance.now();
+    const x = g.standardNormal(1_000_000);
+    const ms = performance.now() - t0;
+    expect(x.length).toBe(1_000_000);
+    expect(ms).toBeLessThan(1000);
+  });
+
+  it('without a seed, draws values in [0, 1)', () => {
+    const x = new Generator().random(1000);
+    for (const v of x) expect(v >= 0 && v < 1).toBe(true);
+  });
+});
+
+describe('getState / setState', () => {
+  it("matches numpy's get_state() and continues like numpy after setState", () => {
+    const g = new Generator(0);
+    g.random(3);
+    g.standardNormal(3);
+    const { key, pos, hasGauss, gauss } = fx.state;
+    expect(g.getState()).toEqual({ key, pos, hasGauss, gauss });
+
+    const h = new Generator(99);
+    h.standardNormal(1);
+    h.setState({ key, pos, hasGauss, gauss });
+    expectSame(h.standardNormal(5), fx.state.then_randn5);
+    expectSame(h.random(3), fx.state.then_rand3);
+  });
+
+  it('round trips through JSON with the same continuation, cached normal included', () => {
+    const g = new Generator(3);
+    g.standardNormal(3);
+    g.randint(0, 10, 4);
+    const s = JSON.parse(JSON.stringify(g.getState())) as GeneratorState;
+    expect(s.hasGauss).toBe(true);
+    const a = [g.standardNormal(7), g.random(5), g.permutation(9), g.uniform(-1, 1, 3)];
+    const h = new Generator(4);
+    h.setState(s);
+    const b = [h.standardNormal(7), h.random(5), h.permutation(9), h.uniform(-1, 1, 3)];
+    a.forEach((x, i) => expectSame(b[i]!, Array.from(x)));
+  });
+
+  it('rejects bad states with RandomStateError and leaves the generator unchanged', () => {
+    const good = new Generator(5).getState();
+    const bad: unknown[] = [
+      null,
+      42,
+      { ...good, key: good.key.slice(1) },
+      { ...good, key: [...good.key.slice(0, 623), 2 ** 32] },
+      { ...good, key: [-1, ...good.key.slice(1)] },
+      { ...good, key: [0.5, ...good.key.slice(1)] },
+      { ...good, key: new Array(624).fill(0) },
+      { ...good, pos: 625 },
+      { ...good, pos: -1 },
+      { ...good, pos: 1.5 },
+      { ...good, hasGauss: 1 },
+      { ...good, gauss: NaN },
+      { ...good, gauss: '0' },
+      { key: good.key, pos: good.pos },
+    ];
+    const g = new Generator(8);
+    g.standardNormal(1);
+    const before = g.getState();
+    for (const s of bad) {
+      expect(() => g.setState(s as GeneratorState)).toThrow(RandomStateError);
+      expect(g.getState()).toEqual(before);
+    }
+    const ref = new Generator(8);
+    ref.standardNormal(1);
+    expectSame(g.standardNormal(5), Array.from(ref.standardNormal(5)));
+  });
+
+  it('getState returns a copy', () => {
+    const g = new Generator(1);
+    const s = g.getState();
+    s.key[0] = 123;
+    expect(g.getState().key[0]).toBe(1);
+  });
+});
+
+describe('argument validation', () => {
+  const g = new Generator(0);
+
+  it('seed must be an integer in [0, 2**32 - 1]', () => {
+    for (const s of [-1, 2 ** 32, 1.5, NaN, Infinity]) {
+      expect(() => g.seed(s)).toThrow(RandomArgumentError);
+      expect(() => g.seed(s)).toThrow(String(s));
+      expect(() => new Generator(s)).toThrow(RandomArgumentError);
+      expect(() => manualSeed(s)).toThrow(RandomArgumentError);
+    }
+    expect(() => g.seed('3' as unknown as number)).toThrow(RandomArgumentError);
+  });
+
+  it('counts must be non-negative integers', () => {
+    for (const n of [-1, 1.5, NaN, Infinity]) {
+      expect(() => g.random(n)).toThrow(RandomArgumentError);
+      expect(() => g.standardNormal(n)).toThrow(RandomArgumentError);
+      expect(() => g.uniform(0, 1, n)).toThrow(RandomArgumentError);
+      expect(() => g.randint(0, 5, n)).toThrow(RandomArgumentError);
+      expect(() => g.permutation(n)).toThrow(RandomArgumentError);
+    }
+    expect(g.random(0).length).toBe(0);
+    expect(g.permutation(0).length).toBe(0);
+  });
+
+  it('randint bounds: integers, low < high, inside int32', () => {
+    expect(() => g.randint(3, 3, 1)).toThrow(/low must be < high.*low=3, high=3/);
+    expect(() => g.randint(5, 2, 1)).toThrow(RandomArgumentError);
+    expect(() => g.randint(0.5, 2, 1)).toThrow(RandomArgumentError);
+    expect(() => g.randint(0, NaN, 1)).toThrow(RandomArgumentError);
+    expect(() => g.randint(-(2 ** 31) - 1, 0, 1)).toThrow(RandomArgumentError);
+    expect(() => g.randint(0, 2 ** 31 + 1, 1)).toThrow(RandomArgumentError);
+  });
+
+  it('uniform bounds must be finite', () => {
+    expect(() => g.uniform(0, Infinity, 1)).toThrow(RandomArgumentError);
+    expect(() => g.uniform(NaN, 1, 1)).toThrow(RandomArgumentError);
+    expect(() => g.uniform(-1.7e308, 1.7e308, 1)).toThrow(/finite range/);
+  });
+
+  it('shuffle needs an array-like', () => {
+    expect(() => g.shuffle(null as unknown as number[])).toThrow(RandomArgumentError);
+  });
+});
