@@ -54,11 +54,14 @@ export function gradgradcheck(f: Fn, inputs: readonly Tensor[], options: Gradche
   const checked = checkedInputs(inputs, 'gradgradcheck');
   const out = noGrad(() => f(...inputs));
   const v = projection(out);
-  const firstOrder: Fn = (...xs) => {
-    const y = f(...xs);
-    const gs = gradients(y, checked.map((i) => xs[i]), { gradOutput: v, createGraph: true });
-    return concat(gs.map((g) => flatten(g)));
-  };
+  // Recording stays on even when check() runs this under noGrad for the central differences: the first-order
+  // gradient can only be computed from a recorded graph.
+  const firstOrder: Fn = (...xs) =>
+    enableGrad(() => {
+      const y = f(...xs);
+      const gs = gradients(y, checked.map((i) => xs[i]), { gradOutput: v, createGraph: true });
+      return concat(gs.map((g) => flatten(g)));
+    });
   return check(firstOrder, inputs, options, 'gradgradcheck');
 }
 

@@ -68,9 +68,8 @@ function fillNested(data: unknown, out: TypedArray): void {
   let k = 0;
   const walk = (x: unknown, depth: number, shape: number[]): void => {
     if (depth === shape.length) {
-      if (typeof x !== 'number') {
-        throw new ValueError(`tensor: expected a number at depth ${depth}, got ${Array.isArray(x) ? 'an array (ragged nesting)' : typeof x}`);
-      }
+      if (Array.isArray(x)) throw new ShapeError(`tensor: ragged nested array: expected a number at depth ${depth}, got an array`);
+      if (typeof x !== 'number') throw new ValueError(`tensor: expected a number at depth ${depth}, got ${typeof x}`);
       out[k++] = x;
       return;
     }
@@ -83,18 +82,22 @@ function fillNested(data: unknown, out: TypedArray): void {
 }
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
-  checkShape(shape, 'full');
-  const t = alloc(shape, dtypeFrom(options, 'full'));
+  return filled(shape, value, options, 'full');
+}
+
+function filled(shape: readonly number[], value: number, options: TensorOptions, where: string): Tensor {
+  checkShape(shape, where);
+  const t = alloc(shape, dtypeFrom(options, where));
   if (value !== 0) t.data.fill(value);
   return finish(t, options);
 }
 
 export function zeros(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled(shape, 0, options, 'zeros');
 }
 
 export function ones(shape: readonly number[], options: TensorOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filled(shape, 1, options, 'ones');
 }
 
 export function zerosLike(x: Tensor, options: TensorOptions = {}): Tensor {

@@ -38,7 +38,12 @@ function product(a: Tensor, transA: boolean, b: Tensor, transB: boolean, aName =
   const Kb = b.shape[rb - (transB ? 1 : 2)], N = b.shape[rb - (transB ? 2 : 1)];
   if (Ka !== Kb) throw new ShapeError(`matmul: shapes ${aName} and ${bName} do not align: ${Ka} (last axis of the first) != ${Kb} (first matrix axis of the second)`);
   const aBatch = a.shape.slice(0, ra - 2), bBatch = b.shape.slice(0, rb - 2);
-  const batch = broadcastShapes(aBatch, bBatch, 'matmul');
+  let batch: number[];
+  try {
+    batch = broadcastShapes(aBatch, bBatch, 'matmul');
+  } catch {
+    throw new ShapeError(`matmul: shapes ${aName} and ${bName} do not align: batch dimensions ${fmt(aBatch)} and ${fmt(bBatch)} cannot be broadcast together`);
+  }
   const out = alloc([...batch, M, N], promote(a.dtype, b.dtype));
   const count = sizeOf(batch);
   if (count === 1) {

@@ -11,7 +11,7 @@ registerOp('softmax', true);
 /** exp(x) / sum(exp(x)) along axis, computed on x - max(x) so large values cannot overflow. */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const a = normalizeAxis(axis, x.ndim, 'softmax');
-  const e = exp(sub(x.detach(), max(x.detach(), a, true)));
+  const e = exp(sub(x.detach(), x.size === 0 ? 0 : max(x.detach(), a, true)));
   const out = div(e, sum(e, a, true));
   // d softmax: y * (g - sum(g * y))
   return record('softmax', out, [x], (g) => [mul(out, sub(g, sum(mul(g, out), a, true)))]);

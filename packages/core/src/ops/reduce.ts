@@ -79,7 +79,7 @@ function extremum(name: 'max' | 'min', sign: 1 | -1, x: Tensor, axis: Axis | und
   const out = finish(kept, x, axes, keepdims);
   // The gradient goes to the elements equal to the result, shared evenly between ties.
   return record(name, out, [x], (g) => {
-    const hit = eq(x, broadcastTo(kept, x.shape));
+    const hit = eq(x, broadcastTo(kept, x.shape)).astype(x.dtype); // in x's dtype: int32 / int32 would divide in float32
     const count = sum(hit, axes, true);
     return [mul(broadcastTo(reshape(g, kept.shape), x.shape), div(hit, broadcastTo(count, x.shape)))];
   });
@@ -99,7 +99,7 @@ registerOp('logsumexp', true);
 /** log(sum(exp(x))) over axis, computed stably (shifted by the max). */
 export function logsumexp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   const axes = normalizeAxes(axis, x.ndim, 'logsumexp');
-  const m = max(x.detach(), axes, true);
+  const m = x.size === 0 ? alloc(keptShape(x.shape, axes), x.dtype) : max(x.detach(), axes, true); // empty: no max to shift by
   const shift = m.data;
   for (let i = 0; i < shift.length; i++) if (!Number.isFinite(shift[i])) shift[i] = 0; // all -inf (or inf) rows
   const kept = add(log(sum(exp(sub(x, m)), axes, true)), m);
@@ -108,7 +108,7 @@ export function logsumexp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
 
 function argExtremum(name: string, sign: 1 | -1, x: Tensor, axis: number | undefined, keepdims: boolean): Tensor {
   if (axis === undefined) {
-    if (x.size === 0) throw new ValueError(`${name}: an empty tensor has no ${sign === 1 ? 'max' : 'min'}`);
+    if (x.size === 0) throw new ValueError(`${name}: an empty tensor (shape ${fmt(x.shape)}) has no ${sign === 1 ? 'max' : 'min'}`);
     const flat = reshape(x.detach(), [x.size]);
     const out = argExtremum(name, sign, flat, 0, false);
     return keepdims ? reshape(out, x.shape.map(() => 1)) : out;

@@ -27,8 +27,9 @@ registerOp('leakyRelu', true);
 /** x where x > 0, else slope * x. */
 export function leakyRelu(x: Operand, slope = 0.01): Tensor {
   const t = asTensor(x);
+  // g * slope in g's dtype: a mask built from the numbers 1 and slope would be float32 (slope rounded)
   return unaryApply('leakyRelu', t, t.dtype, (src, out) => K.leakyRelu(src, out, slope), (g, xi) =>
-    mul(g, where(gt(xi, 0), 1, slope)),
+    where(gt(xi, 0), g, mul(g, slope)),
   );
 }
 
