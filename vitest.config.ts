@@ -7,6 +7,8 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 export default defineConfig({
   resolve: {
     alias: {
+      // before '@tensorgrad/core': a string alias also matches its subpaths, and the first match wins
+      '@tensorgrad/core/testing': fileURLToPath(new URL('./packages/core/src/testing.ts', import.meta.url)),
       '@tensorgrad/core': src('core'),
       '@tensorgrad/nn': src('nn'),
       '@tensorgrad/optim': src('optim'),

@@ -1,0 +1,538 @@
+// Gradient properties: every differentiable built-in op against central differences, over random shapes
+// (broadcast pairs for binary ops) and random float64 values away from kinks and poles.
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import {
+  Tensor, tensor, zeros, listOps, gradcheck, gradgradcheck, gradients, enableGrad, noGrad, customOp, gt,
+  DTypeError, GradcheckError, type GradcheckOptions, type SliceSpec,
+  add, sub, mul, div, pow, maximum, minimum, where, concat, gather, take, pick, slice, matmul,
+  sum, mean, max, min, logsumexp, softmax, logSoftmax,
+} from '@tensorgrad/core';
+import {
+  shapeArb, broadcastShapesArb, broadcastShape, tensorArb, tensorsArb, tensorSource, printable, gradcheckProperty,
+  type ShapeOptions,
+} from '@tensorgrad/core/testing';
+
+// Modest by default so the file runs in a few seconds; PROPERTY_RUNS=1000 for a long hunt.
+const NUM_RUNS = Number(process.env.PROPERTY_RUNS ?? 30);
+const NUM_RUNS_SECOND_ORDER = Math.ceil(NUM_RUNS / 2);
+const TIMEOUT = Math.max(5000, NUM_RUNS * 100);
+
+type Fn = (...xs: Tensor[]) => Tensor;
+
+/** One drawn check: the function, its inputs, and a label saying which parameters were drawn. */
+interface Case {
+  label: string;
+  f: Fn;
+  inputs: Tensor[];
+  options?: GradcheckOptions;
+}
+
+/** A case prints in fast-check's report as its label and the tensor(...) calls that rebuild its inputs. */
+function makeCase(label: string, f: Fn, inputs: Tensor[], options?: GradcheckOptions): Case {
+  const c: Case = { label, f, inputs, options };
+  Object.defineProperty(c, Symbol.for('fast-check/toStringMethod'), {
+    value: () => `${label} with inputs ${inputs.map((x) => tensorSource(x)).join(', ')}`,
+  });
+  return c;
+}
+
+const str = (v: unknown) => fc.stringify(v);
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+const withShape = <T>(opts: ShapeOptions, fn: (shape: number[]) => fc.Arbitrary<T>) => shapeArb(opts).chain(fn);
+
+/** undefined (all axes), one axis (maybe negative), or a list of distinct axes (maybe negative, any order). */
+function axesArb(ndim: number): fc.Arbitrary<number | number[] | undefined> {
+  const list = fc
+    .tuple(fc.shuffledSubarray(range(ndim)), fc.array(fc.boolean(), { minLength: ndim, maxLength: ndim }))
+    .map(([axes, negative]) => axes.map((a, i) => (negative[i] ? a - ndim : a)));
+  const choices: fc.Arbitrary<number | number[] | undefined>[] = [fc.constant(undefined), list];
+  if (ndim > 0) choices.push(fc.integer({ min: -ndim, max: ndim - 1 }));
+  return fc.oneof(...choices);
+}
+
+const axisArb = (ndim: number) => fc.integer({ min: -ndim, max: ndim - 1 });
+
+/** One unary op over any shape. */
+const unary = (name: string, f: Fn, opts: Parameters<typeof tensorArb>[1] = {}) =>
+  tensorArb(shapeArb(), opts).map((x) => makeCase(name, f, [x]));
+
+/** One binary op over a broadcast pair. */
+const binary = (name: string, f: Fn, opts: Parameters<typeof tensorsArb>[1] = {}) =>
+  tensorsArb(broadcastShapesArb(), opts).map((xs) => makeCase(name, f, xs));
+
+/** A reduction with its axis and keepdims drawn. */
+const reduction = (name: string, f: (x: Tensor, axis: number | number[] | undefined, keep: boolean) => Tensor, opts = {}) =>
+  withShape({}, (s) => fc.tuple(tensorArb(s, opts), axesArb(s.length), fc.boolean())).map(([x, axis, keep]) =>
+    makeCase(`${name}(x, ${str(axis)}, ${keep})`, (t) => f(t, axis, keep), [x]),
+  );
+
+/**
+ * The backward of `forward` at a fixed x, as a function of the output gradient g: its output is made by the
+ * backward op under test (sliceBackward, gatherBackward, ...). Recording stays on under gradcheck's noGrad.
+ */
+function backwardOf(forward: Fn, xShape: number[]): Fn {
+  const x = zeros(xShape, { dtype: 'float64', requiresGrad: true });
+  return (g) => enableGrad(() => gradients(forward(x), [x], { gradOutput: g, createGraph: true })[0]);
+}
+
+/** Shapes and specs for slice: each leading axis gets an index, null, a [start, stop, step] or an object. */
+const sliceArb = withShape({ minDims: 1 }, (shape) => {
+  const bound = (n: number) => fc.option(fc.integer({ min: -n - 2, max: n + 2 }), { nil: undefined });
+  const step = fc.constantFrom(1, 2, -1, -2, undefined);
+  const spec = (n: number): fc.Arbitrary<SliceSpec> =>
+    fc.oneof(
+      fc.integer({ min: -n, max: n - 1 }),
+      fc.constant(null),
+      fc.tuple(bound(n), bound(n), step).map(([a, b, c]) => [a, b, c] as const),
+      fc.record({ start: bound(n), stop: bound(n), step }, { requiredKeys: [] }),
+    );
+  return fc.tuple(fc.constant(shape), fc.tuple(...shape.map(spec)), fc.nat(shape.length)).map(([s, specs, k]) => ({
+    shape: s,
+    specs: specs.slice(0, Math.max(1, k)),
+  }));
+});
+
+/** x's shape, an axis, and int32 indices for gather along it (index has x's shape except along the axis). */
+const gatherArb = withShape({ minDims: 1 }, (shape) =>
+  fc.tuple(axisArb(shape.length), fc.integer({ min: 1, max: 3 })).chain(([axis, m]) => {
+    const a = axis < 0 ? axis + shape.length : axis;
+    const indexShape = shape.map((d, i) => (i === a ? m : d));
+    const index = tensorArb(indexShape, { dtype: 'int32', min: -shape[a], max: shape[a] - 1 });
+    return fc.tuple(fc.constant(shape), fc.constant(axis), index);
+  }),
+);
+
+/** x's shape, an axis (undefined: the flattened tensor) and 1-D indices for take. */
+const takeArb = withShape({}, (shape) =>
+  (shape.length === 0 ? fc.constant(undefined) : fc.option(axisArb(shape.length), { nil: undefined })).chain((axis) => {
+    const len = axis === undefined ? shape.reduce((p, d) => p * d, 1) : shape[axis < 0 ? axis + shape.length : axis];
+    const idx = fc.array(fc.integer({ min: -len, max: len - 1 }), { minLength: 1, maxLength: 4 });
+    return fc.tuple(fc.constant(shape), fc.constant(axis), idx);
+  }),
+);
+
+/** Shapes for matmul: 1-D or matrix operands, with broadcast batch dimensions when both are matrices. */
+const matmulArb = fc
+  .record({
+    M: fc.integer({ min: 1, max: 3 }),
+    K: fc.integer({ min: 1, max: 3 }),
+    N: fc.integer({ min: 1, max: 3 }),
+    batch: broadcastShapesArb({ maxDims: 2 }),
+    aVector: fc.boolean(),
+    bVector: fc.boolean(),
+  })
+  .chain(({ M, K, N, batch: [ba, bb], aVector, bVector }) =>
+    tensorsArb(fc.constant([aVector ? [K] : [...ba, M, K], bVector ? [K] : [...bb, K, N]])),
+  )
+  .map((xs) => makeCase(`matmul [${xs[0].shape}] @ [${xs[1].shape}]`, (a, b) => matmul(a, b), xs));
+
+/** Two broadcastable tensors whose values are at least 0.01 apart wherever they meet: no ties for maximum/minimum. */
+const untiedPair = (name: string, f: Fn) =>
+  tensorsArb(broadcastShapesArb())
+    .filter(([a, b]) => noGrad(() => sub(a, b).abs().data.every((d) => d >= 0.01)))
+    .map((xs) => makeCase(name, f, xs));
+
+/** Concat of 1-3 parts along a drawn axis, parts differing in length along it. */
+const concatArb = withShape({ minDims: 1 }, (shape) =>
+  fc.tuple(axisArb(shape.length), fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 3 })).chain(([axis, lens]) => {
+    const a = axis < 0 ? axis + shape.length : axis;
+    return tensorsArb(fc.constant(lens.map((n) => shape.map((d, i) => (i === a ? n : d))))).map((xs) =>
+      makeCase(`concat(parts, ${axis})`, (...ts) => concat(ts, axis), xs),
+    );
+  }),
+);
+
+const POW_SCALAR_EXPONENTS = [0, 1, 2, 3, -1, -2, 0.5, 1.5, -0.5, 2.5];
+
+/**
+ * Every differentiable built-in op and how to check it. A list gives several checks for one op
+ * (variants that take other code paths).
+ */
+const PROPERTIES: Record<string, fc.Arbitrary<Case> | fc.Arbitrary<Case>[]> = {
+  astype: [
+    unary("astype('float64')", (x) => x.astype('float64')),
+    // a float32 detour keeps 7 digits: a wider step keeps the central difference above that rounding
+    tensorArb(shapeArb()).map((x) =>
+      makeCase("astype('float32').astype('float64')", (t) => t.astype('float32').astype('float64'), [x], { eps: 1e-2 }),
+    ),
+  ],
+  clone: unary('clone', (x) => x.clone().mul(x)),
+  reshape: withShape({}, (s) => fc.tuple(tensorArb(s), fc.nat(3), fc.nat(s.length))).map(([x, kind, at]) => {
+    const s = x.shape;
+    const targets = [[x.size], [...s].reverse(), [...s.slice(0, at), 1, ...s.slice(at)], s.length > 0 ? [-1, s[s.length - 1]] : [-1]];
+    const target = targets[kind];
+    return makeCase(`reshape(x, ${str(target)})`, (t) => t.reshape(target), [x]);
+  }),
+  broadcastTo: broadcastShapesArb().chain(([a, b]) => {
+    const target = broadcastShape(a, b);
+    return tensorArb(a).map((x) => makeCase(`broadcastTo(x, ${str(target)})`, (t) => t.broadcastTo(target), [x]));
+  }),
+  transpose: withShape({ maxSide: 4 }, (s) =>
+    fc.tuple(tensorArb(s), fc.option(fc.shuffledSubarray(range(s.length), { minLength: s.length, maxLength: s.length }), { nil: undefined })),
+  ).map(([x, perm]) => makeCase(`transpose(x, ${str(perm)})`, (t) => t.transpose(perm), [x])),
+  slice: sliceArb.chain(({ shape, specs }) =>
+    tensorArb(shape).map((x) => makeCase(`slice(x, ${str(specs)})`, (t) => slice(t, specs), [x])),
+  ),
+  sliceBackward: sliceArb.chain(({ shape, specs }) => {
+    const outShape = slice(zeros(shape), specs).shape.slice();
+    return tensorArb(outShape).map((g) =>
+      makeCase(`backward of slice(x of ${str(shape)}, ${str(specs)})`, backwardOf((t) => slice(t, specs), shape), [g]),
+    );
+  }),
+  concat: concatArb,
+  gather: gatherArb.chain(([shape, axis, index]) =>
+    tensorArb(shape).map((x) => makeCase(`gather(x, index ${tensorSource(index)}, ${axis})`, (t) => gather(t, index, axis), [x])),
+  ),
+  gatherBackward: gatherArb.chain(([shape, axis, index]) =>
+    tensorArb(index.shape.slice()).map((g) =>
+      makeCase(`backward of gather(x of ${str(shape)}, index ${tensorSource(index)}, ${axis})`, backwardOf((t) => gather(t, index, axis), shape), [g]),
+    ),
+  ),
+  take: takeArb.chain(([shape, axis, idx]) =>
+    tensorArb(shape).map((x) => makeCase(`take(x, ${str(idx)}, ${str(axis)})`, (t) => take(t, idx, axis), [x])),
+  ),
+  takeBackward: takeArb.chain(([shape, axis, idx]) => {
+    const outShape = take(zeros(shape), idx, axis).shape.slice();
+    return tensorArb(outShape).map((g) =>
+      makeCase(`backward of take(x of ${str(shape)}, ${str(idx)}, ${str(axis)})`, backwardOf((t) => take(t, idx, axis), shape), [g]),
+    );
+  }),
+  pick: fc
+    .tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 4 }))
+    .chain(([n, c]) => fc.tuple(tensorArb([n, c]), fc.array(fc.nat(c - 1), { minLength: n, maxLength: n })))
+    .map(([x, labels]) => makeCase(`pick(x, ${str(labels)})`, (t) => pick(t, labels), [x])),
+
+  exp: unary('exp', (x) => x.exp()),
+  log: unary('log', (x) => x.log(), { min: 0.1, max: 3 }),
+  sqrt: unary('sqrt', (x) => x.sqrt(), { min: 0.1, max: 3 }),
+  abs: unary('abs', (x) => x.abs(), { avoid: [0] }),
+  relu: unary('relu', (x) => x.relu(), { avoid: [0] }),
+  sigmoid: unary('sigmoid', (x) => x.sigmoid(), { min: -5, max: 5 }),
+  tanh: unary('tanh', (x) => x.tanh(), { min: -3, max: 3 }),
+  neg: unary('neg', (x) => x.neg()),
+  leakyRelu: [
+    unary('leakyRelu(x)', (x) => x.leakyRelu(), { avoid: [0] }),
+    fc.tuple(tensorArb(shapeArb(), { avoid: [0] }), fc.double({ min: -1, max: 2, noNaN: true })).map(([x, slope]) =>
+      makeCase(`leakyRelu(x, ${slope})`, (t) => t.leakyRelu(slope), [x]),
+    ),
+  ],
+  clip: fc
+    .tuple(fc.double({ min: -1.5, max: 0.5, noNaN: true }), fc.double({ min: 0.1, max: 2, noNaN: true }))
+    .chain(([lo, width]) => tensorArb(shapeArb(), { avoid: [lo, lo + width] }).map((x) => makeCase(`clip(x, ${lo}, ${lo + width})`, (t) => t.clip(lo, lo + width), [x]))),
+  powScalar: fc.constantFrom(...POW_SCALAR_EXPONENTS).chain((p) => {
+    const opts = Number.isInteger(p) ? (p < 0 ? { avoid: [0], margin: 0.2 } : {}) : { min: 0.1, max: 3 };
+    return unary(`pow(x, ${p})`, (x) => x.pow(p), opts);
+  }),
+
+  add: binary('add', (a, b) => add(a, b)),
+  sub: binary('sub', (a, b) => sub(a, b)),
+  mul: [
+    binary('mul', (a, b) => mul(a, b)),
+    // a float32 constant operand: promotion to float64 in the forward, and its gradient path skipped
+    binary('mul with a float32 constant', (a, b) => mul(a, b), [{}, { dtype: 'float32', requiresGrad: false }]),
+    tensorArb(shapeArb()).chain((x) => fc.double({ min: -3, max: 3, noNaN: true }).map((k) => makeCase(`mul(x, ${k})`, (t) => mul(t, k), [x]))),
+  ],
+  div: binary('div', (a, b) => div(a, b), [{}, { avoid: [0], margin: 0.25 }]),
+  pow: binary('pow', (a, b) => pow(a, b), [{ min: 0.25, max: 2 }, {}]),
+  maximum: untiedPair('maximum', (a, b) => maximum(a, b)),
+  minimum: untiedPair('minimum', (a, b) => minimum(a, b)),
+  where: tensorsArb(broadcastShapesArb({ count: 3 }), [{ dtype: 'int32', min: 0, max: 1 }, {}, {}]).map((xs) =>
+    makeCase(`where(cond ${tensorSource(xs[0])}, a, b)`, (c, a, b) => where(c, a, b), xs),
+  ),
+
+  sum: reduction('sum', (x, axis, keep) => sum(x, axis, keep)),
+  mean: reduction('mean', (x, axis, keep) => mean(x, axis, keep)),
+  max: reduction('max', (x, axis, keep) => max(x, axis, keep), { distinct: true }),
+  min: reduction('min', (x, axis, keep) => min(x, axis, keep), { distinct: true }),
+  logsumexp: reduction('logsumexp', (x, axis, keep) => logsumexp(x, axis, keep), { min: -3, max: 3 }),
+  softmax: withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s, { min: -3, max: 3 }), axisArb(s.length))).map(([x, axis]) =>
+    makeCase(`softmax(x, ${axis})`, (t) => softmax(t, axis), [x]),
+  ),
+  logSoftmax: withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s, { min: -3, max: 3 }), axisArb(s.length))).map(([x, axis]) =>
+    makeCase(`logSoftmax(x, ${axis})`, (t) => logSoftmax(t, axis), [x]),
+  ),
+  matmul: matmulArb,
+};
+
+/** Ops whose gradients are themselves checked (gradgradcheck): every op whose backward is built from ops. */
+const SECOND_ORDER = [
+  'exp', 'log', 'sqrt', 'sigmoid', 'tanh', 'neg', 'abs', 'relu', 'leakyRelu', 'clip', 'powScalar',
+  'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where',
+  'matmul', 'softmax', 'logSoftmax', 'logsumexp', 'sum', 'mean', 'max', 'min',
+  'reshape', 'transpose', 'broadcastTo', 'slice', 'sliceBackward', 'concat', 'gather', 'gatherBackward',
+  'take', 'takeBackward', 'pick', 'astype', 'clone',
+];
+
+const variants = (name: string) => {
+  const p = PROPERTIES[name];
+  return Array.isArray(p) ? p : [p];
+};
+
+describe('gradcheck of every differentiable op', () => {
+  it('has a property for every differentiable built-in op in listOps()', () => {
+    const builtIn = listOps().filter((op) => op.differentiable && !op.custom).map((op) => op.name);
+    const missing = builtIn.filter((name) => !(name in PROPERTIES));
+    expect(missing, `differentiable ops without a gradient property: ${missing.join(', ')}`).toEqual([]);
+    const unknown = Object.keys(PROPERTIES).filter((name) => !builtIn.includes(name));
+    expect(unknown, `properties for names that are not differentiable built-in ops: ${unknown.join(', ')}`).toEqual([]);
+  });
+
+  for (const name of Object.keys(PROPERTIES)) {
+    it(name, () => {
+      for (const arb of variants(name)) {
+        fc.assert(
+          fc.property(arb, (c) => void gradcheck(c.f, c.inputs, c.options)),
+          { numRuns: NUM_RUNS, includeErrorInReport: true },
+        );
+      }
+    }, TIMEOUT);
+  }
+
+  it('the backward ops are the ones the backward properties exercise', () => {
+    const g = (shape: number[]) => tensor(new Float64Array(shape.reduce((p, d) => p * d, 1)).fill(1), { shape, requiresGrad: true });
+    expect(backwardOf((t) => slice(t, [[0, 2]]), [3])(g([2])).node?.op).toBe('sliceBackward');
+    expect(backwardOf((t) => gather(t, tensor([[1, 0]], { dtype: 'int32' }), 1), [1, 2])(g([1, 2])).node?.op).toBe('gatherBackward');
+    expect(backwardOf((t) => take(t, [1, 1], 0), [3])(g([2])).node?.op).toBe('takeBackward');
+  });
+});
+
+describe('gradgradcheck (second order)', () => {
+  it('covers only ops that have a first-order property', () => {
+    expect(SECOND_ORDER.filter((name) => !(name in PROPERTIES))).toEqual([]);
+  });
+
+  for (const name of SECOND_ORDER) {
+    it(name, () => {
+      for (const arb of variants(name)) {
+        fc.assert(
+          fc.property(arb, (c) => void gradgradcheck(c.f, c.inputs, c.options)),
+          { numRuns: NUM_RUNS_SECOND_ORDER, includeErrorInReport: true },
+        );
+      }
+    }, TIMEOUT);
+  }
+});
+
+describe('gradients keep the precision of their dtype', () => {
+  // gradcheck's tolerance cannot see a float32 constant inside a float64 backward; these values are exact
+  it("leakyRelu's slope", () => {
+    const x = tensor([-1, 2], { dtype: 'float64', requiresGrad: true });
+    x.leakyRelu(0.1).sum().backward();
+    expect(Array.from(x.grad!.data)).toEqual([0.1, 1]);
+  });
+
+  it('max and min split a tie evenly', () => {
+    const x = tensor([1, 3, 3, 3], { dtype: 'float64', requiresGrad: true });
+    x.max().backward();
+    expect(Array.from(x.grad!.data)).toEqual([0, 1 / 3, 1 / 3, 1 / 3]);
+    const y = tensor([[0.1, 0.1, 0.1, 2]], { dtype: 'float64', requiresGrad: true });
+    y.min(1).sum().backward();
+    expect(Array.from(y.grad!.data)).toEqual([1 / 3, 1 / 3, 1 / 3, 0]);
+  });
+});
+
+describe('gradcheck itself', () => {
+  const f64 = (data: number[] | number[][], requiresGrad = true) => tensor(data, { dtype: 'float64', requiresGrad });
+
+  it('refuses float32 inputs with a DTypeError that says why', () => {
+    const x = tensor([1, 2], { dtype: 'float32', requiresGrad: true });
+    for (const check of [gradcheck, gradgradcheck]) {
+      expect(() => check((t) => t.mul(t), [x])).toThrow(DTypeError);
+      expect(() => check((t) => t.mul(t), [x])).toThrow(/input 0 is float32.*float64.*too few digits.*astype\('float64'\)/);
+    }
+    // a float32 input that does not require grad is a constant, not checked
+    expect(gradcheck((a, b) => a.mul(b.astype('float64')), [f64([1, 2]), tensor([3, 4], { dtype: 'float32' })]).ok).toBe(true);
+  });
+
+  it('reports ok, the largest errors and the worst element for a wrong custom op', () => {
+    let projection: number[] = [];
+    // d(x*y)/dx is y and d/dy is x; this backward gets x's right and gives y 3x instead of x
+    const wrong = customOp({
+      name: 'gradcheckTestWrongMul',
+      forward: (ctx, x, y) => (ctx.save(x, y), x.mul(y)),
+      backward: (ctx, g) => {
+        projection = Array.from(g.data);
+        const [x, y] = ctx.saved;
+        return [g.mul(y), g.mul(x).mul(3)];
+      },
+    });
+    const x = f64([[1, -2, 0.5], [3, 0.25, -1]]);
+    const y = f64([[2, 1, -1], [0.5, -3, 4]]);
+    const report = gradcheck((a, b) => wrong(a, b), [x, y], { raiseException: false });
+    // input 1's analytic gradient is 3 v x where the true one is v x: errors 2|v x|, relative error 2
+    const errors = projection.map((v, k) => 2 * Math.abs(v * x.data[k]));
+    const k = errors.indexOf(Math.max(...errors));
+    expect(report.ok).toBe(false);
+    expect(report.maxAbsError).toBeCloseTo(Math.max(...errors), 6);
+    expect(report.maxRelError).toBeCloseTo(2, 6);
+    expect(report.worst!.input).toBe(1);
+    expect(report.worst!.index).toEqual([Math.floor(k / 3), k % 3]);
+    expect(report.worst!.analytic).toBeCloseTo(3 * projection[k] * x.data[k], 10);
+    expect(report.worst!.numeric).toBeCloseTo(projection[k] * x.data[k], 6);
+    // raising (the default) carries the same report, and the message names input, element and both values
+    try {
+      gradcheck((a, b) => wrong(a, b), [x, y]);
+      expect.unreachable('gradcheck should have thrown');
+    } catch (e) {
+      expect(e).toBeInstanceOf(GradcheckError);
+      expect((e as GradcheckError).report).toEqual(report);
+      expect((e as Error).message).toMatch(new RegExp(`input 1 at index \\[${Math.floor(k / 3)}, ${k % 3}\\]: analytic .*, numeric `));
+    }
+    // the same op checked only through x (y a constant) passes
+    const xOnly = gradcheck((a) => wrong(a, y.detach()), [x]);
+    expect(xOnly.ok).toBe(true);
+    expect(xOnly.worst!.input).toBe(0);
+    expect(xOnly.maxAbsError).toBeLessThan(1e-8);
+  });
+
+  it('gradgradcheck catches a backward whose own gradient is wrong', () => {
+    // first order right (g * 2x), but written through a detached x: its derivative in x is lost
+    const square = customOp({
+      name: 'gradcheckTestDetachedSquare',
+      forward: (ctx, x) => (ctx.save(x), x.mul(x)),
+      backward: (ctx, g) => g.mul(ctx.saved[0].detach().mul(2)),
+    });
+    const x = f64([0.5, -1.5, 2]);
+    expect(gradcheck((t) => square(t), [x]).ok).toBe(true);
+    const report = gradgradcheck((t) => square(t), [x], { raiseException: false });
+    expect(report.ok).toBe(false);
+    expect(report.worst!.analytic).toBe(0);
+    expect(() => gradgradcheck((t) => square(t), [x])).toThrow(/gradgradcheck: analytic and numeric gradients differ for input 0/);
+  });
+
+  it('a failing property over a wrong op shrinks to one element and prints it readably', () => {
+    // right below 1, wrong (by g) above: the smallest failing case is one value just above 1
+    const wrongAbove1 = customOp({
+      name: 'gradcheckTestWrongAbove1',
+      forward: (ctx, x) => (ctx.save(x), x.mul(x)),
+      backward: (ctx, g) => g.mul(ctx.saved[0].mul(2)).add(g.mul(gt(ctx.saved[0], 1))),
+    });
+    const failingSizes: number[] = [];
+    const property = fc.property(tensorArb(shapeArb({ maxDims: 3, maxSide: 4 })), (x) => {
+      try {
+        gradcheck((t) => wrongAbove1(t), [x]);
+      } catch (e) {
+        failingSizes.push(x.size);
+        throw e;
+      }
+    });
+    const details = fc.check(property, { seed: 7, numRuns: 100, includeErrorInReport: true });
+    expect(details.failed).toBe(true);
+    expect(failingSizes[0]).toBeGreaterThan(1); // the first failure was a bigger tensor
+    const [x] = details.counterexample!;
+    expect(x.size).toBe(1);
+    expect(x.data[0]).toBeGreaterThan(1);
+    expect(x.data[0]).toBeLessThan(1.01);
+    const message = fc.defaultReportMessage(details)!;
+    const shown = message.split('\n').find((line) => line.startsWith('Counterexample'))!;
+    expect(shown).toBe(`Counterexample: [${tensorSource(x)}]`);
+    expect(shown).toMatch(/^Counterexample: \[tensor\(\[*1\.0\d*\]*, \{ shape: \[(1(, 1)*)?\], dtype: 'float64', requiresGrad: true \}\)\]$/);
+    expect(message).toMatch(/GradcheckError: gradcheck: analytic and numeric gradients differ for input 0/);
+  });
+
+  it('gradcheckProperty checks a drawn op and reports a GradcheckError on failure', () => {
+    fc.assert(gradcheckProperty(tensorsArb(broadcastShapesArb()), (a, b) => a.mul(b).exp()), { numRuns: 20 });
+    fc.assert(gradcheckProperty(tensorArb(shapeArb()), (x) => x.tanh(), { order: 2 }), { numRuns: 10 });
+    const wrong = customOp({
+      name: 'gradcheckTestWrongDouble',
+      forward: (ctx, x) => x.mul(2),
+      backward: (ctx, g) => g.mul(3),
+    });
+    expect(() => fc.assert(gradcheckProperty(tensorArb([2]), (x) => wrong(x)), { seed: 1 })).toThrow(/Counterexample: \[tensor\(\[/);
+  });
+});
+
+describe('@tensorgrad/core/testing arbitraries', () => {
+  it('broadcastShapesArb draws shapes numpy broadcasting accepts, with size-1 and missing leading dims', () => {
+    let sawOne = false, sawMissing = false;
+    fc.assert(
+      fc.property(broadcastShapesArb({ count: 3, maxDims: 4, maxSide: 3 }), (shapes) => {
+        expect(shapes).toHaveLength(3);
+        const out = broadcastShape(...shapes);
+        const [a, b, c] = shapes.map((s) => zeros(s, { dtype: 'float64' }));
+        expect(where(a, b, c).shape).toEqual(out); // core's own broadcasting agrees
+        if (shapes.some((s) => s.includes(1))) sawOne = true;
+        if (shapes.some((s) => s.length < out.length)) sawMissing = true;
+      }),
+      { numRuns: 200 },
+    );
+    expect(sawOne && sawMissing).toBe(true);
+    fc.assert(fc.property(broadcastShapesArb({ minDims: 2, maxDims: 3 }), (s) => s.every((d) => d.length >= 2)));
+  });
+
+  it('shapeArb stays within its bounds', () => {
+    fc.assert(
+      fc.property(shapeArb({ minDims: 1, maxDims: 2, minSide: 2, maxSide: 5 }), (s) => {
+        expect(s.length >= 1 && s.length <= 2).toBe(true);
+        expect(s.every((d) => d >= 2 && d <= 5)).toBe(true);
+      }),
+    );
+  });
+
+  it('tensorArb keeps to its range, away from kinks, distinct when asked, with the dtype and shape asked', () => {
+    fc.assert(
+      fc.property(tensorArb([3, 4], { min: -1, max: 1, avoid: [0, 0.5], margin: 0.05 }), (x) => {
+        expect(x.shape).toEqual([3, 4]);
+        expect(x.dtype).toBe('float64');
+        expect(x.requiresGrad).toBe(true);
+        for (const v of x.data) {
+          expect(v >= -1 && v <= 1).toBe(true);
+          expect(Math.abs(v) >= 0.05 && Math.abs(v - 0.5) >= 0.05).toBe(true);
+        }
+      }),
+    );
+    fc.assert(
+      fc.property(tensorArb(shapeArb(), { dtype: 'float32', distinct: true, margin: 0.1 }), (x) => {
+        expect(x.dtype).toBe('float32');
+        const v = Array.from(x.data).sort((p, q) => p - q);
+        for (let i = 1; i < v.length; i++) expect(v[i] - v[i - 1]).toBeGreaterThanOrEqual(0.1 - 1e-6);
+      }),
+    );
+    fc.assert(
+      fc.property(tensorArb([5], { dtype: 'int32', min: -2, max: 2 }), (x) => {
+        expect(x.dtype).toBe('int32');
+        expect(x.requiresGrad).toBe(false);
+        expect(Array.from(x.data).every((v) => v >= -2 && v <= 2)).toBe(true);
+      }),
+    );
+    expect(() => tensorArb([2], { avoid: [0, 0.01], margin: 0.01 })).toThrow(/closer than twice the margin/);
+  });
+
+  it('prints a tensor as the tensor(...) call that rebuilds it: values, shape and dtype', () => {
+    const x = printable(tensor([[0.1, -2], [3.5, 1e-7]], { dtype: 'float32', requiresGrad: true }));
+    const shown = fc.stringify(x);
+    expect(shown).toBe("tensor([[0.1, -2], [3.5, 1e-7]], { shape: [2, 2], dtype: 'float32', requiresGrad: true })");
+    expect(fc.stringify(printable(tensor(-0, { dtype: 'float64' })))).toBe("tensor(-0, { shape: [], dtype: 'float64' })");
+    expect(fc.stringify(printable(zeros([2, 0], { dtype: 'float64' })))).toBe("tensor([], { shape: [2, 0], dtype: 'float64' })");
+    // full precision, so the printed call reproduces the failing values exactly
+    const y = printable(tensor([Math.PI / 3], { dtype: 'float64' }));
+    expect(fc.stringify(y)).toContain(String(Math.PI / 3));
+  });
+
+  it('reruns while shrinking get fresh tensors, and the report shows the values as drawn', () => {
+    // the property writes into its tensor and calls backward(); shrinking n reruns the same tensor
+    const details = fc.check(
+      fc.property(fc.tuple(tensorArb([2], { min: 1, max: 2 }), fc.nat(100)), ([x, n]) => {
+        const fresh = x.grad === null && x.data.every((v) => v >= 1 && v <= 2);
+        x.data.fill(-100);
+        x.sum().backward();
+        return fresh && n < 5;
+      }),
+      { seed: 3 },
+    );
+    expect(details.failed).toBe(true);
+    expect(details.counterexample![0][1]).toBe(5); // not 0: no rerun saw a used tensor
+    const shown = fc.defaultReportMessage(details)!.split('\n').find((line) => line.startsWith('Counterexample'))!;
+    expect(shown).toMatch(/^Counterexample: \[\[tensor\(\[1\.?\d*, 1\.?\d*\], \{ shape: \[2\], dtype: 'float64', requiresGrad: true \}\),5\]\]$/);
+  });
+
+  it("core's main entry does not load fast-check", () => {
+    const dir = fileURLToPath(new URL('../packages/core/src/', import.meta.url));
+    const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts') && f !== 'testing.ts');
+    const importing = files.filter((f) => /from\s+['"]fast-check['"]|import\(['"]fast-check['"]\)/.test(readFileSync(dir + f, 'utf8')));
+    expect(importing).toEqual([]);
+  });
+});
