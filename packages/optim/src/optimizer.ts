@@ -1,0 +1,353 @@
+import { Tensor, ShapeError, DTypeError, ValueError, zerosLike, type TypedArray } from '@tensorgrad/core';
+import { NonFiniteGradientError, OptimizerStateError } from './errors.js';
+
+/** Hyperparameters every optimizer has. */
+export interface BaseOptions {
+  /** Base learning rate. */
+  lr: number;
+  /** Inverse-time decay, as the notebook: the rate of step t (from 0) is lr / (1 + decay * t). */
+  decay: number;
+}
+
+/** Options of the optimizer as a whole (not per group, not saved in the state dict). */
+export interface CommonOptions {
+  /** Skip the NaN/Infinity check of the gradients (default false). */
+  allowNonFinite?: boolean;
+}
+
+export type OptionValue = number | boolean;
+
+/** A group of parameters with its own options, which override the optimizer's. */
+export type ParamGroupSpec<O> = { params: Iterable<Tensor> } & Partial<O>;
+
+/** What optimizers take: tensors (an array or any iterable, e.g. `model.parameters()`) or param groups. */
+export type Params<O> = Iterable<Tensor> | Iterable<ParamGroupSpec<O>>;
+
+export interface ParamGroup<O> {
+  readonly params: readonly Tensor[];
+  /** The optimizer's options overridden by the group's own. May be changed between steps. */
+  readonly options: O;
+  /** Multiplier of `options.lr` that a scheduler sets (1 without one). */
+  lrScale: number;
+  /** The rate the last step used: lr * lrScale / (1 + decay * t) for that step's t; before any step, lr * lrScale. */
+  currentLr: number;
+}
+
+/** One parameter's state: its shape and its buffers by name (plain numbers, so it survives JSON). */
+export interface ParamStateDict {
+  shape: number[];
+  buffers: Record<string, number[]>;
+}
+
+/** A plain JSON-serializable snapshot of an optimizer: enough to resume training bit-exactly. */
+export interface OptimizerStateDict {
+  /** Which optimizer made it, e.g. 'Adam'. */
+  optimizer: string;
+  /** Steps taken. */
+  iterations: number;
+  groups: { options: Record<string, OptionValue>; params: number; lrScale: number; currentLr: number }[];
+  /** One entry per parameter over all groups in order; null for a parameter never updated (or one without state). */
+  state: (ParamStateDict | null)[];
+}
+
+interface ParamState {
+  names: readonly string[];
+  buffers: Tensor[];
+}
+
+/** Throws a ValueError unless `value` is a finite number in [min, max] (or [min, max) when maxOpen). */
+export function checkRange(where: string, name: string, value: unknown, min: number, max = Infinity, maxOpen = false): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (maxOpen && value === max)) {
+    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}${maxOpen ? ')' : ']'}`;
+    throw new ValueError(`${where}: option '${name}' must be a finite number ${range}, got ${String(value)}`);
+  }
+}
+
+const NO_BUFFERS: Tensor[] = [];
+
+/**
+ * The base of every optimizer: parameter groups, step() with checks that run before anything changes,
+ * zeroGrad(), the notebook's learning-rate decay, and state dicts. A subclass names its per-parameter
+ * buffers and writes the update of one parameter in place.
+ */
+export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
+  readonly paramGroups: readonly ParamGroup<O>[];
+  readonly allowNonFinite: boolean;
+  private readonly name: string;
+  private readonly defaults: O;
+  private readonly state: (ParamState | null)[] = [];
+  private _iterations = 0;
+
+  protected constructor(name: string, params: Params<O>, defaults: O, options: Partial<O> & CommonOptions) {
+    this.name = name;
+    const where = `${name}`;
+    if (options === null || typeof options !== 'object') throw new ValueError(`${where}: options must be an object`);
+    const { allowNonFinite = false, ...rest } = options;
+    this.allowNonFinite = allowNonFinite;
+    this.defaults = this.merge(defaults, rest, where);
+    this.paramGroups = this.makeGroups(params, where);
+  }
+
+  /** Names of the state buffers a parameter needs under these options (a constant array per case). */
+  protected abstract bufferNames(options: O): readonly string[];
+  /** Throws a ValueError for a bad option value (lr and decay are checked by the base). */
+  protected abstract checkOptions(options: O, where: string): void;
+  /**
+   * Updates one parameter in place. `w` and `g` have the same dtype and length; `buffers` are this parameter's
+   * state tensors in bufferNames order; `lr` is this step's rate; `t` the number of earlier steps.
+   */
+  protected abstract update(w: TypedArray, g: TypedArray, buffers: readonly Tensor[], options: O, lr: number, t: number): void;
+
+  /** Steps taken so far. */
+  get iterations(): number {
+    return this._iterations;
+  }
+
+  /** The first group's rate of the last step (before any step: its initial rate), as the notebook's current_learning_rate. */
+  get currentLr(): number {
+    return this.paramGroups[0].currentLr;
+  }
+
+  /**
+   * Updates every parameter whose grad is not null. All gradients are checked first (shape, dtype, and
+   * unless allowNonFinite, NaN/Infinity): on a bad one it throws and nothing changes, iterations included.
+   */
+  step(): void {
+    this.checkGradients();
+    const t = this._iterations;
+    let k = 0;
+    for (const group of this.paramGroups) {
+      const o = group.options;
+      // computed before the update, as the notebook's pre_update_params
+      const lr = (o.lr * group.lrScale) * (1 / (1 + o.decay * t));
+      group.currentLr = lr;
+      const names = this.bufferNames(o);
+      for (const p of group.params) {
+        const g = p.grad;
+        if (g !== null) {
+          let buffers = NO_BUFFERS;
+          if (names.length > 0) {
+            let s = this.state[k];
+            if (s === null || s.names !== names) {
+              // lazily, once (again only if the options change which buffers are needed)
+              s = { names, buffers: names.map(() => zerosLike(p)) };
+              this.state[k] = s;
+            }
+            buffers = s.buffers;
+          }
+          this.update(p.data, g.data, buffers, o, lr, t);
+        }
+        k++;
+      }
+    }
+    this._iterations = t + 1;
+  }
+
+  /** Sets every parameter's grad to null. */
+  zeroGrad(): void {
+    for (const group of this.paramGroups) for (const p of group.params) p.grad = null;
+  }
+
+  stateDict(): OptimizerStateDict {
+    const state: (ParamStateDict | null)[] = [];
+    let k = 0;
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        const s = this.state[k++];
+        if (s === null) {
+          state.push(null);
+          continue;
+        }
+        const buffers: Record<string, number[]> = {};
+        s.names.forEach((n, j) => (buffers[n] = Array.from(s.buffers[j].data)));
+        state.push({ shape: p.shape.slice(), buffers });
+      }
+    }
+    return {
+      optimizer: this.name,
+      iterations: this._iterations,
+      groups: this.paramGroups.map((g) => ({
+        options: { ...(g.options as unknown as Record<string, OptionValue>) },
+        params: g.params.length,
+        lrScale: g.lrScale,
+        currentLr: g.currentLr,
+      })),
+      state,
+    };
+  }
+
+  /**
+   * Restores a stateDict() of an optimizer of the same kind over parameters of the same count and shapes
+   * (the parameters' values are not part of it). Everything is checked first: on any mismatch it throws an
+   * OptimizerStateError and changes nothing.
+   */
+  loadStateDict(sd: OptimizerStateDict): void {
+    const fail = (msg: string): never => {
+      throw new OptimizerStateError(`${this.name}.loadStateDict: ${msg}; nothing was changed`);
+    };
+    const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+    if (!isObj(sd)) fail('the state dict must be an object');
+    if (sd.optimizer !== this.name) fail(`the state dict is for '${String(sd.optimizer)}', not '${this.name}'`);
+    if (!Number.isInteger(sd.iterations) || sd.iterations < 0) fail(`iterations must be a non-negative integer, got ${String(sd.iterations)}`);
+    if (!Array.isArray(sd.groups) || sd.groups.length !== this.paramGroups.length) {
+      fail(`it has ${Array.isArray(sd.groups) ? sd.groups.length : 'no'} param groups, this optimizer has ${this.paramGroups.length}`);
+    }
+    const keys = Object.keys(this.defaults).sort();
+    const newOptions: O[] = [];
+    sd.groups.forEach((sg, gi) => {
+      const group = this.paramGroups[gi];
+      if (!isObj(sg) || !isObj(sg.options)) return fail(`group ${gi} must be an object with an options object`);
+      if (sg.params !== group.params.length) fail(`group ${gi} has ${String(sg.params)} parameters, this optimizer's has ${group.params.length}`);
+      const given = Object.keys(sg.options).sort();
+      if (given.join() !== keys.join()) fail(`group ${gi} has options [${given.join(', ')}], expected [${keys.join(', ')}]`);
+      for (const key of keys) {
+        const want = typeof (this.defaults as unknown as Record<string, unknown>)[key];
+        if (typeof sg.options[key] !== want) fail(`group ${gi} option '${key}' must be a ${want}, got ${String(sg.options[key])}`);
+      }
+      const o = { ...sg.options } as unknown as O;
+      try {
+        this.checkAll(o, `group ${gi}`);
+      } catch (e) {
+        fail((e as Error).message);
+      }
+      for (const f of ['lrScale', 'currentLr'] as const) {
+        if (typeof sg[f] !== 'number' || !Number.isFinite(sg[f])) fail(`group ${gi} ${f} must be a finite number, got ${String(sg[f])}`);
+      }
+      newOptions.push(o);
+    });
+    const total = this.paramGroups.reduce((n, g) => n + g.params.length, 0);
+    if (!Array.isArray(sd.state) || sd.state.length !== total) {
+      fail(`it has ${Array.isArray(sd.state) ? sd.state.length : 'no'} parameter states, this optimizer has ${total} parameters`);
+    }
+    let k = 0;
+    this.paramGroups.forEach((group, gi) => {
+      const names = this.bufferNames(newOptions[gi]);
+      for (const p of group.params) {
+        const s = sd.state[k] as unknown;
+        if (s !== null) {
+          if (!isObj(s) || !Array.isArray(s.shape) || !isObj(s.buffers)) fail(`state ${k} must be null or { shape, buffers }`);
+          const ps = s as unknown as ParamStateDict;
+          if (ps.shape.length !== p.shape.length || ps.shape.some((d, i) => d !== p.shape[i])) {
+            fail(`state ${k} is for shape [${ps.shape.join(', ')}], parameter ${k} has shape [${p.shape.join(', ')}]`);
+          }
+          const given = Object.keys(ps.buffers).sort();
+          if (given.join() !== [...names].sort().join()) fail(`state ${k} has buffers [${given.join(', ')}], expected [${names.join(', ')}]`);
+          for (const n of names) {
+            const b = ps.buffers[n];
+            if (!Array.isArray(b) || b.length !== p.size) fail(`state ${k} buffer '${n}' must be an array of ${p.size} numbers`);
+            for (const v of b) if (typeof v !== 'number') fail(`state ${k} buffer '${n}' holds a non-number: ${String(v)}`);
+          }
+        }
+        k++;
+      }
+    });
+
+    // all checked: apply
+    this._iterations = sd.iterations;
+    k = 0;
+    this.paramGroups.forEach((group, gi) => {
+      Object.assign(group.options, newOptions[gi]);
+      group.lrScale = sd.groups[gi].lrScale;
+      group.currentLr = sd.groups[gi].currentLr;
+      const names = this.bufferNames(newOptions[gi]);
+      for (const p of group.params) {
+        const s = sd.state[k];
+        if (s === null) {
+          this.state[k] = null;
+        } else {
+          const buffers = names.map((n) => {
+            const t = zerosLike(p);
+            t.data.set(s.buffers[n]);
+            return t;
+          });
+          this.state[k] = { names, buffers };
+        }
+        k++;
+      }
+    });
+  }
+
+  // ---- construction and checks ----
+
+  private merge(base: O, overrides: Record<string, unknown>, where: string): O {
+    for (const key of Object.keys(overrides)) {
+      if (!(key in base)) {
+        throw new ValueError(`${where}: unknown option '${key}' (known: ${Object.keys(base).join(', ')})`);
+      }
+    }
+    const o = { ...base };
+    for (const [key, value] of Object.entries(overrides)) if (value !== undefined) (o as Record<string, unknown>)[key] = value;
+    this.checkAll(o, where);
+    return o;
+  }
+
+  private checkAll(o: O, where: string): void {
+    checkRange(where, 'lr', o.lr, 0);
+    checkRange(where, 'decay', o.decay, 0);
+    this.checkOptions(o, where);
+  }
+
+  private makeGroups(params: Params<O>, where: string): ParamGroup<O>[] {
+    if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new ValueError(`${where}: params must be an array or iterable of Tensors, or of param groups { params, ...options }`);
+    }
+    const items = Array.from(params as Iterable<unknown>);
+    if (items.length === 0) throw new ValueError(`${where}: got an empty parameter list`);
+    let specs: { params: Iterable<Tensor> }[];
+    if (items.every((x) => x instanceof Tensor)) {
+      specs = [{ params: items as Tensor[] }];
+    } else if (items.every((x) => typeof x === 'object' && x !== null && !(x instanceof Tensor) && 'params' in x)) {
+      specs = items as { params: Iterable<Tensor> }[];
+    } else {
+      throw new ValueError(`${where}: params must be all Tensors or all param groups { params, ...options }, not a mix`);
+    }
+    const seen = new Set<Tensor>();
+    return specs.map((spec, gi) => {
+      const { params: ps, ...overrides } = spec;
+      const gwhere = specs.length > 1 ? `${where} (param group ${gi})` : where;
+      if (ps === null || typeof ps !== 'object' || typeof (ps as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+        throw new ValueError(`${gwhere}: params must be an array or iterable of Tensors`);
+      }
+      const list = Array.from(ps);
+      list.forEach((p, i) => {
+        if (!(p instanceof Tensor)) throw new ValueError(`${gwhere}: parameter ${i} is not a Tensor`);
+        if (p.dtype !== 'float32' && p.dtype !== 'float64') {
+          throw new DTypeError(`${gwhere}: parameter ${i} must be float32 or float64, got ${p.dtype}`);
+        }
+        if (!p.isLeaf) throw new ValueError(`${gwhere}: parameter ${i} is not a leaf tensor (it was made by an op); optimize leaves only`);
+        if (seen.has(p)) throw new ValueError(`${gwhere}: parameter ${i} appears more than once`);
+        seen.add(p);
+        this.state.push(null);
+      });
+      const options = this.merge(this.defaults, overrides, gwhere);
+      return { params: list, options, lrScale: 1, currentLr: options.lr };
+    });
+  }
+
+  private checkGradients(): void {
+    let k = 0;
+    for (const group of this.paramGroups) {
+      for (const p of group.params) {
+        const g = p.grad;
+        if (g !== null) {
+          if (g.shape.length !== p.shape.length || g.shape.some((d, i) => d !== p.shape[i])) {
+            throw new ShapeError(
+              `${this.name}.step: parameter ${k} has shape [${p.shape.join(', ')}] but its grad has shape [${g.shape.join(', ')}]; nothing was changed`,
+            );
+          }
+          if (g.dtype !== p.dtype) {
+            throw new DTypeError(`${this.name}.step: parameter ${k} is ${p.dtype} but its grad is ${g.dtype}; nothing was changed`);
+          }
+          if (!this.allowNonFinite) {
+            const d = g.data;
+            for (let i = 0; i < d.length; i++) {
+              const x = d[i];
+              if (x - x !== 0) throw new NonFiniteGradientError(k, p.shape, x, i); // NaN and ±Infinity only
+            }
+          }
+        }
+        k++;
+      }
+    }
+  }
+}
