@@ -10,3 +10,4 @@ export { formatArray } from './format.js';
 export { gradients, grad, valueAndGrad, vjp, hvp, type GradientsOptions } from './functional.js';
 export { customOp, type CustomOpSpec, type OpContext } from './customop.js';
 export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport } from './gradcheck.js';
+export { encodeSafetensors, decodeSafetensors, SafetensorsError, MAX_HEADER_BYTES, type DecodeOptions, type Safetensors } from './safetensors.js';
