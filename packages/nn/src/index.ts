@@ -8,3 +8,6 @@ export {
 } from './losses.js';
 export { accuracy, regressionAccuracy, standardDeviation } from './metrics.js';
 export { spiralData, verticalData, sineData, batches, type Dataset, type DataOptions, type BatchOptions } from './data.js';
+export { decisionRegionsSvg, curvesSvg, niceTicks, type Series, type Panel, type DecisionRegionsOptions } from './plot.js';
+export { Model, type OptimizerLike, type AccuracyKind, type TrainOptions, type EpochMetrics, type BatchMetrics, type Callbacks, type EarlyStopping, type History, type Progress } from './model.js';
+export { parametersToBytes, parametersFromBytes, saveParameters, loadParameters } from './io.js';

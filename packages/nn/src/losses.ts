@@ -1,6 +1,6 @@
 // Losses, as the book defines them, with a reduction over samples ('mean' by default, as the book's Loss.calculate).
 import {
-  Tensor, customOp, isGradEnabled, oneHot, noGrad, DTypeError, ShapeError, IndexError, ValueError,
+  Tensor, tensor, customOp, isGradEnabled, oneHot, noGrad, DTypeError, ShapeError, IndexError, ValueError,
 } from '@tensorgrad/core';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -64,13 +64,15 @@ export class CategoricalCrossentropy extends Loss {
 }
 
 /**
- * Softmax and cross-entropy in one op, on logits: loss = logsumexp(x) - x[correct], stable for any logits.
+ * Softmax and cross-entropy in one op, on logits: loss = logsumexp(x) - x[correct], stable for any logits,
+ * then bounded as the book's clip of p to [clip, 1 - clip] bounds it (clip 0: unbounded).
  * Its gradient is the notebook's fused backward, (softmax - onehot) per sample (divided by n under 'mean'),
- * computed directly rather than through a softmax-log graph.
+ * computed directly rather than through a softmax-log graph; like the notebook's, it ignores the clip.
  */
 const softmaxCrossEntropyOp = customOp({
   name: 'softmaxCrossEntropy',
-  forward(ctx, logits, target) {
+  forward(ctx, logits, target, clipValue) {
+    ctx.clip = clipValue.item();
     const m = logits.max(1, true);
     const e = logits.sub(m).exp();
     const s = e.sum(1, true);
@@ -79,7 +81,10 @@ const softmaxCrossEntropyOp = customOp({
     // with one-hot (or soft) targets t: sum(t) * (logsumexp) - t . x
     const scale = target.dtype === 'int32' ? 1 : target.sum(1);
     ctx.save(logits, target);
-    return s.log().add(m).reshape([logits.shape[0]]).mul(scale).sub(correct);
+    const losses = s.log().add(m).reshape([logits.shape[0]]).mul(scale).sub(correct);
+    // The book clips probabilities to [1e-7, 1 - 1e-7] before the log, which bounds each loss the same way.
+    const clip = ctx.clip as number;
+    return clip > 0 ? losses.clip(-Math.log1p(-clip), -Math.log(clip)) : losses;
   },
   backward(ctx, g) {
     const [logits, target] = ctx.saved;
@@ -87,14 +92,23 @@ const softmaxCrossEntropyOp = customOp({
     const probs = isGradEnabled() ? logits.softmax(1) : (ctx.probs as Tensor);
     const t = target.dtype === 'int32' ? oneHot(target, logits.shape[1], logits.dtype) : target;
     const dlogits = target.dtype === 'int32' ? probs.sub(t) : probs.mul(t.sum(1, true)).sub(t);
-    return [dlogits.mul(g.reshape([g.size, 1])), null];
+    return [dlogits.mul(g.reshape([g.size, 1])), null, null];
   },
 });
 
 export class SoftmaxCrossEntropy extends Loss {
+  /** Probabilities are taken as clipped to [clip, 1 - clip] for the loss value, as the book does (0: no clip). */
+  readonly clip: number;
+
+  constructor(options: LossOptions & { clip?: number } = {}) {
+    super(options);
+    this.clip = options.clip ?? CLIP;
+    if (!(this.clip >= 0 && this.clip < 0.5)) throw new ValueError(`SoftmaxCrossEntropy: clip must be in [0, 0.5), got ${this.clip}`);
+  }
+
   sampleLosses(logits: Tensor, target: Tensor): Tensor {
     const kind = checkClassTargets('SoftmaxCrossEntropy', logits, target);
-    return softmaxCrossEntropyOp(logits, kind === 'labels' ? target : sameDtype(target, logits));
+    return softmaxCrossEntropyOp(logits, kind === 'labels' ? target : sameDtype(target, logits), tensor(this.clip, { dtype: 'float64' }));
   }
 
   /** The class probabilities for logits (the softmax this loss applies), e.g. for accuracy. */
