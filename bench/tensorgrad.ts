@@ -1,0 +1,379 @@
+// tensorgrad's side of the cross-library benchmark: workloads W1-W4 exactly as bench/WORKLOADS.md defines them,
+// through the public API of @tensorgrad/core, nn and optim. Prints ONE JSON object on stdout (same nesting as
+// bench_numpy.py: W1.ms_per_epoch, W3.threads_1.<N>.gflops_best, ...); progress goes to stderr.
+//
+//   npx tsx bench/tensorgrad.ts                      all four workloads, full size
+//   npx tsx bench/tensorgrad.ts --only=W1,W4 --quick   a subset, shortened (also TG_BENCH_ONLY, TG_BENCH_QUICK=1)
+//   --w1-epochs=N  --w2-steps=N  --w3-sizes=64,256   (also TG_BENCH_W1_EPOCHS, TG_BENCH_W2_STEPS, TG_BENCH_W3_SIZES)
+//
+// common_data.mjs, common_data.py, spiral_300.json, bench_numpy.py and WORKLOADS.md in this folder are copies of
+// the shared cross-library benchmark (/work/shared/bench/ where this project was made). They must stay byte
+// for byte identical to it, or the figures stop being comparable with the other libraries'.
+import { Tensor, tensor, matmul, noGrad } from '@tensorgrad/core';
+import { Dense, ReLU, Sequential, SoftmaxCrossEntropy, accuracy } from '@tensorgrad/nn';
+import { Adam } from '@tensorgrad/optim';
+import { readFileSync } from 'node:fs';
+import { spiralData, mlpData, mulberry32F32, W2, median, now, quietStdout } from './common_data.mjs';
+
+quietStdout(); // stdout carries the result JSON only
+
+class BenchError extends Error {
+  override name = 'BenchError';
+}
+
+// ---------------------------------------------------------------- options
+
+interface Options {
+  only: Set<string>;
+  quick: boolean;
+  w1Epochs: number;
+  w2Steps: number;
+  w3Sizes: number[];
+}
+
+function parseOptions(argv: readonly string[]): Options {
+  const flags = new Map<string, string>();
+  for (const a of argv) {
+    const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(a);
+    if (!m) throw new BenchError(`tensorgrad bench: unknown argument '${a}' (expected --only=W1,W2 --quick --w1-epochs=N --w2-steps=N --w3-sizes=64,256)`);
+    flags.set(m[1], m[2] ?? '1');
+  }
+  const get = (flag: string, env: string): string | undefined => flags.get(flag) ?? process.env[env];
+  const quick = get('quick', 'TG_BENCH_QUICK') === '1';
+  const int = (flag: string, env: string, dflt: number): number => {
+    const s = get(flag, env);
+    if (s === undefined) return dflt;
+    const v = Number(s);
+    if (!Number.isInteger(v) || v < 1) throw new BenchError(`tensorgrad bench: --${flag} must be a positive integer, got '${s}'`);
+    return v;
+  };
+  const onlyText = get('only', 'TG_BENCH_ONLY') ?? 'W1,W2,W3,W4';
+  const only = new Set(onlyText.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== ''));
+  for (const w of only) if (!/^W[1-4]$/.test(w)) throw new BenchError(`tensorgrad bench: unknown workload '${w}' in --only (W1..W4)`);
+  const sizesText = get('w3-sizes', 'TG_BENCH_W3_SIZES');
+  const w3Sizes = sizesText ? sizesText.split(',').map(Number) : quick ? [64, 256] : [64, 256, 512, 1024];
+  if (w3Sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new BenchError(`tensorgrad bench: bad --w3-sizes '${sizesText}'`);
+  return {
+    only,
+    quick,
+    w1Epochs: int('w1-epochs', 'TG_BENCH_W1_EPOCHS', quick ? 300 : 10000),
+    w2Steps: int('w2-steps', 'TG_BENCH_W2_STEPS', quick ? 20 : W2.steps),
+    w3Sizes,
+  };
+}
+
+const log = (msg: string) => process.stderr.write(`[tensorgrad] ${msg}\n`);
+
+// ---------------------------------------------------------------- W1 spiral
+
+const W1_WARMUP = 10;
+
+function w1Spiral(epochs: number) {
+  if (epochs <= W1_WARMUP) throw new BenchError(`W1: needs more than ${W1_WARMUP} epochs (the warm-up), got ${epochs}`);
+  const d = spiralData();
+  const X = tensor(d.X, { shape: [d.n, 2] });
+  const y = tensor(d.y);
+  const l1 = new Dense(2, 64);
+  const l2 = new Dense(64, 3);
+  // the shared initial weights, copied into the parameters ([n_in, n_out], as Dense stores them)
+  l1.weights.data.set(d.params[0].W);
+  l1.biases.data.set(d.params[0].b);
+  l2.weights.data.set(d.params[1].W);
+  l2.biases.data.set(d.params[1].b);
+  const model = new Sequential([l1, new ReLU(), l2]);
+  const lossFn = new SoftmaxCrossEntropy();
+  // decay 5e-7 as the numpy (nnfs) reference
+  const opt = new Adam(model.parameters(), { lr: 0.05, decay: 5e-7, epsilon: 1e-7, beta1: 0.9, beta2: 0.999 });
+  const phases = new Phases();
+  const epoch = () => {
+    phases.start();
+    opt.zeroGrad();
+    const loss = lossFn.forward(model.forward(X), y);
+    phases.mark(0);
+    loss.backward();
+    phases.mark(1);
+    opt.step();
+    phases.mark(2);
+  };
+  const graphOps = countOps(lossFn.forward(model.forward(X), y));
+  for (let e = 0; e < W1_WARMUP; e++) epoch();
+  phases.reset();
+  const t0 = now();
+  for (let e = W1_WARMUP; e < epochs; e++) epoch();
+  const ms = now() - t0;
+  const { loss, acc } = noGrad(() => {
+    const logits = model.forward(X);
+    return { loss: lossFn.forward(logits, y).item(), acc: accuracy(logits, y) };
+  });
+  return {
+    epochs,
+    timed_epochs: epochs - W1_WARMUP,
+    ms_per_epoch: ms / (epochs - W1_WARMUP),
+    final_loss: loss,
+    final_acc: acc,
+    lr_final: opt.currentLr,
+    graph_ops_forward: graphOps,
+    phase_ms: phases.perCall(epochs - W1_WARMUP),
+  };
+}
+
+// ---------------------------------------------------------------- W2 mlp
+
+function w2Mlp(steps: number) {
+  const d = mlpData();
+  const B = W2.batch;
+  const nb = W2.N / B;
+  // the 64 batches, materialised before timing
+  const batches: [Tensor, Tensor][] = [];
+  for (let i = 0; i < nb; i++) {
+    batches.push([
+      tensor(d.X.subarray(i * B * W2.D, (i + 1) * B * W2.D), { shape: [B, W2.D] }),
+      tensor(d.y.subarray(i * B, (i + 1) * B)),
+    ]);
+  }
+  const layers = d.params.map((p) => {
+    const l = new Dense(p.shape[0], p.shape[1]);
+    l.weights.data.set(p.W);
+    l.biases.data.set(p.b);
+    return l;
+  });
+  const model = new Sequential([layers[0], new ReLU(), layers[1], new ReLU(), layers[2]]);
+  const lossFn = new SoftmaxCrossEntropy();
+  const opt = new Adam(model.parameters(), { lr: 1e-3, epsilon: 1e-7, beta1: 0.9, beta2: 0.999 });
+  let s = 0;
+  const phases = new Phases();
+  const step = (): number => {
+    const [xb, yb] = batches[s % nb];
+    s++;
+    phases.start();
+    opt.zeroGrad();
+    const loss = lossFn.forward(model.forward(xb), yb);
+    phases.mark(0);
+    loss.backward();
+    phases.mark(1);
+    opt.step();
+    phases.mark(2);
+    return loss.item();
+  };
+  const graphOps = countOps(lossFn.forward(model.forward(batches[0][0]), batches[0][1]));
+  for (let i = 0; i < W2.warmup; i++) step();
+  phases.reset();
+  let last = NaN;
+  const t0 = now();
+  for (let i = 0; i < steps; i++) last = step();
+  const ms = now() - t0;
+  // matmul FLOPs of one step: forward x@W, backward g@W^T (not for the first layer: X needs no grad) and x^T@g
+  let flop = 0;
+  W2.layers.forEach(([fi, fo], k) => (flop += 2 * B * fi * fo * (k === 0 ? 2 : 3)));
+  return {
+    steps,
+    ms_per_step: ms / steps,
+    last_step_loss: last,
+    last_step: W2.warmup + steps,
+    matmul_mflop_per_step: flop / 1e6,
+    effective_gflops: flop / ((ms / steps) * 1e6),
+    graph_ops_forward: graphOps,
+    phase_ms: phases.perCall(steps),
+  };
+}
+
+// ---------------------------------------------------------------- W3 matmul
+
+function w3Matmul(sizes: readonly number[]) {
+  const out: Record<string, { gflops_best: number; gflops_median: number; reps: number }> = {};
+  for (const n of sizes) {
+    const A = tensor(mulberry32F32(1000 + n, n * n), { shape: [n, n] });
+    const Bm = tensor(mulberry32F32(2000 + n, n * n), { shape: [n, n] });
+    let C = matmul(A, Bm);
+    const warm = n >= 512 ? 2 : 3;
+    for (let i = 1; i < warm; i++) C = matmul(A, Bm);
+    checkProduct(A, Bm, C, n);
+    const times: number[] = [];
+    const start = now();
+    while (times.length < 500 && (times.length < 5 || now() - start < 1000)) {
+      const t0 = now();
+      C = matmul(A, Bm);
+      times.push(now() - t0);
+    }
+    const flop = 2 * n ** 3;
+    out[String(n)] = { gflops_best: flop / (Math.min(...times) * 1e6), gflops_median: flop / (median(times) * 1e6), reps: times.length };
+    log(`W3 N=${n}: ${out[String(n)].gflops_best.toFixed(2)} GFLOP/s best (${times.length} reps)`);
+  }
+  return out;
+}
+
+/** A few entries of C against float64 dot products: a fast kernel must also be a right one. */
+function checkProduct(A: Tensor, B: Tensor, C: Tensor, n: number): void {
+  for (const [i, j] of [[0, 0], [n - 1, n - 1], [n >> 1, n >> 2]]) {
+    let acc = 0;
+    for (let k = 0; k < n; k++) acc += A.data[i * n + k] * B.data[k * n + j];
+    const got = C.data[i * n + j];
+    if (Math.abs(got - acc) > 1e-4 * Math.abs(acc)) throw new BenchError(`W3: C[${i},${j}] = ${got}, expected ${acc} (N=${n})`);
+  }
+}
+
+// ---------------------------------------------------------------- W4 graph overhead
+
+const W4_CHAIN = 1000; // iterations of y = y * 1.0001 + 0.0001: 2000 recorded ops
+
+function w4Graph(reps: number) {
+  const x = tensor(mulberry32F32(4321, 16), { requiresGrad: true });
+  const forward = (): Tensor => {
+    let y = x;
+    for (let i = 0; i < W4_CHAIN; i++) y = y.mul(1.0001).add(0.0001);
+    return y.sum();
+  };
+  const total: number[] = [];
+  const fwd: number[] = [];
+  const bwd: number[] = [];
+  for (let r = 0; r < reps + 10; r++) {
+    x.grad = null;
+    const t0 = now();
+    const loss = forward();
+    const t1 = now();
+    loss.backward();
+    const t2 = now();
+    if (r >= 10) {
+      total.push(t2 - t0);
+      fwd.push(t1 - t0);
+      bwd.push(t2 - t1);
+    }
+  }
+  // Diagnostics, each in its own loop (interleaved, one pays for the other's garbage collection):
+  // the same chain with recording off, i.e. the ops without the tape ...
+  const untaped: number[] = [];
+  for (let r = 0; r < reps + 10; r++) {
+    const t0 = now();
+    noGrad(forward);
+    if (r >= 10) untaped.push(now() - t0);
+  }
+  // ... and the arithmetic alone
+  const bare = bareLoops(x.data as Float32Array, reps);
+  const expected = 1.0001 ** W4_CHAIN;
+  const g = x.grad as Tensor | null;
+  if (g === null || g.data.some((v) => Math.abs(v - expected) > 1e-3)) {
+    throw new BenchError(`W4: dloss/dx should be ${expected} everywhere, got ${g === null ? 'null' : g.data[0]}`);
+  }
+  const ops = 2 * W4_CHAIN;
+  return {
+    reps,
+    us_per_op: (median(total) * 1e3) / ops,
+    us_per_op_forward: (median(fwd) * 1e3) / ops,
+    us_per_op_backward: (median(bwd) * 1e3) / ops,
+    us_per_op_forward_nograd: (median(untaped) * 1e3) / ops,
+    us_per_op_kernel_arithmetic: (median(bare.times) * 1e3) / ops,
+    grad0: g.data[0],
+  };
+}
+
+/**
+ * W4's arithmetic alone: the same 2000 loops over 16 floats into preallocated buffers (no allocation, no
+ * tensors). The chain is a function of its own, warmed up by many calls, so that V8 optimizes it as a whole
+ * (timed inside one long loop it is compiled on-stack and can stay slow).
+ */
+function bareChain(x: Float32Array, a: Float32Array, b: Float32Array): number {
+  b.set(x);
+  for (let i = 0; i < W4_CHAIN; i++) {
+    for (let k = 0; k < b.length; k++) a[k] = b[k] * 1.0001;
+    for (let k = 0; k < a.length; k++) b[k] = a[k] + 0.0001;
+  }
+  return b[0];
+}
+
+function bareLoops(x: Float32Array, reps: number): { times: number[]; y0: number } {
+  const a = new Float32Array(x.length);
+  const b = new Float32Array(x.length);
+  let y0 = 0;
+  for (let r = 0; r < 200; r++) y0 += bareChain(x, a, b);
+  const times: number[] = [];
+  for (let r = 0; r < reps; r++) {
+    const t0 = now();
+    y0 += bareChain(x, a, b);
+    times.push(now() - t0);
+  }
+  return { times, y0 }; // returned so that the loops cannot be dropped
+}
+
+// ---------------------------------------------------------------- profiling helpers
+
+/** Wall time of the phases of a training step (forward + loss, backward, optimizer), summed over steps. */
+class Phases {
+  private readonly sums = [0, 0, 0];
+  private last = 0;
+  start(): void {
+    this.last = now();
+  }
+  mark(i: number): void {
+    const t = now();
+    this.sums[i] += t - this.last;
+    this.last = t;
+  }
+  reset(): void {
+    this.sums.fill(0);
+  }
+  perCall(n: number) {
+    const [f, b, s] = this.sums.map((v) => v / n);
+    return { forward: f, backward: b, optimizer: s };
+  }
+}
+
+/** Recorded ops in the graph that made `root` (each node once). */
+function countOps(root: Tensor): number {
+  const seen = new Set<Tensor>();
+  const stack = [root];
+  while (stack.length > 0) {
+    const t = stack.pop()!;
+    if (t.node === null || seen.has(t)) continue;
+    seen.add(t);
+    for (const x of t.node.inputs) stack.push(x);
+  }
+  return seen.size;
+}
+
+// ---------------------------------------------------------------- main
+
+function packageVersion(name: string): string | null {
+  try {
+    return JSON.parse(readFileSync(new URL(`../packages/${name}/package.json`, import.meta.url), 'utf8')).version;
+  } catch {
+    return null;
+  }
+}
+
+function main(): void {
+  const o = parseOptions(process.argv.slice(2));
+  const res: Record<string, unknown> = {
+    peer: 'tensorgrad',
+    version: packageVersion('core'),
+    node: process.version,
+    v8: process.versions.v8,
+    backend: 'js',
+    kernels: 'plain TypeScript loops over typed arrays (matmul: i-k-j with a float64 row accumulator)',
+    threads: 1,
+    quick: o.quick,
+  };
+  const t = now();
+  // W4 first, on a fresh heap: its per-op figures then do not depend on the garbage the big workloads leave
+  if (o.only.has('W4')) {
+    res.W4 = w4Graph(30);
+    log(`W4: ${JSON.stringify(res.W4)}`);
+  }
+  if (o.only.has('W1')) {
+    log(`W1 spiral: ${o.w1Epochs} epochs${o.w1Epochs !== 10000 ? ' (fewer than the 10,000 WORKLOADS.md defines)' : ''}`);
+    res.W1 = w1Spiral(o.w1Epochs);
+    log(`W1: ${JSON.stringify(res.W1)}`);
+  }
+  if (o.only.has('W2')) {
+    log(`W2 mlp: ${W2.warmup} warm-up + ${o.w2Steps} timed steps`);
+    res.W2 = w2Mlp(o.w2Steps);
+    log(`W2: ${JSON.stringify(res.W2)}`);
+  }
+  if (o.only.has('W3')) {
+    log(`W3 matmul: N in ${o.w3Sizes.join(', ')}, 1 thread`);
+    res.W3 = { threads_1: w3Matmul(o.w3Sizes) };
+  }
+  res.wall_s = (now() - t) / 1e3;
+  process.stdout.write(JSON.stringify(res) + '\n');
+}
+
+main();
