@@ -40,7 +40,7 @@ writeFileSync(curves, curvesSvg([
     { name: 'train', steps, values: history.epochs.map((m) => m.loss) },
     { name: 'validation', steps, values: history.epochs.map((m) => m.valLoss!) },
   ] },
-  { title: 'Accuracy', yLabel: 'accuracy', series: [
+  { title: 'Accuracy', yLabel: 'accuracy', legend: 'bottom', series: [
     { name: 'train', steps, values: history.epochs.map((m) => m.accuracy) },
     { name: 'validation', steps, values: history.epochs.map((m) => m.valAccuracy!) },
   ] },

@@ -118,6 +118,8 @@ export interface Panel {
   title: string;
   yLabel: string;
   series: readonly Series[];
+  /** Where the legend sits inside the plot: top right (default, for falling curves) or bottom right (rising ones). */
+  legend?: 'top' | 'bottom';
 }
 
 /** Line charts side by side (e.g. loss and accuracy, each with train and validation), x = epoch. */
@@ -138,8 +140,9 @@ export function curvesSvg(panels: readonly Panel[], options: { xLabel?: string; 
       const points = s.values.map((v, j) => `${num(frame.x(steps[j]))},${num(frame.y(v))}`).join(' ');
       const colour = PALETTE[i % PALETTE.length];
       body.push(`<polyline fill="none" stroke="${colour}" stroke-width="1.5" points="${points}"/>`);
-      body.push(`<rect x="${left + w - 110}" y="${top + 10 + i * 18}" width="12" height="3" fill="${colour}"/>`);
-      body.push(`<text x="${left + w - 92}" y="${top + 15 + i * 18}">${esc(s.name)}</text>`);
+      const ly = panel.legend === 'bottom' ? top + h - 10 - (panel.series.length - i) * 18 : top + 10 + i * 18;
+      body.push(`<rect x="${left + w - 110}" y="${ly}" width="12" height="3" fill="${colour}"/>`);
+      body.push(`<text x="${left + w - 92}" y="${ly + 5}">${esc(s.name)}</text>`);
     });
   });
   return svg(width * panels.length, height, body);
