@@ -190,15 +190,7 @@ function glibcLog(x: number): number {
   const z = F64[0]!;
   const invc = LOG_TABLE[2 * i]!;
   const logc = LOG_TABLE[2 * i + 1]!;
-  // r = fma(z, invc, -1): z*invc = ph + pl exactly, and ph - 1 is exact (ph is near 1).
-  const ph = z * invc;
-  let t = SPLIT * z;
-  const zh = t - (t - z);
-  const zl = z - zh;
-  t = SPLIT * invc;
-  const ch = t - (t - invc);
-  const cl = invc - ch;
-  const r = ph - 1 + (zh * ch - ph + zh * cl + zl * ch + zl * cl);
+  const r = fma(z, invc, -1);
   // log(x) = k*ln2 + log(c) + log1p(r); k*LN2HI is exact.
   const w = k * LN2HI + logc;
   const hi = w + r;
