@@ -136,29 +136,6 @@ export function binary(
   }
 }
 
-/** Copies x (xShape) broadcast to outShape into out. */
-export function broadcastCopy(x: TypedArray, xShape: readonly number[], out: TypedArray, outShape: readonly number[]): void {
-  if (out.length === 0) return;
-  const c = collapse(outShape, [broadcastStrides(xShape, outShape)]);
-  const [sx] = c.strides;
-  const nd = c.shape.length;
-  const inner = c.shape[nd - 1];
-  const ix = sx[nd - 1];
-  const rows = out.length / inner;
-  const index = new Array<number>(nd).fill(0);
-  let xi = 0;
-  for (let r = 0, oi = 0; r < rows; r++, oi += inner) {
-    for (let k = 0; k < inner; k++) out[oi + k] = x[xi + k * ix];
-    for (let d = nd - 2; d >= 0; d--) {
-      index[d]++;
-      xi += sx[d];
-      if (index[d] < c.shape[d]) break;
-      xi -= sx[d] * c.shape[d];
-      index[d] = 0;
-    }
-  }
-}
-
 /** where(cond, a, b) with all three already broadcast to out's length. */
 export function select(cond: TypedArray, a: TypedArray, b: TypedArray, out: TypedArray): void {
   for (let i = 0; i < out.length; i++) out[i] = cond[i] !== 0 ? a[i] : b[i];

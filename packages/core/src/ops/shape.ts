@@ -69,7 +69,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   }
   if (sameShape(x.shape, shape)) return x;
   const out = alloc(shape, x.dtype);
-  K.broadcastCopy(x.data, x.shape, out.data, shape);
+  K.stridedCopy(x.data, 0, K.broadcastStrides(x.shape, shape), shape, out.data);
   return record('broadcastTo', out, [x], (g) => [sumToShape(g, x.shape)]);
 }
 
