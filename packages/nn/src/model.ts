@@ -140,9 +140,10 @@ export class Model extends Module {
     return categoricalAccuracy(pred, y);
   }
 
-  private ready(): { loss: Loss; trainingLoss: Loss } {
+  /** The loss to train with, finalizing first if needed. */
+  private ready(): Loss {
     if (this.trainingLoss === null) this.finalize();
-    return { loss: this.loss!, trainingLoss: this.trainingLoss! };
+    return this.trainingLoss!;
   }
 
   /** train(X, y, options) trains and returns the per-epoch metrics; train(mode) is Module's training switch. */
@@ -155,7 +156,7 @@ export class Model extends Module {
   }
 
   private fit(X: Tensor, y: Tensor, options: TrainOptions): History {
-    const { trainingLoss } = this.ready();
+    const trainingLoss = this.ready();
     const optimizer = this.optimizer;
     if (optimizer === null) throw new ValueError('Model.train: set an optimizer first (model.set({ optimizer }))');
     if (X.shape[0] !== y.shape[0]) throw new ShapeError(`Model.train: X has ${X.shape[0]} rows but y has ${y.shape[0]}`);
@@ -215,7 +216,7 @@ export class Model extends Module {
 
   /** Loss (data + regularization) and accuracy on a data set, in eval mode, without recording. */
   evaluate(X: Tensor, y: Tensor, options: { batchSize?: number } = {}): { loss: number; dataLoss: number; accuracy: number } {
-    const { trainingLoss } = this.ready();
+    const trainingLoss = this.ready();
     this.eval();
     return noGrad(() => {
       let sumLoss = 0, sumAcc = 0, rows = 0;
