@@ -1,5 +1,6 @@
 // Grad mode, the graph nodes that ops record, and the reverse walk over them.
 import { GraphError, ShapeError } from './errors.js';
+import { anomalyEnabled, checkBackward, checkForward, inBackwardWalk, rememberSite } from './anomaly.js';
 import { fmt, sameShape } from './shape.js';
 import type { Tensor } from './tensor.js';
 
@@ -45,6 +46,7 @@ export function enableGrad<T>(fn: () => T): T {
  * and some input requires grad. Returns out.
  */
 export function record(op: string, out: Tensor, inputs: readonly Tensor[], backward: BackwardFn): Tensor {
+  if (anomalyEnabled) return recordChecked(op, out, inputs, backward);
   if (!gradEnabled) return out;
   for (let i = 0; i < inputs.length; i++) {
     if (inputs[i].requiresGrad) {
@@ -52,6 +54,16 @@ export function record(op: string, out: Tensor, inputs: readonly Tensor[], backw
       return out;
     }
   }
+  return out;
+}
+
+/** record() in anomaly mode: checks the output for new NaN/Infinity (grad mode or not) and remembers where the node was made. */
+function recordChecked(op: string, out: Tensor, inputs: readonly Tensor[], backward: BackwardFn): Tensor {
+  checkForward(op, out, inputs);
+  if (!gradEnabled || !inputs.some((x) => x.requiresGrad)) return out;
+  const node: Node = { op, inputs, backward };
+  rememberSite(node);
+  out._setNode(node);
   return out;
 }
 
@@ -93,6 +105,8 @@ function topologicalOrder(root: Tensor): Tensor[] {
 /**
  * The reverse walk. With `targets`, returns the gradients of those tensors and leaves every .grad alone
  * (as torch.autograd.grad); without, accumulates into the .grad of leaves and of tensors that retainGrad().
+ * Nothing changes until the whole walk has succeeded: .grad is written and the graph freed only at the end, so
+ * a backward that throws (an AnomalyError, a bad custom backward) leaves every .grad and the graph as they were.
  */
 export function runBackward(
   root: Tensor,
@@ -111,9 +125,14 @@ export function runBackward(
       );
     }
   }
+  const anomaly = anomalyEnabled;
   const wanted = targets ? new Map<Tensor, Tensor | null>(targets.map((t) => [t, null])) : null;
   const grads = new Map<Tensor, Tensor>([[root, gradient]]);
-  withGradMode(createGraph, () => {
+  // written to .grad and freed after the walk
+  const gradOwners: Tensor[] = [];
+  const gradValues: Tensor[] = [];
+  const ran: Node[] = [];
+  const walk = () => {
     for (let k = order.length - 1; k >= 0; k--) {
       const t = order[k];
       let g = grads.get(t);
@@ -123,12 +142,14 @@ export function runBackward(
       if (wanted) {
         if (wanted.has(t)) wanted.set(t, g);
       } else if (t.isLeaf || t._retainsGrad) {
-        t._accumulateGrad(g, createGraph);
+        gradOwners.push(t);
+        gradValues.push(g);
       }
       const node = t.node;
       if (node === null || node.backward === null) continue;
       const inputGrads = node.backward(g);
-      if (!retainGraph) node.backward = null;
+      if (anomaly) checkBackward(node, inputGrads);
+      ran.push(node);
       for (let i = 0; i < node.inputs.length; i++) {
         const x = node.inputs[i];
         let gx = inputGrads[i];
@@ -143,6 +164,9 @@ export function runBackward(
         grads.set(x, acc === undefined ? gx : acc.add(gx));
       }
     }
-  });
+    for (let i = 0; i < gradOwners.length; i++) gradOwners[i]._accumulateGrad(gradValues[i], createGraph);
+  };
+  withGradMode(createGraph, anomaly ? () => inBackwardWalk(walk) : walk);
+  if (!retainGraph) for (const node of ran) node.backward = null;
   return targets && wanted ? targets.map((t) => wanted.get(t) ?? null) : undefined;
 }

@@ -1,3 +1,6 @@
+import type { DType } from './dtype.js';
+import type { Shape } from './shape.js';
+
 /** Base class of every error tensorgrad throws on purpose. */
 export class TensorgradError extends Error {
   constructor(message: string) {
@@ -14,6 +17,29 @@ export class DTypeError extends TensorgradError {}
 
 /** Misuse of the autograd graph: backward twice through a freed graph, backward of a non-scalar without a gradient. */
 export class GraphError extends TensorgradError {}
+
+/**
+ * Anomaly mode (detectAnomaly) saw an op produce NaN or Infinity: in its forward output (where its inputs had
+ * none) or in a gradient its backward returned. `createdAt` is where, in the caller's code, the op was run.
+ */
+export class AnomalyError extends GraphError {
+  readonly op: string;
+  readonly phase: 'forward' | 'backward';
+  readonly inputShapes: readonly Shape[];
+  readonly inputDtypes: readonly DType[];
+  readonly createdAt: string;
+  constructor(
+    message: string,
+    info: { op: string; phase: 'forward' | 'backward'; inputShapes: readonly Shape[]; inputDtypes: readonly DType[]; createdAt: string },
+  ) {
+    super(message);
+    this.op = info.op;
+    this.phase = info.phase;
+    this.inputShapes = info.inputShapes;
+    this.inputDtypes = info.inputDtypes;
+    this.createdAt = info.createdAt;
+  }
+}
 
 /** An index or label out of range, or an axis that the tensor does not have. */
 export class IndexError extends TensorgradError {}

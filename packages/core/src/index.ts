@@ -11,3 +11,4 @@ export { gradients, grad, valueAndGrad, vjp, hvp, type GradientsOptions } from '
 export { customOp, type CustomOpSpec, type OpContext } from './customop.js';
 export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport } from './gradcheck.js';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, MAX_HEADER_BYTES, type DecodeOptions, type Safetensors } from './safetensors.js';
+export { AnomalyError, detectAnomaly, setDetectAnomaly, isAnomalyEnabled, graphNodes, formatGraph, type GraphNode } from './anomaly.js';

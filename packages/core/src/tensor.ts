@@ -4,6 +4,7 @@ import { fmt, sameShape, sizeOf, type Shape } from './shape.js';
 import { type BackwardOptions, type Node, runBackward } from './autograd.js';
 import { allocate, copyAs } from './storage.js';
 import { formatArray } from './format.js';
+import { formatGraph, graphNodes, type GraphNode } from './anomaly.js';
 import * as ops from './ops/index.js';
 import type { Operand, Axis, SliceSpec } from './ops/index.js';
 
@@ -188,6 +189,16 @@ export class Tensor {
   /** A copy of the values, as numpy's print shows them. */
   toString(): string {
     return formatArray(this.data, this.shape, this.dtype);
+  }
+
+  /** The ops that made this tensor, one `%id = op(%inputs) dtype[shape]` line each, inputs first (see graphNodes). */
+  graph(): string {
+    return formatGraph(this);
+  }
+
+  /** The tensors that made this one, in topological order, each once: `{ id, op, shape, dtype, inputs, requiresGrad }`. */
+  graphNodes(): GraphNode[] {
+    return graphNodes(this);
   }
 
   // ---- ops as methods ----

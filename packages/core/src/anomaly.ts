@@ -1,0 +1,220 @@
+// Anomaly mode (PyTorch's detect_anomaly): remember where each op was run, and stop at the first op whose
+// forward output or backward gradient holds NaN or Infinity. Also the graph listing (t.graph()).
+import type { DType } from './dtype.js';
+import { AnomalyError } from './errors.js';
+import { fmt, type Shape } from './shape.js';
+import type { Node } from './autograd.js';
+import type { Tensor } from './tensor.js';
+
+export { AnomalyError };
+
+/** Read by record() on every op: the one check anomaly mode costs when it is off. */
+export let anomalyEnabled = false;
+
+/** Turns anomaly mode on or off for everything that follows (detectAnomaly is the scoped form). */
+export function setDetectAnomaly(on: boolean): void {
+  anomalyEnabled = on;
+}
+
+export function isAnomalyEnabled(): boolean {
+  return anomalyEnabled;
+}
+
+/**
+ * Runs fn in anomaly mode: every op recorded inside remembers where it was run, an op whose forward output
+ * has NaN or Infinity that its inputs did not have throws an AnomalyError, and so does a backward (run inside
+ * fn) that returns a NaN or Infinity gradient. The previous mode comes back afterwards, also on a throw.
+ * Synchronous: for async code, use setDetectAnomaly(true) around it.
+ */
+export function detectAnomaly<T>(fn: () => T): T {
+  const previous = anomalyEnabled;
+  anomalyEnabled = true;
+  try {
+    return fn();
+  } finally {
+    anomalyEnabled = previous;
+  }
+}
+
+// ---- where ops were run ----
+
+/** Where each node recorded in anomaly mode was made; a WeakMap so that nodes stay as they are when it is off. */
+const sites = new WeakMap<Node, Error>();
+
+/** Frames of tensorgrad's core itself, from its sources or its build. */
+const OWN_FRAME = /[\\/]packages[\\/]core[\\/](?:src|dist)[\\/]|[\\/]@tensorgrad[\\/]core[\\/]/;
+/** Node's own internals: not the caller's code either. */
+const NODE_FRAME = /\(node:|^at node:/;
+const USER_FRAMES = 6;
+
+/** The stack here, unformatted (V8 formats it only when .stack is read, i.e. when an error is reported). */
+function captureStack(): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 64; // the op's own frames must not crowd out the caller's
+  const e = new Error();
+  Error.stackTraceLimit = limit;
+  return e;
+}
+
+/** The first caller frames of a captured stack, without tensorgrad's own, one `at ...` per line. */
+function userFrames(e: Error | undefined): string {
+  if (e === undefined) return '(not known: the op was recorded outside anomaly mode; run the forward inside detectAnomaly too)';
+  const frames = (e.stack ?? '')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('at ') && !OWN_FRAME.test(line) && !NODE_FRAME.test(line));
+  return frames.length === 0 ? '(not known: no caller frames in the stack)' : frames.slice(0, USER_FRAMES).join('\n');
+}
+
+/** @internal called by record() in anomaly mode for each node it makes. */
+export function rememberSite(node: Node): void {
+  sites.set(node, captureStack());
+}
+
+// ---- NaN / Infinity checks ----
+
+const NAN = 1;
+const INF = 2;
+
+/** Which of NaN (1) and ±Infinity (2) a tensor holds. */
+function nonFinite(t: Tensor): number {
+  if (t.dtype === 'int32') return 0;
+  const d = t.data;
+  let found = 0;
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v - v !== 0) {
+      found |= v !== v ? NAN : INF;
+      if (found === (NAN | INF)) break;
+    }
+  }
+  return found;
+}
+
+function kinds(flags: number): string {
+  return flags === (NAN | INF) ? 'NaN and Infinity' : flags === NAN ? 'NaN' : 'Infinity';
+}
+
+function describe(t: Tensor): string {
+  return `${t.dtype}${fmt(t.shape)}`;
+}
+
+function indent(frames: string): string {
+  return frames.replace(/^/gm, '    ');
+}
+
+/** Ops run by a backward walk are checked through the gradients the walk gets, not one by one. */
+let backwardWalks = 0;
+
+/** @internal runs a backward walk, during which forward checks are off. */
+export function inBackwardWalk<T>(fn: () => T): T {
+  backwardWalks++;
+  try {
+    return fn();
+  } finally {
+    backwardWalks--;
+  }
+}
+
+/** @internal throws when out has NaN or Infinity that none of the inputs had (also for ops run under noGrad). */
+export function checkForward(op: string, out: Tensor, inputs: readonly Tensor[]): void {
+  if (backwardWalks > 0) return;
+  const found = nonFinite(out);
+  if (found === 0) return;
+  let had = 0;
+  for (const x of inputs) had |= nonFinite(x);
+  const fresh = found & ~had;
+  if (fresh === 0) return;
+  const createdAt = userFrames(captureStack());
+  throw new AnomalyError(
+    `anomaly in forward of '${op}': its output ${describe(out)} has ${kinds(fresh)}, which its inputs ` +
+      `(${inputs.map(describe).join(', ')}) did not have. The op was run at:\n${indent(createdAt)}`,
+    { op, phase: 'forward', inputShapes: inputs.map((x) => x.shape), inputDtypes: inputs.map((x) => x.dtype), createdAt },
+  );
+}
+
+/** @internal throws when a gradient a node's backward returned (for an input that requires grad) has NaN or Infinity. */
+export function checkBackward(node: Node, grads: readonly (Tensor | null | undefined)[]): void {
+  for (let i = 0; i < node.inputs.length; i++) {
+    const g = grads[i];
+    if (g === null || g === undefined || !node.inputs[i].requiresGrad) continue;
+    const found = nonFinite(g);
+    if (found === 0) continue;
+    const { op, inputs } = node;
+    const createdAt = userFrames(sites.get(node));
+    throw new AnomalyError(
+      `anomaly in backward: Function '${op}Backward' returned ${kinds(found)} values in its ${i}th output ` +
+        `(the gradient ${describe(g)} for input ${i} of '${op}', whose inputs were ${inputs.map(describe).join(', ')}). ` +
+        `The forward of '${op}' was run at:\n${indent(createdAt)}`,
+      { op, phase: 'backward', inputShapes: inputs.map((x) => x.shape), inputDtypes: inputs.map((x) => x.dtype), createdAt },
+    );
+  }
+}
+
+// ---- the graph as a list ----
+
+/** One tensor of a graph listing; `inputs` are ids of earlier entries. */
+export interface GraphNode {
+  id: number;
+  /** The op that made the tensor, or 'leaf'. */
+  op: string;
+  shape: Shape;
+  dtype: DType;
+  inputs: number[];
+  requiresGrad: boolean;
+}
+
+/**
+ * The tensors that made root, inputs before the tensors made from them (root last), each listed once however
+ * often it is used. Iterative, so graphs of any depth work.
+ */
+export function graphNodes(root: Tensor): GraphNode[] {
+  const ids = new Map<Tensor, number>();
+  const list: GraphNode[] = [];
+  const seen = new Set<Tensor>([root]);
+  const stack: Tensor[] = [root];
+  const next: number[] = [0];
+  while (stack.length > 0) {
+    const top = stack.length - 1;
+    const t = stack[top];
+    const inputs = t.node ? t.node.inputs : [];
+    const i = next[top];
+    if (i < inputs.length) {
+      next[top] = i + 1;
+      if (!seen.has(inputs[i])) {
+        seen.add(inputs[i]);
+        stack.push(inputs[i]);
+        next.push(0);
+      }
+    } else {
+      stack.pop();
+      next.pop();
+      const id = list.length;
+      ids.set(t, id);
+      // every input was listed before t: the graph is acyclic, so none is still on the stack
+      list.push({
+        id,
+        op: t.node ? t.node.op : 'leaf',
+        shape: t.shape,
+        dtype: t.dtype,
+        inputs: inputs.map((x) => ids.get(x)!),
+        requiresGrad: t.requiresGrad,
+      });
+    }
+  }
+  return list;
+}
+
+/** graphNodes as text, one `%id = op(%inputs) dtype[shape]` line per tensor. */
+export function formatGraph(root: Tensor): string {
+  const lines: string[] = [];
+  for (const n of graphNodes(root)) {
+    const type = `${n.dtype}[${n.shape.join(',')}]`;
+    lines.push(
+      n.op === 'leaf' && n.inputs.length === 0
+        ? `%${n.id} = leaf ${type}${n.requiresGrad ? ' (requires grad)' : ''}`
+        : `%${n.id} = ${n.op}(${n.inputs.map((i) => `%${i}`).join(', ')}) ${type}`,
+    );
+  }
+  return lines.join('\n');
+}
