@@ -1,9 +1,8 @@
 // Saving and loading a module's parameters as safetensors. The bytes functions work anywhere; the file
 // functions reach node:fs at call time through process.getBuiltinModule, so browsers can load this module.
-import { encodeSafetensors, decodeSafetensors, ValueError } from '@tensorgrad/core';
+import { encodeSafetensors, decodeSafetensors } from '@tensorgrad/core';
+import { writeFileAtomic, readFile } from './files.js';
 import type { Module } from './module.js';
-
-type Fs = typeof import('node:fs');
 
 /** The model's parameters, by their dotted names, as the bytes of a safetensors file. */
 export function parametersToBytes(model: Module, metadata?: Record<string, string>): Uint8Array {
@@ -20,31 +19,12 @@ export function parametersFromBytes(model: Module, bytes: Uint8Array): void {
   model.loadStateDict(decodeSafetensors(bytes).tensors);
 }
 
-function nodeFs(where: string): { fs: Fs; pid: number } {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown; pid?: number } }).process;
-  const fs = proc?.getBuiltinModule?.('node:fs') as Fs | undefined;
-  if (fs === undefined) {
-    throw new ValueError(`${where}: needs Node >= 20.16 (process.getBuiltinModule); elsewhere use parametersToBytes / parametersFromBytes`);
-  }
-  return { fs, pid: proc?.pid ?? 0 };
-}
-
 /** Writes the parameters to a .safetensors file. It writes a temporary file and renames it, so a crash never leaves half a file. */
 export function saveParameters(model: Module, path: string, metadata?: Record<string, string>): void {
-  const { fs, pid } = nodeFs('saveParameters');
-  const bytes = parametersToBytes(model, metadata);
-  const tmp = `${path}.${pid}.tmp`;
-  try {
-    fs.writeFileSync(tmp, bytes);
-    fs.renameSync(tmp, path);
-  } catch (err) {
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomic('saveParameters', 'parametersToBytes', path, parametersToBytes(model, metadata));
 }
 
 /** Reads a .safetensors file into the parameters; all or nothing, as parametersFromBytes. */
 export function loadParameters(model: Module, path: string): void {
-  const { fs } = nodeFs('loadParameters');
-  parametersFromBytes(model, fs.readFileSync(path));
+  parametersFromBytes(model, readFile('loadParameters', 'parametersFromBytes', path));
 }
