@@ -11,5 +11,6 @@ export { spiralData, verticalData, sineData, batches, type Dataset, type DataOpt
 export { decisionRegionsSvg, curvesSvg, niceTicks, type Series, type Panel, type DecisionRegionsOptions } from './plot.js';
 export { Model, type OptimizerLike, type AccuracyKind, type TrainOptions, type EpochMetrics, type BatchMetrics, type Callbacks, type EarlyStopping, type History, type Progress } from './model.js';
 export { parametersToBytes, parametersFromBytes, saveParameters, loadParameters } from './io.js';
+export * from './serialize.js';
 export * from './onnx.js';
 export * from './torch.js';

@@ -6,6 +6,7 @@ import { Loss, CategoricalCrossentropy, SoftmaxCrossEntropy } from './losses.js'
 import { regularizationLoss } from './layers.js';
 import { accuracy as categoricalAccuracy, regressionAccuracy, standardDeviation } from './metrics.js';
 import { batches, type Dataset } from './data.js';
+import { saveModel, loadModel } from './serialize.js';
 
 /** What Model needs of an optimizer (every @tensorgrad/optim optimizer is one). */
 export interface OptimizerLike {
@@ -109,6 +110,31 @@ export class Model extends Module {
     if (options.accuracy !== undefined) this.accuracyKind = options.accuracy;
     this.trainingLoss = null;
     return this;
+  }
+
+  /** The loss and accuracy given to set() (the architecture JSON holds them; the optimizer is not saved). */
+  settings(): { loss: Loss | null; accuracy: AccuracyKind } {
+    return { loss: this.loss, accuracy: this.accuracyKind };
+  }
+
+  /**
+   * Writes `dir/model.json` (layers, loss, accuracy: see modelToJson) and `dir/model.safetensors` (the parameters),
+   * creating dir if needed. Each file is written to a temporary file and renamed. The optimizer and its state are
+   * not saved. Custom layers must be registered with registerLayer first; otherwise it throws ModelFormatError
+   * before writing anything.
+   */
+  save(dir: string): void {
+    saveModel(this, dir);
+  }
+
+  /**
+   * A new Model rebuilt from a directory written by save(): layers, parameters, loss and accuracy (a custom accuracy
+   * function is not saved: set it again). Set an optimizer (model.set({ optimizer })) to train on. A bad file throws a
+   * named error (ModelFormatError, SafetensorsError, StateDictError, ShapeError, DTypeError); as it returns a new
+   * model, no existing model is ever changed.
+   */
+  static load(dir: string): Model {
+    return loadModel(dir);
   }
 
   /** Checks the setup and picks the fused loss where the book does. */
