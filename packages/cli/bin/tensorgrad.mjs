@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// Runs the built CLI when dist/ exists (a published package); in the repository, runs the TypeScript source through tsx.
+// In the repository (src/ present) the TypeScript sources run through tsx, so the command never runs a stale
+// build; a published package ships only bin/ and dist/, and runs the build.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const built = new URL('../dist/main.js', import.meta.url);
-if (existsSync(fileURLToPath(built))) {
-  await import(built.href);
-} else {
+const source = new URL('../src/main.ts', import.meta.url);
+if (existsSync(fileURLToPath(source))) {
   const { register } = await import('tsx/esm/api');
   register({ tsconfig: fileURLToPath(new URL('../../../tsconfig.json', import.meta.url)) });
-  await import(new URL('../src/main.ts', import.meta.url).href);
+  await import(source.href);
+} else {
+  await import(new URL('../dist/main.js', import.meta.url).href);
 }
