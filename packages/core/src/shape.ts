@@ -12,20 +12,38 @@ export function fmt(shape: Shape): string {
 /** Validates a shape given by a user and returns its element count. */
 export function checkShape(shape: unknown, where: string): number {
   if (!Array.isArray(shape)) throw new ShapeError(`${where}: a shape must be an array of integers, got ${String(shape)}`);
-  let size = 1;
   for (const d of shape) {
     if (typeof d !== 'number' || !Number.isInteger(d) || d < 0) {
       throw new ShapeError(`${where}: dimensions must be non-negative integers, got shape [${shape.join(', ')}]`);
     }
-    size *= d;
   }
-  if (size > MAX_SIZE) throw new ShapeError(`${where}: shape [${shape.join(', ')}] has ${size} elements, more than ${MAX_SIZE}`);
+  return checkSize(shape, where);
+}
+
+/**
+ * The element count of a valid shape; throws a ShapeError, before anything is allocated, when it is more than
+ * MAX_SIZE. As numpy, the product of the nonzero dimensions must fit too, so that every sub-shape of an empty
+ * tensor (its strides, its reductions) stays exact.
+ */
+export function checkSize(shape: Shape, where: string): number {
+  let size = 1;
+  let nonzero = 1;
+  for (const d of shape) {
+    size *= d;
+    if (d !== 0) nonzero *= d;
+  }
+  if (nonzero > MAX_SIZE) {
+    const what = size === nonzero ? `has ${size} elements` : `is too big: its nonzero dimensions make ${nonzero} elements`;
+    throw new ShapeError(`${where}: shape ${fmt(shape)} ${what}, more than ${MAX_SIZE}`);
+  }
   return size;
 }
 
+/** The element count; a ShapeError when it is more than MAX_SIZE (the last guard before an allocation). */
 export function sizeOf(shape: Shape): number {
   let size = 1;
   for (const d of shape) size *= d;
+  if (size > MAX_SIZE) throw new ShapeError(`a tensor of shape ${fmt(shape)} would have ${size} elements, more than ${MAX_SIZE}`);
   return size;
 }
 
@@ -59,6 +77,7 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
     }
     out[i] = da === 1 ? db : da;
   }
+  checkSize(out, `${op}: broadcasting ${fmt(a)} and ${fmt(b)}`);
   return out;
 }
 

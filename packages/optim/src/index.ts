@@ -2,7 +2,7 @@
 // per-epoch learning-rate schedules, updating parameters in place through @tensorgrad/core's public API.
 export {
   Optimizer, type BaseOptions, type CommonOptions, type OptionValue, type ParamGroup, type ParamGroupSpec, type Params,
-  type OptimizerStateDict, type ParamStateDict,
+  type OptimizerStateDict, type ParamStateDict, type StateValue,
 } from './optimizer.js';
 export { NonFiniteGradientError, OptimizerStateError } from './errors.js';
 export { SGD, type SGDOptions } from './sgd.js';

@@ -33,10 +33,16 @@ export interface ParamGroup<O> {
   currentLr: number;
 }
 
-/** One parameter's state: its shape and its buffers by name (plain numbers, so it survives JSON). */
+/**
+ * A buffer value: a number, or one of the strings 'NaN', 'Infinity', '-Infinity' for the values JSON cannot
+ * hold (JSON.stringify writes them as null). A float32 cache overflows to Infinity for gradients above ~1e19.
+ */
+export type StateValue = number | 'NaN' | 'Infinity' | '-Infinity';
+
+/** One parameter's state: its shape and its buffers by name (plain JSON values, so it survives JSON). */
 export interface ParamStateDict {
   shape: number[];
-  buffers: Record<string, number[]>;
+  buffers: Record<string, StateValue[]>;
 }
 
 /** A plain JSON-serializable snapshot of an optimizer: enough to resume training bit-exactly. */
@@ -64,6 +70,24 @@ export function checkRange(where: string, name: string, value: unknown, min: num
 }
 
 const NO_BUFFERS: Tensor[] = [];
+
+/** A buffer as JSON-safe values: numbers, non-finite ones as strings. */
+function encodeBuffer(data: TypedArray): StateValue[] {
+  const out = new Array<StateValue>(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    out[i] = Number.isFinite(v) ? v : (String(v) as StateValue);
+  }
+  return out;
+}
+
+function isStateValue(v: unknown): v is StateValue {
+  return typeof v === 'number' || v === 'NaN' || v === 'Infinity' || v === '-Infinity';
+}
+
+function decodeBuffer(values: readonly StateValue[], out: TypedArray): void {
+  for (let i = 0; i < values.length; i++) out[i] = Number(values[i]);
+}
 
 /**
  * The base of every optimizer: parameter groups, step() with checks that run before anything changes,
@@ -158,8 +182,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           state.push(null);
           continue;
         }
-        const buffers: Record<string, number[]> = {};
-        s.names.forEach((n, j) => (buffers[n] = Array.from(s.buffers[j].data)));
+        const buffers: Record<string, StateValue[]> = {};
+        s.names.forEach((n, j) => (buffers[n] = encodeBuffer(s.buffers[j].data)));
         state.push({ shape: p.shape.slice(), buffers });
       }
     }
@@ -235,7 +259,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
           for (const n of names) {
             const b = ps.buffers[n];
             if (!Array.isArray(b) || b.length !== p.size) fail(`state ${k} buffer '${n}' must be an array of ${p.size} numbers`);
-            for (const v of b) if (typeof v !== 'number') fail(`state ${k} buffer '${n}' holds a non-number: ${String(v)}`);
+            for (const v of b) {
+              if (!isStateValue(v)) fail(`state ${k} buffer '${n}' holds a non-number: ${String(v)} (non-finite values are 'NaN', 'Infinity', '-Infinity')`);
+            }
           }
         }
         k++;
@@ -257,7 +283,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         } else {
           const buffers = names.map((n) => {
             const t = zerosLike(p);
-            t.data.set(s.buffers[n]);
+            decodeBuffer(s.buffers[n], t.data);
             return t;
           });
           this.state[k] = { names, buffers };

@@ -116,7 +116,11 @@ export function fullLike(x: Tensor, value: number, options: TensorOptions = {}):
 export function arange(start: number, stop?: number, step = 1, options: TensorOptions = {}): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
   if (step === 0 || !Number.isFinite(step)) throw new ValueError(`arange: step must be a finite nonzero number, got ${step}`);
+  if (!Number.isFinite(start) || !Number.isFinite(stop)) {
+    throw new ValueError(`arange: start and stop must be finite numbers, got start ${start}, stop ${stop}`);
+  }
   const n = Math.max(0, Math.ceil((stop - start) / step));
+  checkShape([n], 'arange'); // before allocating: arange(1e12) is a ShapeError, not a RangeError
   const t = alloc([n], dtypeFrom(options, 'arange'));
   for (let i = 0; i < n; i++) t.data[i] = start + i * step;
   return finish(t, options);
@@ -125,6 +129,7 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
 /** num evenly spaced values from start to stop inclusive, computed as numpy does. */
 export function linspace(start: number, stop: number, num = 50, options: TensorOptions = {}): Tensor {
   if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
+  checkShape([num], 'linspace');
   const t = alloc([num], dtypeFrom(options, 'linspace'));
   const div = num - 1;
   const delta = stop - start;
