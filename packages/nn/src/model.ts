@@ -232,9 +232,10 @@ export class Model extends Module {
           break;
         }
       }
+      // Only at a normal end: after an error the parameters stay those of the last step, matching the optimizer's state.
+      stopper?.restore(this);
     } finally {
       reporter.end();
-      stopper?.restore(this);
       this.train(false);
     }
     return history;
