@@ -5,11 +5,13 @@
 //   npx tsx bench/tensorgrad.ts                      all four workloads, full size
 //   npx tsx bench/tensorgrad.ts --only=W1,W4 --quick   a subset, shortened (also TG_BENCH_ONLY, TG_BENCH_QUICK=1)
 //   --w1-epochs=N  --w2-steps=N  --w3-sizes=64,256   (also TG_BENCH_W1_EPOCHS, TG_BENCH_W2_STEPS, TG_BENCH_W3_SIZES)
+//   TENSORGRAD_MATMUL_PRECISION=high                  float32 matmuls sum in float32 (default 'highest': in float64);
+//                                                    the JSON says which ran as matmul_precision
 //
 // common_data.mjs, common_data.py, spiral_300.json, bench_numpy.py and WORKLOADS.md in this folder are copies of
 // the shared cross-library benchmark (/work/shared/bench/ where this project was made). They must stay byte
 // for byte identical to it, or the figures stop being comparable with the other libraries'.
-import { Tensor, tensor, matmul, noGrad } from '@tensorgrad/core';
+import { Tensor, tensor, matmul, noGrad, backendInfo, getNumThreads, setNumThreads } from '@tensorgrad/core';
 import { Dense, ReLU, Sequential, SoftmaxCrossEntropy, accuracy } from '@tensorgrad/nn';
 import { Adam } from '@tensorgrad/optim';
 import { readFileSync } from 'node:fs';
@@ -342,14 +344,20 @@ function packageVersion(name: string): string | null {
 
 function main(): void {
   const o = parseOptions(process.argv.slice(2));
+  const info = backendInfo();
   const res: Record<string, unknown> = {
     peer: 'tensorgrad',
     version: packageVersion('core'),
     node: process.version,
     v8: process.versions.v8,
-    backend: 'js',
-    kernels: 'plain TypeScript loops over typed arrays (matmul: i-k-j with a float64 row accumulator)',
-    threads: 1,
+    backend: info.backend,
+    matmul_precision: info.matmulPrecision,
+    kernels:
+      info.backend === 'wasm'
+        ? `WebAssembly SIMD matmul (packed panels, ${info.matmulPrecision === 'high' ? '2x16 f32 register tile, float32' : '2x8 f64 register tile, float64'} accumulation${info.relaxedSimd === 'used' ? ', relaxed_madd' : ''}) above ${info.minFlops} FLOPs, plain TypeScript loops for the other ops`
+        : `plain TypeScript loops over typed arrays (matmul: i-k-j, ${info.matmulPrecision === 'high' ? 'float32' : 'float64'} accumulation)`,
+    threads: info.backend === 'wasm' ? info.threads : 1, // W1/W2; W3 reports 1 and 2 separately
+    backend_info: info,
     quick: o.quick,
   };
   const t = now();
@@ -369,8 +377,19 @@ function main(): void {
     log(`W2: ${JSON.stringify(res.W2)}`);
   }
   if (o.only.has('W3')) {
+    // one thread (the figure compared with numpy's one BLAS thread), then two where the wasm backend has them
+    const threads = getNumThreads();
+    setNumThreads(1);
     log(`W3 matmul: N in ${o.w3Sizes.join(', ')}, 1 thread`);
-    res.W3 = { threads_1: w3Matmul(o.w3Sizes) };
+    const W3: Record<string, unknown> = { threads_1: w3Matmul(o.w3Sizes) };
+    if (backendInfo().backend === 'wasm') {
+      setNumThreads(2);
+      log(`W3 matmul: N in ${o.w3Sizes.join(', ')}, 2 threads`);
+      W3.threads_2 = w3Matmul(o.w3Sizes);
+      W3.threads_2_worker = backendInfo().worker; // 'ready' when the second thread really ran
+    }
+    setNumThreads(threads);
+    res.W3 = W3;
   }
   res.wall_s = (now() - t) / 1e3;
   process.stdout.write(JSON.stringify(res) + '\n');

@@ -10,5 +10,9 @@ export { formatArray } from './format.js';
 export { gradients, grad, valueAndGrad, vjp, hvp, type GradientsOptions } from './functional.js';
 export { customOp, type CustomOpSpec, type OpContext } from './customop.js';
 export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport } from './gradcheck.js';
+export {
+  BackendError, DEFAULT_MIN_FLOPS, setBackend, getBackend, setNumThreads, getNumThreads, setMatmulPrecision, getMatmulPrecision,
+  backendInfo, type BackendName, type MatmulPrecision, type BackendInfo,
+} from './backend.js';
 export { encodeSafetensors, decodeSafetensors, SafetensorsError, MAX_HEADER_BYTES, type DecodeOptions, type Safetensors } from './safetensors.js';
 export { AnomalyError, detectAnomaly, setDetectAnomaly, isAnomalyEnabled, graphNodes, formatGraph, type GraphNode } from './anomaly.js';

@@ -1,7 +1,9 @@
 import type { DType, TypedArray } from './dtype.js';
 
-// Every tensor buffer is allocated here, and only here, so that a faster backend can place
-// buffers in its own memory (see DESIGN.md). Buffers are zero-filled.
+// Every tensor buffer is allocated here, and only here (see DESIGN.md). Buffers are zero-filled.
+// They stay ordinary typed arrays: a pool inside WebAssembly memory would be freed by a FinalizationRegistry,
+// whose callbacks never run during a synchronous training loop (measured: 0 of 100,000 before the loop
+// returned), so it would grow without bound. The wasm matmul copies operands in instead (wasm/runtime.ts).
 export function allocate(dtype: DType, size: number): TypedArray {
   switch (dtype) {
     case 'float32':

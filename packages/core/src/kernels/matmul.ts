@@ -1,11 +1,127 @@
 // Matrix product of row-major blocks. Transposed operands are read in place (never materialized).
+// `matmul` dispatches: the WebAssembly SIMD kernel (wasm/) for float32/float64 products of at least
+// `matmulConfig.minFlops` FLOPs when the wasm backend is on, the plain JS kernel `matmulJs` otherwise.
+// Both kernels give the same bits in either precision, so the backend, the FLOP threshold, the thread split
+// and the batch size never change a result.
 import type { TypedArray } from '../dtype.js';
+import { wasmMatmul } from '../wasm/runtime.js';
+
+/**
+ * How float32 products are summed (modelled on torch.set_float32_matmul_precision; float64 always sums in
+ * double):
+ * - 'highest' (default): float32 products summed in float64 in order over k, rounded once to float32 on store.
+ *   This is the book's np.dot under nnfs.init() (float32 products, float64 sums), which the reproduction
+ *   fixtures were made with.
+ * - 'high': float32 accumulation (every product and every sum rounded to float32), as BLAS does: about twice
+ *   as fast on the wasm backend (4 float32 lanes per SIMD vector against 2 float64).
+ */
+export type MatmulPrecision = 'highest' | 'high';
+
+/**
+ * Below this many FLOPs (2*M*N*K) the JS kernel is faster: copying the operands into wasm memory and packing
+ * them costs more than the faster arithmetic saves. Measured crossover: see DEFAULT_MIN_FLOPS's comment in
+ * backend.ts (TENSORGRAD_WASM_MIN_FLOPS overrides it).
+ */
+export const matmulConfig: { backend: 'js' | 'wasm'; minFlops: number; precision: MatmulPrecision } = {
+  backend: 'js',
+  minFlops: 0,
+  precision: 'highest',
+};
 
 /**
  * out[M,N] = op(a) @ op(b), where op(a) is [M,K] (a stored as [K,M] when transA) and op(b) is [K,N]
- * (b stored as [N,K] when transB). Offsets select one matrix of a batch.
+ * (b stored as [N,K] when transB). Offsets select one matrix of a batch. Every element of out is written.
  */
 export function matmul(
+  a: TypedArray, aOff: number, transA: boolean,
+  b: TypedArray, bOff: number, transB: boolean,
+  out: TypedArray, outOff: number,
+  M: number, K: number, N: number,
+): void {
+  if (
+    matmulConfig.backend === 'wasm' && K > 0 && M > 0 && N > 0 && 2 * M * N * K >= matmulConfig.minFlops &&
+    // one float type throughout (mixed products and int32 stay on JS)
+    !(out instanceof Int32Array) && a.constructor === out.constructor && b.constructor === out.constructor &&
+    wasmMatmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, matmulConfig.precision)
+  ) return;
+  matmulJs(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, matmulConfig.precision);
+}
+
+/**
+ * The plain JS kernel. Every element sums over k in order. A float32 output sums as `precision` says (in double
+ * for 'highest', in float32 for 'high', as the wasm kernel does in the same mode); float64 and int32 outputs
+ * always sum in double.
+ */
+export function matmulJs(
+  a: TypedArray, aOff: number, transA: boolean,
+  b: TypedArray, bOff: number, transB: boolean,
+  out: TypedArray, outOff: number,
+  M: number, K: number, N: number,
+  precision: MatmulPrecision,
+): void {
+  if (out instanceof Float32Array && precision === 'high') matmulF32(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N);
+  else matmulF64(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N);
+}
+
+/**
+ * Float32 accumulation: c = fround(c + fround(a * b)). Computing a float32 sum or product in double and
+ * rounding once gives the correctly rounded float32 result (53 >= 2*24 + 2), so this is float32 arithmetic.
+ * Stores into a Float32Array round the same way.
+ */
+function matmulF32(
+  a: TypedArray, aOff: number, transA: boolean,
+  b: TypedArray, bOff: number, transB: boolean,
+  out: Float32Array, outOff: number,
+  M: number, K: number, N: number,
+): void {
+  const fr = Math.fround;
+  if (transB) {
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < N; j++) {
+        let acc = 0;
+        const bj = bOff + j * K;
+        if (!transA) {
+          const ai = aOff + i * K;
+          for (let k = 0; k < K; k++) acc = fr(acc + fr(a[ai + k] * b[bj + k]));
+        } else {
+          for (let k = 0; k < K; k++) acc = fr(acc + fr(a[aOff + k * M + i] * b[bj + k]));
+        }
+        out[outOff + i * N + j] = acc;
+      }
+    }
+    return;
+  }
+  // i-k-j order, two rows of out at a time sharing each load of b, accumulated in place in out
+  out.fill(0, outOff, outOff + M * N);
+  let i = 0;
+  for (; i + 2 <= M; i += 2) {
+    const o0 = outOff + i * N, o1 = o0 + N;
+    for (let k = 0; k < K; k++) {
+      const a0 = transA ? a[aOff + k * M + i] : a[aOff + i * K + k];
+      const a1 = transA ? a[aOff + k * M + i + 1] : a[aOff + (i + 1) * K + k];
+      const bk = bOff + k * N;
+      for (let j = 0; j < N; j++) {
+        const bkj = b[bk + j];
+        out[o0 + j] += fr(a0 * bkj);
+        out[o1 + j] += fr(a1 * bkj);
+      }
+    }
+  }
+  for (; i < M; i++) {
+    const o = outOff + i * N;
+    for (let k = 0; k < K; k++) {
+      const aik = transA ? a[aOff + k * M + i] : a[aOff + i * K + k];
+      const bk = bOff + k * N;
+      for (let j = 0; j < N; j++) out[o + j] += fr(aik * b[bk + j]);
+    }
+  }
+}
+
+/**
+ * Double accumulation, rounded once on store: acc += a * b in double (the product of two float32s is exact in
+ * double). Float64 and int32 outputs, and float32 outputs at 'highest' precision.
+ */
+function matmulF64(
   a: TypedArray, aOff: number, transA: boolean,
   b: TypedArray, bOff: number, transB: boolean,
   out: TypedArray, outOff: number,

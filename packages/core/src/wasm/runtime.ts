@@ -1,0 +1,302 @@
+// Runs the WebAssembly matmul (wasm/matmul.ts) on ordinary typed arrays, on one thread or two.
+//
+// Tensor storage stays in ordinary typed arrays (storage.ts). The DESIGN planned buffers inside wasm memory,
+// but freeing them would hang on a FinalizationRegistry, whose callbacks only run when the event loop turns:
+// measured here, a synchronous 100,000-step loop got 0 callbacks (all 100,000 came after the loop), so a pool
+// in wasm memory would grow without bound in a synchronous training loop. Instead each matmul copies its
+// operands into a reused scratch region of one WebAssembly.Memory and copies the result out: O(n^2) copying
+// against O(n^3) work, and below a FLOP threshold the JS kernel runs instead (kernels/matmul.ts).
+//
+// Memory layout (bytes): [0, 128) control block shared with the worker | per-thread workspaces (packed A block,
+// packed B block, an edge tile) | A | B | C. The memory only grows (to the largest matmul seen); it grows in
+// ONE place, ensureCapacity, which also re-derives the typed-array views.
+//
+// Two threads: one worker_threads Worker, started on the first matmul big enough to split and unref'd (it never
+// keeps the process alive), instantiates the same module on the same shared memory and waits on the control
+// block. For a split matmul the main thread writes the worker's half of the arguments, bumps the request counter
+// and notifies; both compute their rows (or columns) of C; the main thread spins briefly, then Atomics.waits,
+// for the done counter. Every element sums in the same order whoever computes it, so the result is
+// bit-identical to one thread. Until the worker reports ready (it boots in ~60 ms, without needing the main
+// event loop), matmuls run on the main thread alone; if it fails to start they always do. In a browser (no
+// node:worker_threads) the memory is not shared and everything runs on one thread.
+import type { TypedArray } from '../dtype.js';
+import type { MatmulPrecision } from '../kernels/matmul.js';
+import { type WasmMemory, type WasmModule, wasmApi } from './api.js';
+import { KC, MC, MR, NC, matmulModule, nr, simdSupported } from './matmul.js';
+
+const PAGE = 65536;
+/** 2 GiB: addresses stay positive i32s in the kernels. Larger matmuls fall back to the JS kernel. */
+const MAX_PAGES = 32768;
+const CTRL_BYTES = 128;
+
+/**
+ * What this engine supports (checked once, at load), and whether relaxed_madd is used. It is not by default:
+ * measured here (V8 with --experimental-wasm-relaxed-simd) it gained nothing (46.5 vs 48 GFLOP/s), and a
+ * fused multiply-add would make results differ from the JS kernel's and between machines. Opt in with
+ * TENSORGRAD_WASM_RELAXED=1.
+ */
+export const wasmSupport = {
+  simd: simdSupported(false),
+  relaxed: simdSupported(true),
+  useRelaxed: false,
+};
+wasmSupport.useRelaxed = wasmSupport.relaxed && (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENSORGRAD_WASM_RELAXED === '1';
+
+type Gemm = (...args: number[]) => void;
+interface Runtime {
+  memory: WasmMemory;
+  module: WasmModule;
+  shared: boolean;
+  gemm: { f32: Gemm; f64: Gemm };
+  narrow: (p: number, n: number) => void;
+  f32: Float32Array;
+  f64: Float64Array;
+  ctrl: Int32Array;
+}
+
+let rt: Runtime | null = null;
+let rtFailed = false;
+
+type WorkerThreads = typeof import('node:worker_threads');
+
+/** node:worker_threads where it exists (Node), else null (browsers), without a static import. */
+function workerThreads(): WorkerThreads | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  try {
+    return (proc?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined) ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** The instance, created on first use; null if this engine cannot run it. */
+function runtime(): Runtime | null {
+  if (rt !== null || rtFailed) return rt;
+  try {
+    if (!wasmSupport.simd || wasmApi === undefined) throw new Error('no wasm SIMD');
+    // shared memory only where a worker can use it (and SharedArrayBuffer exists)
+    const shared = workerThreads() !== null && typeof SharedArrayBuffer === 'function';
+    const memory = new wasmApi.Memory({ initial: 1, maximum: MAX_PAGES, shared });
+    const module = new wasmApi.Module(matmulModule({ shared, relaxed: wasmSupport.useRelaxed, initialPages: 1, maximumPages: MAX_PAGES }));
+    const exports = new wasmApi.Instance(module, { env: { memory } }).exports as Record<string, Gemm>;
+    rt = { memory, module, shared, gemm: { f32: exports.gemm_f32, f64: exports.gemm_f64 }, narrow: exports.narrow_f64_f32, f32: new Float32Array(0), f64: new Float64Array(0), ctrl: new Int32Array(0) };
+    deriveViews(rt);
+  } catch {
+    rtFailed = true; // e.g. a browser that refuses to compile synchronously: the JS kernel it is
+  }
+  return rt;
+}
+
+function deriveViews(r: Runtime): void {
+  const buf = r.memory.buffer;
+  r.f32 = new Float32Array(buf);
+  r.f64 = new Float64Array(buf);
+  r.ctrl = new Int32Array(buf, 0, CTRL_BYTES / 4);
+}
+
+/** Make the memory at least `bytes` long and the views cover it. The only place the memory grows. */
+function ensureCapacity(r: Runtime, bytes: number): boolean {
+  if (bytes > MAX_PAGES * PAGE) return false;
+  const have = r.memory.buffer.byteLength;
+  if (bytes > have) {
+    // grow by at least a quarter, so that slowly increasing sizes do not grow it every call
+    const want = Math.min(MAX_PAGES, Math.max(Math.ceil(bytes / PAGE), Math.ceil((have * 1.25) / PAGE)));
+    try {
+      r.memory.grow(want - have / PAGE);
+    } catch {
+      return false; // the system refused the memory: the JS kernel runs instead
+    }
+  }
+  if (r.f32.byteLength !== r.memory.buffer.byteLength) deriveViews(r);
+  return true;
+}
+
+const align64 = (n: number): number => (n + 63) & ~63;
+const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
+
+// ---------------------------------------------------------------- threads
+
+/** Matmuls of at least this many FLOPs (2*M*N*K) are split over two threads when two are enabled. */
+export const THREAD_MIN_FLOPS = 4e6;
+
+// control block (Int32 slots)
+const REQ = 0, DONE = 1, STATUS = 2, ERROR = 3, DTYPE = 4, ARGS = 5; // ARGS..ARGS+16: gemm's 17 arguments
+
+type WorkerState = 'off' | 'starting' | 'ready' | 'failed';
+let threads: 1 | 2 = defaultThreads();
+let workerState: WorkerState = 'off';
+let jobSeq = 0;
+
+function defaultThreads(): 1 | 2 {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENSORGRAD_THREADS;
+  if (env === '1') return 1;
+  if (env === '2') return 2;
+  const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:os') as
+    | typeof import('node:os')
+    | undefined;
+  return os !== undefined && os.availableParallelism() >= 2 ? 2 : 1;
+}
+
+export function setThreads(n: 1 | 2): void {
+  threads = n;
+}
+export function getThreads(): 1 | 2 {
+  return threads;
+}
+/** 'ready' once the second thread is running; 'failed' if it could not start (then one thread is used). */
+export function getWorkerState(): WorkerState {
+  if (workerState === 'starting' && rt !== null && Atomics.load(rt.ctrl, STATUS) === 1) workerState = 'ready';
+  if (workerState !== 'failed' && rt !== null && Atomics.load(rt.ctrl, STATUS) === -1) workerState = 'failed';
+  return workerState;
+}
+
+// The worker's whole program: plain JS (no TypeScript loader needed in the worker), run with eval.
+const WORKER_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const { module, memory } = workerData;
+const ctrl = new Int32Array(memory.buffer, 0, ${CTRL_BYTES / 4});
+let gemm;
+try {
+  const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  gemm = [x.gemm_f32, x.gemm_f64];
+  Atomics.store(ctrl, ${STATUS}, 1);
+} catch (e) {
+  Atomics.store(ctrl, ${STATUS}, -1);
+  throw e;
+}
+let seen = Atomics.load(ctrl, ${REQ});
+for (;;) {
+  Atomics.wait(ctrl, ${REQ}, seen);
+  const seq = Atomics.load(ctrl, ${REQ});
+  if (seq === seen) continue;
+  seen = seq;
+  try {
+    gemm[ctrl[${DTYPE}]](...ctrl.subarray(${ARGS}, ${ARGS + 17}));
+    ctrl[${ERROR}] = 0;
+  } catch {
+    ctrl[${ERROR}] = 1;
+  }
+  Atomics.store(ctrl, ${DONE}, seq);
+  Atomics.notify(ctrl, ${DONE});
+}
+`;
+
+function startWorker(r: Runtime): void {
+  workerState = 'failed'; // unless it starts
+  const wt = workerThreads();
+  if (wt === null || !r.shared) return;
+  try {
+    Atomics.store(r.ctrl, STATUS, 0);
+    Atomics.store(r.ctrl, DONE, Atomics.load(r.ctrl, REQ));
+    jobSeq = Atomics.load(r.ctrl, REQ);
+    // execArgv [] : the worker runs plain JS and needs none of the parent's flags (e.g. a TypeScript loader)
+    const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { module: r.module, memory: r.memory }, execArgv: [], stdout: true, stderr: true });
+    w.unref();
+    const fail = () => {
+      workerState = 'failed';
+      Atomics.store(r.ctrl, STATUS, -1);
+    };
+    w.on('error', fail);
+    w.on('exit', fail);
+    workerState = 'starting';
+  } catch {
+    workerState = 'failed';
+  }
+}
+
+// ---------------------------------------------------------------- the matmul
+
+/**
+ * out[M,N] = op(a) @ op(b) as kernels/matmul.ts defines it, in wasm. a, b and out are all Float32Array or all
+ * Float64Array. Returns false (having written nothing) when it cannot run: no wasm, or too big for its memory.
+ *
+ * Float32 at 'highest' precision runs the float64 kernel: the operands are widened to float64 as they are
+ * copied in (exact), every product and sum is a double (the product of two float32s is exact in double), C
+ * stays float64 in wasm memory between K blocks, and narrow_f64_f32 rounds each element once to float32. That
+ * is the JS kernel's double accumulation, bit for bit. Widening on the way in (O(n^2), Float64Array.set from a
+ * Float32Array: 0.16 ns per element) instead of in the micro-kernel (O(n^3)) keeps the inner loop the plain
+ * f64x2 one: load64_splat of A, whole f64x2 vectors of B, no promote instructions.
+ */
+export function wasmMatmul(
+  a: TypedArray, aOff: number, transA: boolean,
+  b: TypedArray, bOff: number, transB: boolean,
+  out: TypedArray, outOff: number,
+  M: number, K: number, N: number,
+  precision: MatmulPrecision,
+): boolean {
+  const r = runtime();
+  if (r === null) return false;
+  // sums in double: float64, and float32 at 'highest' (see above)
+  const f64 = out instanceof Float64Array || precision === 'highest';
+  const es = f64 ? 8 : 4;
+  const NR = nr(f64 ? 'float64' : 'float32');
+  const flops = 2 * M * N * K;
+
+  let split = false;
+  if (threads === 2 && flops >= THREAD_MIN_FLOPS && r.shared) {
+    if (workerState === 'off') startWorker(r);
+    split = getWorkerState() === 'ready' && (M >= 2 * MR || N >= 2 * NR);
+  }
+
+  // layout: control | workspace(s) | A | B | C
+  const kc = Math.min(K, KC);
+  const wsABytes = align64(Math.min(MC, roundUp(M, MR)) * kc * es);
+  const wsBBytes = align64(Math.min(NC, roundUp(N, NR)) * kc * es);
+  const tileBytes = align64(MR * NR * es);
+  const ws = wsABytes + wsBBytes + tileBytes;
+  const ws0 = CTRL_BYTES;
+  const aPtr = ws0 + ws * (split ? 2 : 1);
+  const bPtr = aPtr + align64(M * K * es);
+  const cPtr = bPtr + align64(K * N * es);
+  // + 64: the kernel may read a little past the operands (rows of an edge panel, dropped): stay in memory
+  if (!ensureCapacity(r, cPtr + M * N * es + 64)) return false;
+
+  const view = f64 ? r.f64 : r.f32;
+  view.set(a.subarray(aOff, aOff + M * K), aPtr / es);
+  view.set(b.subarray(bOff, bOff + K * N), bPtr / es);
+  // element strides of op(A)(i, k) and op(B)(k, j) in their stored layouts
+  const ars = transA ? 1 : K, acs = transA ? M : 1;
+  const brs = transB ? 1 : N, bcs = transB ? K : 1;
+  const gemm = f64 ? r.gemm.f64 : r.gemm.f32;
+  const common = [M, N, K, aPtr, ars, acs, bPtr, brs, bcs, cPtr] as const;
+  const wsArgs = (base: number) => [base, base + wsABytes, base + wsABytes + wsBBytes] as const;
+
+  if (!split) {
+    gemm(...common, 0, M, 0, N, ...wsArgs(ws0));
+  } else {
+    // the longer side is split; the main thread takes the first part, whole tiles only
+    let mine: number[], theirs: number[];
+    if (M >= N || N < 2 * NR) {
+      const h = roundUp(Math.ceil(M / 2), MR);
+      mine = [0, h, 0, N];
+      theirs = [h, M, 0, N];
+    } else {
+      const h = roundUp(Math.ceil(N / 2), NR);
+      mine = [0, M, 0, h];
+      theirs = [0, M, h, N];
+    }
+    const c = r.ctrl;
+    c[DTYPE] = f64 ? 1 : 0;
+    c.set([...common, ...theirs, ...wsArgs(ws0 + ws)], ARGS);
+    const seq = (jobSeq = (jobSeq + 1) | 0);
+    Atomics.store(c, REQ, seq);
+    Atomics.notify(c, REQ, 1);
+    gemm(...common, ...mine, ...wsArgs(ws0));
+    // the worker usually finishes about when we do: spin a little before sleeping
+    for (let spin = 0; Atomics.load(c, DONE) !== seq; spin++) {
+      if (spin > 2000) Atomics.wait(c, DONE, (seq - 1) | 0, 50);
+    }
+    if (c[ERROR] !== 0) {
+      // cannot happen short of a bug; recompute the worker's part here and stop using it
+      workerState = 'failed';
+      gemm(...common, ...theirs, ...wsArgs(ws0));
+    }
+  }
+  if (f64 && out instanceof Float32Array) {
+    r.narrow(cPtr, M * N); // 'highest': each double sum rounded once to float32, in place
+    out.set(r.f32.subarray(cPtr / 4, cPtr / 4 + M * N), outOff);
+  } else {
+    out.set(view.subarray(cPtr / es, cPtr / es + M * N), outOff);
+  }
+  return true;
+}
