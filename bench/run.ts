@@ -200,15 +200,17 @@ function buildRows(tg: Record<string, number>, np: Record<string, number> | null
       target: '≤ 0.7× numpy', met: r === undefined ? undefined : r <= 0.7, missed: 'W2',
     });
   }
-  for (const size of ['64', '256', '512', '1024']) {
-    const key = `W3.threads_1.${size}.gflops_best`;
-    if (tg[key] === undefined) continue;
-    const r = ratio(tg[key], n(key));
-    const targeted = Number(size) >= 256;
-    rows.push({
-      workload: `W3 matmul N=${size}`, metric: 'GFLOP/s, 1 thread', tg: tg[key], np: n(key), ratio: r,
-      target: targeted ? '≥ 0.45× numpy' : '(none)', met: targeted && r !== undefined ? r >= 0.45 : undefined, missed: targeted ? 'W3' : undefined,
-    });
+  for (const threads of [1, 2]) {
+    for (const size of ['64', '256', '512', '1024']) {
+      const key = `W3.threads_${threads}.${size}.gflops_best`;
+      if (tg[key] === undefined) continue;
+      const r = ratio(tg[key], n(key));
+      const targeted = Number(size) >= 256;
+      rows.push({
+        workload: `W3 matmul N=${size}`, metric: `GFLOP/s, ${threads} thread${threads > 1 ? 's' : ''}`, tg: tg[key], np: n(key), ratio: r,
+        target: targeted ? `≥ 0.45× numpy (${threads} thr.)` : '(none)', met: targeted && r !== undefined ? r >= 0.45 : undefined, missed: targeted ? 'W3' : undefined,
+      });
+    }
   }
   if (tg['W4.us_per_op'] !== undefined) {
     rows.push({ workload: 'W4 graph', metric: 'µs / op (fwd+bwd)', tg: tg['W4.us_per_op'], np: undefined, ratio: undefined, target: '≤ 3 µs/op', met: tg['W4.us_per_op'] <= 3, missed: 'W4' });
@@ -247,7 +249,6 @@ function crossChecks(tg: Record<string, number>, np: Record<string, number> | nu
   add('W2 loss of the last step', 'W2.last_step_loss');
   add('W2 ms / step, numpy with its default BLAS threads', null, 'W2.ms_per_step');
   add('W2 ms / step, numpy on 1 BLAS thread', null, 'W2_1thread.ms_per_step');
-  for (const size of ['256', '1024']) add(`W3 N=${size} GFLOP/s, numpy on 2 BLAS threads`, null, `W3.threads_2.${size}.gflops_best`);
   add('W4 µs / op, forward with recording off', 'W4.us_per_op_forward_nograd');
   add('W4 µs / op, backward alone', 'W4.us_per_op_backward');
   add('W4 µs / op, the arithmetic alone (preallocated loops)', 'W4.us_per_op_kernel_arithmetic');
@@ -255,11 +256,15 @@ function crossChecks(tg: Record<string, number>, np: Record<string, number> | nu
 }
 
 /** One short paragraph per missed target, from this run's own measurements. */
-function missedParagraphs(rows: readonly Row[], tg: Record<string, number>, np: Record<string, number> | null, blasCore: string): string[] {
+function missedParagraphs(
+  rows: readonly Row[], tg: Record<string, number>, np: Record<string, number> | null, blasCore: string,
+  kernel: { backend?: string; precision?: string; minFlops?: number },
+): string[] {
   const out: string[] = [];
   const missed = new Set(rows.filter((r) => r.met === false).map((r) => r.missed));
   const pct = (part: number, whole: number) => `${((100 * part) / whole).toFixed(0)} %`;
   const w3 = (size: string, who: Record<string, number> | null) => who?.[`W3.threads_1.${size}.gflops_best`];
+  const wasm = kernel.backend === 'wasm';
   if (missed.has('W1') && np) {
     const ms = tg['W1.ms_per_epoch'];
     const ops = tg['W1.graph_ops_forward'];
@@ -270,9 +275,11 @@ function missedParagraphs(rows: readonly Row[], tg: Record<string, number>, np: 
         `An epoch splits into forward+loss ${fmt(tg['W1.phase_ms.forward'])} ms, backward ${fmt(tg['W1.phase_ms.backward'])} ms, Adam ${fmt(tg['W1.phase_ms.optimizer'])} ms. ` +
         `The forward records only ${ops} ops, so at W4's ${fmt(perOp)} µs per op (forward and backward) the per-op overhead ` +
         (book !== undefined ? `is ≈ ${fmt(book * 1e3)} µs, ${pct(book, ms)} of the epoch. ` : 'is small. ') +
-        `The time is in the kernels: the plain-JS matmul on W1's thin shapes ([300,2]·[2,64], [300,64]·[64,3] and their transposed products ` +
-        `in backward; W3 puts the kernel at ${fmt(w3('64', tg))} GFLOP/s at N=64 against OpenBLAS's ${fmt(w3('64', np))}), and the elementwise ops ` +
-        `on [300,64], each of which allocates a fresh zeroed output. numpy runs the same ops through OpenBLAS and C loops: the gap is kernel speed, not per-op overhead.`,
+        `The rest is kernel time on [300,64] arrays: the matmuls ([300,2]·[2,64], [300,64]·[64,3] and their transposed products in backward` +
+        (wasm ? `, in wasm above ${kernel.minFlops} FLOPs, each paying a copy in and out of wasm memory` : ', in plain JS') +
+        `) and the elementwise ops and reductions, which are plain JS loops, each allocating a fresh zero-filled output ` +
+        `(numpy's are C loops over SIMD registers). Meeting 0.5× would take SIMD elementwise kernels working in place on buffers that live ` +
+        `in wasm memory; the buffers stay ordinary typed arrays because nothing can free wasm memory during a synchronous loop (measured: see packages/core/src/wasm/runtime.ts).`,
     );
   }
   const npW2 = numpyW2(np);
@@ -281,10 +288,12 @@ function missedParagraphs(rows: readonly Row[], tg: Record<string, number>, np: 
     const mflop = tg['W2.matmul_mflop_per_step'];
     out.push(
       `**W2** (${fmt(ms)} ms/step, ${fmt(ms / npW2.ms, 2)}× numpy${npW2.oneThread ? ' on 1 thread' : ''}; target 0.7×). ` +
-        `A step is ${fmt(mflop)} MFLOP of matmuls; tensorgrad runs them at an effective ${fmt(tg['W2.effective_gflops'])} GFLOP/s over the whole step, ` +
+        `A step is ${fmt(mflop)} MFLOP of matmuls; tensorgrad runs the whole step at an effective ${fmt(tg['W2.effective_gflops'])} GFLOP/s, ` +
         `numpy at ${fmt(mflop / npW2.ms)} GFLOP/s. Forward+loss ${fmt(tg['W2.phase_ms.forward'])} ms, backward ${fmt(tg['W2.phase_ms.backward'])} ms, ` +
-        `Adam ${fmt(tg['W2.phase_ms.optimizer'])} ms: the step is matmul-bound and its speed is W3's kernel speed ` +
-        `(${fmt(w3('256', tg))} GFLOP/s at N=256 against ${fmt(w3('256', np))} for OpenBLAS on one thread). ` +
+        `Adam ${fmt(tg['W2.phase_ms.optimizer'])} ms. The matmuls run at W3's kernel speed ` +
+        `(${fmt(w3('256', tg))} GFLOP/s at N=256 against ${fmt(w3('256', np))} for OpenBLAS on one thread` +
+        (wasm ? `, at matmul precision '${kernel.precision}'` : '') +
+        `); Adam updates ~270k float32 parameters in plain JS with numpy's float32 rounding at each operation. ` +
         `Per-op overhead (${tg['W2.graph_ops_forward']} recorded ops per forward at ~${fmt(tg['W4.us_per_op'])} µs) is negligible here.`,
     );
   }
@@ -293,12 +302,18 @@ function missedParagraphs(rows: readonly Row[], tg: Record<string, number>, np: 
     const list = sizes.map((s) => `${fmt(w3(s, tg))} at N=${s}`).join(', ');
     const top = sizes[sizes.length - 1];
     out.push(
-      `**W3** (tensorgrad ${list} GFLOP/s; OpenBLAS on one thread ${sizes.map((s) => fmt(w3(s, np))).join(', ')}; target 0.45×). ` +
-        `The js kernel is a scalar i-k-j loop with a float64 row accumulator: no cache blocking, no SIMD, one thread. Its speed changes ` +
-        `little with size (${fmt(w3('64', tg))} at N=64, ${fmt(w3(top, tg))} at N=${top}, with no cliff as the matrices outgrow the caches), ` +
-        `so the scalar inner loop, not memory, is the limit; ` +
-        `OpenBLAS's ${blasCore} kernel does ${fmt((w3(top, np) ?? 0) / (w3(top, tg) ?? 1), 3)}× as much work per second on the same core. ` +
-        `0.45× of it needs a blocked SIMD kernel (WASM SIMD or native), not a faster loop in plain JS.`,
+      `**W3** (tensorgrad ${list} GFLOP/s on one thread; OpenBLAS ${sizes.map((s) => fmt(w3(s, np))).join(', ')}; target 0.45×). ` +
+        (wasm
+          ? `The wasm kernel packs panels and runs a 2x16 register tile of 128-bit SIMD vectors: 4 float32 lanes, a multiply and a separate add ` +
+            `(Node 20's V8 does not enable relaxed SIMD's fused multiply-add). OpenBLAS's ${blasCore} kernel uses 512-bit vectors (16 lanes) ` +
+            `with fused multiply-add, ${fmt((w3(top, np) ?? 0) / (w3(top, tg) ?? 1), 3)}× our speed on the same core. DESIGN.md measured what ` +
+            `wasm SIMD reaches here: about 42 GFLOP/s (51 with relaxed SIMD); 0.45× of OpenBLAS is above that ceiling. ` +
+            (kernel.precision === 'highest'
+              ? `This run used matmul precision 'highest' (the default: float32 products summed in float64, the book's dot), which runs on ` +
+                `2 float64 lanes and halves the speed again; 'high' (float32 sums, as BLAS) doubles it (README, Speed).`
+              : `This run used matmul precision '${kernel.precision}'.`)
+          : `The js kernel is a scalar i-k-j loop: no cache blocking, no SIMD, one thread. ` +
+            `OpenBLAS's ${blasCore} kernel does ${fmt((w3(top, np) ?? 0) / (w3(top, tg) ?? 1), 3)}× as much work per second on the same core.`),
     );
   }
   if (tg['W4.us_per_op'] !== undefined) {
@@ -354,7 +369,10 @@ function main(): void {
   const tg = medians(tgRuns);
   const np = doNumpy ? medians(npRuns) : null;
   const npFirst = npRuns[0] as { numpy?: string; python?: string; blas?: { corename?: string; config?: string; num_threads?: number } } | undefined;
-  const tgFirst = tgRuns[0] as { backend?: string; kernels?: string; threads?: number; version?: string; W1?: { epochs?: number } };
+  const tgFirst = tgRuns[0] as {
+    backend?: string; kernels?: string; threads?: number; version?: string; matmul_precision?: string;
+    backend_info?: { minFlops?: number }; W1?: { epochs?: number };
+  };
   const npInfo = npFirst
     ? { numpy: npFirst.numpy, python: npFirst.python, blas_corename: npFirst.blas?.corename, blas_config: npFirst.blas?.config, blas_default_threads: npFirst.blas?.num_threads }
     : null;
@@ -362,7 +380,9 @@ function main(): void {
   const rows = buildRows(tg, np);
   const table = resultsTable(rows, !doNumpy);
   const checks = crossChecks(tg, np);
-  const paragraphs = missedParagraphs(rows, tg, np, npInfo?.blas_corename ?? 'SIMD');
+  const paragraphs = missedParagraphs(rows, tg, np, npInfo?.blas_corename ?? 'SIMD', {
+    backend: tgFirst.backend, precision: tgFirst.matmul_precision, minFlops: tgFirst.backend_info?.minFlops,
+  });
 
   const w1Epochs = tgFirst.W1?.epochs;
   const notes: string[] = [];
@@ -412,12 +432,13 @@ function main(): void {
     '',
     '## What ran',
     '',
-    `- tensorgrad: backend \`${tgFirst.backend}\` (${tgFirst.kernels}), ${tgFirst.threads} thread; ` +
+    `- tensorgrad: backend \`${tgFirst.backend}\` (${tgFirst.kernels}), matmul precision \`${tgFirst.matmul_precision ?? 'n/a'}\`, ` +
+      `${tgFirst.threads} thread${tgFirst.threads === 1 ? '' : 's'} for W1/W2 (W3 runs 1 and 2 separately); ` +
       `${o.runs} processes of \`node --import tsx bench/tensorgrad.ts${o.tgArgs.length ? ' ' + o.tgArgs.join(' ') : ''}\` ` +
       `(${seconds.tensorgrad.map((s) => s.toFixed(0)).join(', ')} s).`,
     doNumpy && npInfo
       ? `- numpy: \`python3 bench/bench_numpy.py\` (the nnfs reference code), ${o.runs} processes (${seconds.numpy.map((s) => s.toFixed(0)).join(', ')} s), ` +
-        `OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; OpenBLAS kernel ${npInfo.blas_corename}, ${npInfo.blas_default_threads} threads for W1/W2, 1 for the W3 column below.`
+        `OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; OpenBLAS kernel ${npInfo.blas_corename}, ${npInfo.blas_default_threads} threads for W1/W2; W3 on 1 and on 2 threads.`
       : `- numpy: skipped (${missing}).`,
     ...notes.map((n) => `- ${n}`),
     '',
