@@ -279,7 +279,7 @@ function missedParagraphs(
         (wasm ? `, in wasm above ${kernel.minFlops} FLOPs, each paying a copy in and out of wasm memory` : ', in plain JS') +
         `) and the elementwise ops and reductions, which are plain JS loops, each allocating a fresh zero-filled output ` +
         `(numpy's are C loops over SIMD registers). Meeting 0.5× would take SIMD elementwise kernels working in place on buffers that live ` +
-        `in wasm memory; the buffers stay ordinary typed arrays because nothing can free wasm memory during a synchronous loop (measured: see packages/core/src/wasm/runtime.ts).`,
+        `in wasm memory; the buffers stay ordinary typed arrays because, without dispose() calls, nothing frees wasm memory during a synchronous loop (no FinalizationRegistry callback runs until it returns; measured in packages/core/src/wasm/runtime.ts).`,
     );
   }
   const npW2 = numpyW2(np);
