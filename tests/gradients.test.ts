@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import {
   Tensor, tensor, zeros, listOps, gradcheck, gradgradcheck, gradients, enableGrad, noGrad, customOp, gt,
   DTypeError, GradcheckError, type GradcheckOptions, type SliceSpec,
-  add, sub, mul, div, pow, maximum, minimum, where, concat, gather, take, pick, slice, matmul,
+  add, sub, mul, div, pow, maximum, minimum, where, concat, gather, take, pick, slice, matmul, linear,
   sum, mean, max, min, logsumexp, softmax, logSoftmax,
 } from '@tensorgrad/core';
 import {
@@ -128,6 +128,27 @@ const matmulArb = fc
     tensorsArb(fc.constant([aVector ? [K] : [...ba, M, K], bVector ? [K] : [...bb, K, N]])),
   )
   .map((xs) => makeCase(`matmul [${xs[0].shape}] @ [${xs[1].shape}]`, (a, b) => matmul(a, b), xs));
+
+/** linear(x, w, b): the fused 2-D case (b as [m] or [1, m]), and operands it hands to add(matmul(x, w), b). */
+const linearArb = fc
+  .record({
+    n: fc.integer({ min: 1, max: 3 }),
+    k: fc.integer({ min: 1, max: 3 }),
+    m: fc.integer({ min: 1, max: 3 }),
+    kind: fc.constantFrom('b [m]', 'b [1, m]', 'x 1-D', 'x 3-D'),
+  })
+  .chain(({ n, k, m, kind }) => {
+    const x = kind === 'x 1-D' ? [k] : kind === 'x 3-D' ? [2, n, k] : [n, k];
+    const b = kind === 'b [1, m]' ? [1, m] : [m];
+    return tensorsArb(fc.constant([x, [k, m], b])).map((xs) => makeCase(`linear, ${kind}`, (a, w, c) => linear(a, w, c), xs));
+  });
+
+/** relu's backward at a drawn x (away from the kink), as a function of the output gradient g. */
+const reluBackwardArb = withShape({}, (s) => fc.tuple(tensorArb(s, { avoid: [0] }), tensorArb(s))).map(([x, g]) => {
+  const xr = x.detach().requiresGrad_();
+  const f: Fn = (gt) => enableGrad(() => gradients(xr.relu(), [xr], { gradOutput: gt, createGraph: true })[0]);
+  return makeCase(`backward of relu at x ${tensorSource(x)}`, f, [g]);
+});
 
 /** Two broadcastable tensors whose values are at least 0.01 apart wherever they meet: no ties for maximum/minimum. */
 const untiedPair = (name: string, f: Fn) =>
@@ -255,13 +276,15 @@ const PROPERTIES: Record<string, fc.Arbitrary<Case> | fc.Arbitrary<Case>[]> = {
     makeCase(`logSoftmax(x, ${axis})`, (t) => logSoftmax(t, axis), [x]),
   ),
   matmul: matmulArb,
+  linear: linearArb,
+  reluBackward: reluBackwardArb,
 };
 
 /** Ops whose gradients are themselves checked (gradgradcheck): every op whose backward is built from ops. */
 const SECOND_ORDER = [
   'exp', 'log', 'sqrt', 'sigmoid', 'tanh', 'neg', 'abs', 'relu', 'leakyRelu', 'clip', 'powScalar',
   'add', 'sub', 'mul', 'div', 'pow', 'maximum', 'minimum', 'where',
-  'matmul', 'softmax', 'logSoftmax', 'logsumexp', 'sum', 'mean', 'max', 'min',
+  'matmul', 'linear', 'reluBackward', 'softmax', 'logSoftmax', 'logsumexp', 'sum', 'mean', 'max', 'min',
   'reshape', 'transpose', 'broadcastTo', 'slice', 'sliceBackward', 'concat', 'gather', 'gatherBackward',
   'take', 'takeBackward', 'pick', 'astype', 'clone',
 ];
@@ -296,6 +319,7 @@ describe('gradcheck of every differentiable op', () => {
     expect(backwardOf((t) => slice(t, [[0, 2]]), [3])(g([2])).node?.op).toBe('sliceBackward');
     expect(backwardOf((t) => gather(t, tensor([[1, 0]], { dtype: 'int32' }), 1), [1, 2])(g([1, 2])).node?.op).toBe('gatherBackward');
     expect(backwardOf((t) => take(t, [1, 1], 0), [3])(g([2])).node?.op).toBe('takeBackward');
+    expect(backwardOf((t) => t.relu(), [2])(g([2])).node?.op).toBe('reluBackward');
   });
 });
 

@@ -4,8 +4,11 @@ import { anomalyEnabled, checkBackward, checkForward, inBackwardWalk, rememberSi
 import { fmt, sameShape } from './shape.js';
 import type { Tensor } from './tensor.js';
 
-/** Gradients of an op's inputs, given the gradient of its output; null where an input gets none. */
-export type BackwardFn = (grad: Tensor) => readonly (Tensor | null | undefined)[];
+/**
+ * Gradients of an op's inputs, given the gradient of its output; null where an input gets none. `owned` is true
+ * when the walk hands grad over (nothing else holds it or its values): the function may then write into it.
+ */
+export type BackwardFn = (grad: Tensor, owned?: boolean) => readonly (Tensor | null | undefined)[];
 
 /** What an op leaves on the tensor it made: its name, its inputs and how to send a gradient back to them. */
 export interface Node {
@@ -16,6 +19,19 @@ export interface Node {
 }
 
 let gradEnabled = true;
+
+// Gradients that a backward function has just allocated and holds no other reference to (nor to their values),
+// in the backward walk under way (null outside one, and under createGraph). The walk hands such a gradient on
+// as owned, so that the next backward (relu's) can write into it, sums a second gradient into it, and a leaf
+// takes it as its .grad without a copy. Anything that lets other code see it (a hook, retainGrad, a
+// gradients() target, a backward that ignores `owned`) ends that.
+let freshGrads: Set<Tensor> | null = null;
+
+/** @internal Marks t, which a backward function has just allocated and keeps nothing of, as the walk's to reuse. */
+export function freshGrad(t: Tensor): Tensor {
+  if (freshGrads !== null && !t.requiresGrad) freshGrads.add(t);
+  return t;
+}
 
 export function isGradEnabled(): boolean {
   return gradEnabled;
@@ -131,6 +147,8 @@ export function runBackward(
   // written to .grad and freed after the walk
   const gradOwners: Tensor[] = [];
   const gradValues: Tensor[] = [];
+  const gradOwned: boolean[] = [];
+  const fresh = new Set<Tensor>();
   const ran: Node[] = [];
   const walk = () => {
     for (let k = order.length - 1; k >= 0; k--) {
@@ -138,16 +156,25 @@ export function runBackward(
       let g = grads.get(t);
       if (g === undefined) continue;
       grads.delete(t);
-      g = t._applyHooks(g);
+      let owned = fresh.delete(g);
+      if (t._hasHooks) {
+        owned = false;
+        g = t._applyHooks(g);
+      }
       if (wanted) {
-        if (wanted.has(t)) wanted.set(t, g);
+        if (wanted.has(t)) {
+          wanted.set(t, g);
+          owned = false;
+        }
       } else if (t.isLeaf || t._retainsGrad) {
         gradOwners.push(t);
         gradValues.push(g);
+        gradOwned.push(owned && t.isLeaf); // a non-leaf's backward may pass on views of g: .grad gets a copy
+        owned = false;
       }
       const node = t.node;
       if (node === null || node.backward === null) continue;
-      const inputGrads = node.backward(g);
+      const inputGrads = node.backward(g, owned);
       if (anomaly) checkBackward(node, inputGrads);
       ran.push(node);
       for (let i = 0; i < node.inputs.length; i++) {
@@ -161,12 +188,26 @@ export function runBackward(
         }
         if (gx.dtype !== x.dtype) gx = gx.astype(x.dtype);
         const acc = grads.get(x);
-        grads.set(x, acc === undefined ? gx : acc.add(gx));
+        if (acc === undefined) grads.set(x, gx);
+        else if (fresh.has(acc)) addInto(acc, gx); // only the walk holds acc: sum in place
+        else grads.set(x, freshGrad(acc.add(gx)));
       }
     }
-    for (let i = 0; i < gradOwners.length; i++) gradOwners[i]._accumulateGrad(gradValues[i], createGraph);
+    for (let i = 0; i < gradOwners.length; i++) gradOwners[i]._accumulateGrad(gradValues[i], createGraph, gradOwned[i]);
   };
-  withGradMode(createGraph, anomaly ? () => inBackwardWalk(walk) : walk);
+  const outerFresh = freshGrads; // a hook may run a backward of its own
+  freshGrads = createGraph ? null : fresh;
+  try {
+    withGradMode(createGraph, anomaly ? () => inBackwardWalk(walk) : walk);
+  } finally {
+    freshGrads = outerFresh;
+  }
   if (!retainGraph) for (const node of ran) node.backward = null;
   return targets && wanted ? targets.map((t) => wanted.get(t) ?? null) : undefined;
+}
+
+/** acc += g elementwise, for two gradients of one tensor (same shape and dtype): the values acc.add(g) would have. */
+function addInto(acc: Tensor, g: Tensor): void {
+  const a = acc.data, d = g.data;
+  for (let i = 0; i < a.length; i++) a[i] += d[i];
 }

@@ -126,6 +126,11 @@ export class Tensor {
   }
 
   /** @internal */
+  get _hasHooks(): boolean {
+    return this._hooks !== null && this._hooks.length > 0;
+  }
+
+  /** @internal */
   _applyHooks(grad: Tensor): Tensor {
     if (this._hooks === null) return grad;
     for (const hook of this._hooks) {
@@ -140,13 +145,16 @@ export class Tensor {
     return grad;
   }
 
-  /** @internal adds a gradient into .grad: in place when no graph is being built. */
-  _accumulateGrad(g: Tensor, createGraph: boolean): void {
+  /**
+   * @internal adds a gradient into .grad: in place when no graph is being built. `owned`: nothing else holds g
+   * (see freshGrad in autograd.ts), so it can become .grad as it is.
+   */
+  _accumulateGrad(g: Tensor, createGraph: boolean, owned = false): void {
     if (createGraph) {
       this.grad = this.grad === null ? g : this.grad.add(g);
     } else if (this.grad === null) {
-      // a copy: g may be shared with other gradients, and later accumulation writes in place
-      this.grad = new Tensor(copyAs(g.data, this.dtype), this.shape, this.dtype);
+      // else a copy: g may be shared with other gradients, and later accumulation writes in place
+      this.grad = owned ? g : new Tensor(copyAs(g.data, this.dtype), this.shape, this.dtype);
     } else if (this.grad.requiresGrad) {
       this.grad = ops.add(this.grad.detach(), g); // left over from a createGraph backward: do not write into it
     } else {

@@ -1,6 +1,6 @@
 // Layers: Dense (the notebook's Layer_Dense), Dropout, Sequential.
 import {
-  Tensor, type DType, type Generator, defaultGenerator, getDefaultDtype, randn, tensor, zeros, add, ShapeError, ValueError,
+  Tensor, type DType, type Generator, defaultGenerator, getDefaultDtype, randn, tensor, zeros, add, linear, ShapeError, ValueError,
 } from '@tensorgrad/core';
 import { Module } from './module.js';
 
@@ -44,7 +44,7 @@ export class Dense extends Module {
     if (x.ndim < 1 || x.shape[x.ndim - 1] !== this.nIn) {
       throw new ShapeError(`Dense(${this.nIn}, ${this.nOut}): input of shape [${x.shape.join(', ')}] needs a last dimension of ${this.nIn}`);
     }
-    return x.matmul(this.weights).add(this.biases);
+    return linear(x, this.weights, this.biases);
   }
 
   /** The book's penalty: l1 * sum|w| + l2 * sum(w^2) for weights and biases, as a differentiable scalar. */

@@ -1,6 +1,6 @@
 // Losses, as the book defines them, with a reduction over samples ('mean' by default, as the book's Loss.calculate).
 import {
-  Tensor, tensor, customOp, isGradEnabled, oneHot, noGrad, DTypeError, ShapeError, IndexError, ValueError,
+  Tensor, tensor, zeros, customOp, isGradEnabled, oneHot, noGrad, DTypeError, ShapeError, IndexError, ValueError,
 } from '@tensorgrad/core';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -73,42 +73,93 @@ const softmaxCrossEntropyOp = customOp({
   name: 'softmaxCrossEntropy',
   forward(ctx, logits, target, clipValue) {
     ctx.clip = clipValue.item();
+    ctx.save(logits, target);
+    const clip = ctx.clip as number;
+    if (target.dtype === 'int32') {
+      const [probs, losses] = labelsForward(logits, target, clip);
+      ctx.probs = probs;
+      return losses;
+    }
     const m = logits.max(1, true);
     const e = logits.sub(m).exp();
     const s = e.sum(1, true);
     ctx.probs = e.div(s);
-    const correct = target.dtype === 'int32' ? logits.pick(target) : logits.mul(target).sum(1);
     // with one-hot (or soft) targets t: sum(t) * (logsumexp) - t . x
-    const scale = target.dtype === 'int32' ? 1 : target.sum(1);
-    ctx.save(logits, target);
-    const losses = s.log().add(m).reshape([logits.shape[0]]).mul(scale).sub(correct);
+    const losses = s.log().add(m).reshape([logits.shape[0]]).mul(target.sum(1)).sub(logits.mul(target).sum(1));
     // The book clips probabilities to [1e-7, 1 - 1e-7] before the log, which bounds each loss the same way.
-    const clip = ctx.clip as number;
     return clip > 0 ? losses.clip(-Math.log1p(-clip), -Math.log(clip)) : losses;
   },
   backward(ctx, g) {
     const [logits, target] = ctx.saved;
+    const probs = ctx.probs as Tensor;
+    if (target.dtype === 'int32' && !isGradEnabled() && g.dtype === logits.dtype) return [labelsBackward(probs, target, g), null, null];
     // Under createGraph the softmax is recomputed with recorded ops, so second derivatives are right.
-    const probs = isGradEnabled() ? logits.softmax(1) : (ctx.probs as Tensor);
+    const p = isGradEnabled() ? logits.softmax(1) : probs;
     const t = target.dtype === 'int32' ? oneHot(target, logits.shape[1], logits.dtype) : target;
-    const dlogits = target.dtype === 'int32' ? probs.sub(t) : probs.mul(t.sum(1, true)).sub(t);
+    const dlogits = target.dtype === 'int32' ? p.sub(t) : p.mul(t.sum(1, true)).sub(t);
     return [dlogits.mul(g.reshape([g.size, 1])), null, null];
   },
 });
 
+/**
+ * The forward for int labels in one pass per row, with the values the tensor ops would give (max, x - max, exp,
+ * sum, divide, log, + max, - x[label], clip, each rounded to the logits' dtype): [probs, per-sample losses].
+ */
+function labelsForward(logits: Tensor, target: Tensor, clip: number): [Tensor, Tensor] {
+  const [n, c] = logits.shape;
+  const probs = zeros([n, c], { dtype: logits.dtype });
+  const losses = zeros([n], { dtype: logits.dtype });
+  const x = logits.data, labels = target.data, p = probs.data, out = losses.data;
+  const lo = -Math.log1p(-clip), hi = -Math.log(clip);
+  // Every store into p and out rounds to the dtype, as each op's output would.
+  for (let i = 0, row = 0; i < n; i++, row += c) {
+    let m = x[row];
+    for (let j = 1; j < c && m === m; j++) if (x[row + j] > m || x[row + j] !== x[row + j]) m = x[row + j]; // NaN wins, as max
+    let sum = 0; // in double, in order, as sum()
+    for (let j = row; j < row + c; j++) {
+      p[j] = x[j] - m;
+      p[j] = Math.exp(p[j]);
+      sum += p[j];
+    }
+    out[i] = sum;
+    const s = out[i];
+    for (let j = row; j < row + c; j++) p[j] = p[j] / s;
+    out[i] = Math.log(s);
+    out[i] += m;
+    out[i] -= x[row + labels[i]];
+    if (clip > 0) out[i] = out[i] < lo ? lo : out[i] > hi ? hi : out[i];
+  }
+  return [probs, losses];
+}
+
+/** (probs - onehot(labels)) * g per row, rounded as probs.sub(oneHot).mul(g) rounds. */
+function labelsBackward(probs: Tensor, target: Tensor, g: Tensor): Tensor {
+  const [n, c] = probs.shape;
+  const dlogits = zeros([n, c], { dtype: probs.dtype });
+  const d = dlogits.data, labels = target.data, gd = g.data;
+  d.set(probs.data);
+  for (let i = 0, row = 0; i < n; i++, row += c) {
+    d[row + labels[i]] -= 1;
+    for (let j = row; j < row + c; j++) d[j] *= gd[i];
+  }
+  return dlogits;
+}
+
 export class SoftmaxCrossEntropy extends Loss {
   /** Probabilities are taken as clipped to [clip, 1 - clip] for the loss value, as the book does (0: no clip). */
   readonly clip: number;
+  private readonly clipTensor: Tensor;
 
   constructor(options: LossOptions & { clip?: number } = {}) {
     super(options);
     this.clip = options.clip ?? CLIP;
     if (!(this.clip >= 0 && this.clip < 0.5)) throw new ValueError(`SoftmaxCrossEntropy: clip must be in [0, 0.5), got ${this.clip}`);
+    this.clipTensor = tensor(this.clip, { dtype: 'float64' });
   }
 
   sampleLosses(logits: Tensor, target: Tensor): Tensor {
     const kind = checkClassTargets('SoftmaxCrossEntropy', logits, target);
-    return softmaxCrossEntropyOp(logits, kind === 'labels' ? target : sameDtype(target, logits), tensor(this.clip, { dtype: 'float64' }));
+    return softmaxCrossEntropyOp(logits, kind === 'labels' ? target : sameDtype(target, logits), this.clipTensor);
   }
 
   /** The class probabilities for logits (the softmax this loss applies), e.g. for accuracy. */

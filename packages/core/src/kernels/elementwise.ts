@@ -1,4 +1,6 @@
 // Elementwise kernels: plain loops over typed arrays. No autograd, no Tensor.
+// The light kernels on a training step's hot path (relu, its backward, the bias add) do four elements per loop
+// iteration: V8 spends about as long on an iteration's own checks as on one such element (measured ~2x faster).
 import type { TypedArray } from '../dtype.js';
 
 /**
@@ -136,6 +138,21 @@ export function binary(
   }
 }
 
+/** x[r, j] += row[j] for x [rows, cols], in place (a bias added to a fresh product). */
+export function addRowsInPlace(x: TypedArray, row: TypedArray, rows: number, cols: number): void {
+  const c4 = cols - (cols % 4);
+  for (let o = 0; o < rows * cols; o += cols) {
+    let j = 0;
+    for (; j < c4; j += 4) {
+      x[o + j] += row[j];
+      x[o + j + 1] += row[j + 1];
+      x[o + j + 2] += row[j + 2];
+      x[o + j + 3] += row[j + 3];
+    }
+    for (; j < cols; j++) x[o + j] += row[j];
+  }
+}
+
 /** where(cond, a, b) with all three already broadcast to out's length. */
 export function select(cond: TypedArray, a: TypedArray, b: TypedArray, out: TypedArray): void {
   for (let i = 0; i < out.length; i++) out[i] = cond[i] !== 0 ? a[i] : b[i];
@@ -166,7 +183,16 @@ export function sign(x: TypedArray, out: TypedArray): void {
   }
 }
 export function relu(x: TypedArray, out: TypedArray): void {
-  for (let i = 0; i < x.length; i++) {
+  const n = x.length, n4 = n - (n % 4);
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const a = x[i], b = x[i + 1], c = x[i + 2], d = x[i + 3];
+    out[i] = a > 0 ? a : a === a ? 0 : a;
+    out[i + 1] = b > 0 ? b : b === b ? 0 : b;
+    out[i + 2] = c > 0 ? c : c === c ? 0 : c;
+    out[i + 3] = d > 0 ? d : d === d ? 0 : d;
+  }
+  for (; i < n; i++) {
     const v = x[i];
     out[i] = v > 0 ? v : v === v ? 0 : v;
   }
@@ -190,6 +216,19 @@ export function sigmoid(x: TypedArray, out: TypedArray): void {
 }
 export function tanh(x: TypedArray, out: TypedArray): void {
   for (let i = 0; i < x.length; i++) out[i] = Math.tanh(x[i]);
+}
+/** relu's backward: g where x > 0, else g * 0 (which keeps -0 and NaN exactly as g * step(x) would). */
+export function reluBackward(x: TypedArray, g: TypedArray, out: TypedArray): void {
+  const n = out.length, n4 = n - (n % 4);
+  let i = 0;
+  for (; i < n4; i += 4) {
+    const a = g[i], b = g[i + 1], c = g[i + 2], d = g[i + 3];
+    out[i] = x[i] > 0 ? a : a * 0;
+    out[i + 1] = x[i + 1] > 0 ? b : b * 0;
+    out[i + 2] = x[i + 2] > 0 ? c : c * 0;
+    out[i + 3] = x[i + 3] > 0 ? d : d * 0;
+  }
+  for (; i < n; i++) out[i] = x[i] > 0 ? g[i] : g[i] * 0;
 }
 /** Heaviside as the notebook's step activation: 1 where x > 0, else 0. */
 export function step(x: TypedArray, out: TypedArray): void {

@@ -1,11 +1,15 @@
-// Softmax and log-softmax along an axis, numerically stable, with their own compact backward.
-import { record } from '../autograd.js';
+// Softmax and log-softmax along an axis, numerically stable, with their own compact backward; linear (x @ w + b).
+import { freshGrad, isGradEnabled, record } from '../autograd.js';
 import { normalizeAxis } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { alloc, type Tensor } from '../tensor.js';
+import * as K from '../kernels/index.js';
+import { sumToShape } from './op.js';
 import { registerOp } from './registry.js';
-import { sub, mul, div } from './arith.js';
+import { add, sub, mul, div } from './arith.js';
 import { exp } from './unary.js';
 import { sum, max, logsumexp } from './reduce.js';
+import { matmul } from './linalg.js';
+import { transpose } from './shape.js';
 
 registerOp('softmax', true);
 /** exp(x) / sum(exp(x)) along axis, computed on x - max(x) so large values cannot overflow. */
@@ -24,4 +28,46 @@ export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const out = sub(x.detach(), logsumexp(x.detach(), a, true));
   // d logSoftmax: g - softmax * sum(g)
   return record('logSoftmax', out, [x], (g) => [sub(g, mul(exp(out), sum(g, a, true)))]);
+}
+
+registerOp('linear', true);
+/**
+ * x @ w + b, a dense layer's output. For x [n, k], w [k, m] and b [m] or [1, m] of one dtype, the bias is added
+ * in place into the product (one output, one node; the values of matmul then add); other operands take
+ * add(matmul(x, w), b).
+ */
+export function linear(x: Tensor, w: Tensor, b: Tensor): Tensor {
+  const n = x.shape[0], k = x.shape[1], m = w.shape[1];
+  const fused =
+    x.ndim === 2 && w.ndim === 2 && w.shape[0] === k && b.size === m && (b.ndim === 1 || (b.ndim === 2 && b.shape[0] === 1)) &&
+    x.dtype === w.dtype && b.dtype === w.dtype;
+  if (!fused) return add(matmul(x, w), b);
+  const out = alloc([n, m], x.dtype);
+  K.matmul(x.data, 0, false, w.data, 0, false, out.data, 0, n, k, m);
+  K.addRowsInPlace(out.data, b.data, n, m);
+  return record('linear', out, [x, w, b], (g) => {
+    if (isGradEnabled()) {
+      // createGraph: the same values through recorded ops, so the gradients are differentiable again
+      return [
+        x.requiresGrad ? matmul(g, transpose(w)) : null,
+        w.requiresGrad ? matmul(transpose(x), g) : null,
+        b.requiresGrad ? sumToShape(g, b.shape) : null,
+      ];
+    }
+    // as matmul's backward computes them (transposes are kernel flags) and sum over axis 0 for b
+    let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
+    if (x.requiresGrad) {
+      gx = alloc([n, k], g.dtype);
+      K.matmul(g.data, 0, false, w.data, 0, true, gx.data, 0, n, m, k);
+    }
+    if (w.requiresGrad) {
+      gw = alloc([k, m], g.dtype);
+      K.matmul(x.data, 0, true, g.data, 0, false, gw.data, 0, k, n, m);
+    }
+    if (b.requiresGrad) {
+      gb = alloc(b.shape, g.dtype);
+      K.sumAxis(g.data, 1, n, m, gb.data);
+    }
+    return [gx && freshGrad(gx), gw && freshGrad(gw), gb && freshGrad(gb)];
+  });
 }

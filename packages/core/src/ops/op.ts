@@ -86,9 +86,11 @@ export function defineBinary(name: string, row: K.BinaryRow, spec: BinarySpec = 
 export interface UnarySpec {
   /** Int inputs give a float result of the default dtype (exp, log, ...) rather than keeping int32. */
   float?: boolean;
-  /** Gradient with respect to x. Omit for ops that pass no gradient. */
-  dx?: (g: Tensor, x: Tensor, out: Tensor) => Tensor;
+  /** Gradient with respect to x. Omit for ops that pass no gradient. `owned`: it may write into g (see BackwardFn). */
+  dx?: UnaryGrad;
 }
+
+type UnaryGrad = (g: Tensor, x: Tensor, out: Tensor, owned: boolean) => Tensor;
 
 /** Defines and registers an elementwise op from a kernel and its derivative. */
 export function defineUnary(
@@ -110,10 +112,10 @@ export function unaryApply(
   x: Tensor,
   dtype: DType,
   kernel: (x: TypedArray, out: TypedArray) => void,
-  dx: ((g: Tensor, x: Tensor, out: Tensor) => Tensor) | undefined,
+  dx: UnaryGrad | undefined,
 ): Tensor {
   const out = alloc(x.shape, dtype);
   kernel(x.data, out.data);
   if (dx === undefined) return out;
-  return record(name, out, [x], (g) => [dx(g, x, out)]);
+  return record(name, out, [x], (g, owned = false) => [dx(g, x, out, owned)]);
 }

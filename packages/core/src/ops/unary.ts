@@ -1,5 +1,7 @@
 // Elementwise functions and activations, each with its derivative.
-import { type Tensor } from '../tensor.js';
+import { promote } from '../dtype.js';
+import { freshGrad, record } from '../autograd.js';
+import { alloc, type Tensor } from '../tensor.js';
 import * as K from '../kernels/index.js';
 import { ValueError } from '../errors.js';
 import { defineUnary, asTensor, unaryApply, type Operand } from './op.js';
@@ -14,7 +16,7 @@ export const abs = defineUnary('abs', K.abs, { dx: (g, x) => mul(g, sign(x)) });
 /** -1, 0 or 1. No gradient (it is zero almost everywhere). */
 export const sign = defineUnary('sign', K.sign);
 /** max(x, 0); the derivative at 0 is taken as 0, as the notebook's backward does. */
-export const relu = defineUnary('relu', K.relu, { dx: (g, x) => mul(g, step(x)) });
+export const relu = defineUnary('relu', K.relu, { dx: (g, x, out, owned) => reluBackward(x, g, owned) });
 export const sigmoid = defineUnary('sigmoid', K.sigmoid, { float: true, dx: (g, x, out) => mul(g, mul(out, sub(1, out))) });
 export const tanh = defineUnary('tanh', K.tanh, { float: true, dx: (g, x, out) => mul(g, sub(1, mul(out, out))) });
 /**
@@ -22,6 +24,18 @@ export const tanh = defineUnary('tanh', K.tanh, { float: true, dx: (g, x, out) =
  * gradient flows through it (the output never requires grad).
  */
 export const step = defineUnary('step', K.step);
+
+registerOp('reluBackward', true);
+/**
+ * relu's backward in one pass: g where x > 0, else g * 0, the values of mul(g, step(x)) without the mask
+ * tensor; into g itself when the backward walk owns it. Linear in g, so its own backward is itself; x gets no
+ * gradient (the mask is flat almost everywhere).
+ */
+function reluBackward(x: Tensor, g: Tensor, owned = false): Tensor {
+  const out = owned && g.dtype === x.dtype ? g : alloc(g.shape, promote(g.dtype, x.dtype));
+  K.reluBackward(x.data, g.data, out.data);
+  return freshGrad(record('reluBackward', out, [g], (gg) => [reluBackward(x, gg)]));
+}
 
 registerOp('leakyRelu', true);
 /** x where x > 0, else slope * x. */
