@@ -25,7 +25,7 @@ export function checkShape(shape: unknown, where: string): number {
  * MAX_SIZE. As numpy, the product of the nonzero dimensions must fit too, so that every sub-shape of an empty
  * tensor (its strides, its reductions) stays exact.
  */
-export function checkSize(shape: Shape, where: string): number {
+export function checkSize(shape: Shape, where: string | (() => string)): number {
   let size = 1;
   let nonzero = 1;
   for (const d of shape) {
@@ -34,7 +34,7 @@ export function checkSize(shape: Shape, where: string): number {
   }
   if (nonzero > MAX_SIZE) {
     const what = size === nonzero ? `has ${size} elements` : `is too big: its nonzero dimensions make ${nonzero} elements`;
-    throw new ShapeError(`${where}: shape ${fmt(shape)} ${what}, more than ${MAX_SIZE}`);
+    throw new ShapeError(`${typeof where === 'string' ? where : where()}: shape ${fmt(shape)} ${what}, more than ${MAX_SIZE}`);
   }
   return size;
 }
@@ -77,7 +77,7 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
     }
     out[i] = da === 1 ? db : da;
   }
-  checkSize(out, `${op}: broadcasting ${fmt(a)} and ${fmt(b)}`);
+  checkSize(out, () => `${op}: broadcasting ${fmt(a)} and ${fmt(b)}`); // the message is built only on failure: this runs on every op
   return out;
 }
 
