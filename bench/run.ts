@@ -249,6 +249,10 @@ function crossChecks(tg: Record<string, number>, np: Record<string, number> | nu
   add('W2 loss of the last step', 'W2.last_step_loss');
   add('W2 ms / step, numpy with its default BLAS threads', null, 'W2.ms_per_step');
   add('W2 ms / step, numpy on 1 BLAS thread', null, 'W2_1thread.ms_per_step');
+  add("W2 ms / step, tensorgrad at matmul precision 'high'", 'high.W2.ms_per_step', null);
+  for (const t of [1, 2]) {
+    for (const size of ['256', '1024']) add(`W3 N=${size} GFLOP/s, ${t} thread${t > 1 ? 's' : ''}, tensorgrad at matmul precision 'high'`, `high.W3.threads_${t}.${size}.gflops_best`, null);
+  }
   add('W4 µs / op, forward with recording off', 'W4.us_per_op_forward_nograd');
   add('W4 µs / op, backward alone', 'W4.us_per_op_backward');
   add('W4 µs / op, the arithmetic alone (preallocated loops)', 'W4.us_per_op_kernel_arithmetic');
@@ -364,9 +368,20 @@ function main(): void {
       log(`numpy process ${i + 1}/${o.runs}: ${np.seconds.toFixed(1)} s`);
     }
   }
+  // The same matmul-bound workloads at matmul precision 'high' (float32 sums, as BLAS): a diagnostic beside the
+  // default 'highest' (the book's float64 sums) that the table compares.
+  const highRuns: Json[] = [];
+  if (!o.tgArgs.some((a) => a.startsWith('--only'))) {
+    for (let i = 0; i < o.runs; i++) {
+      log(`tensorgrad at matmul precision 'high', W2 and W3, process ${i + 1}/${o.runs}`);
+      const args = [...tsxArgs, '--only=W2,W3', '--w3-sizes=256,1024'];
+      highRuns.push(runChild('tensorgrad', process.execPath, args, { ...process.env, TENSORGRAD_MATMUL_PRECISION: 'high' }).result);
+    }
+  }
   const loadAfter = loadavg();
 
   const tg = medians(tgRuns);
+  for (const [path, v] of Object.entries(highRuns.length ? medians(highRuns) : {})) tg[`high.${path}`] = v;
   const np = doNumpy ? medians(npRuns) : null;
   const npFirst = npRuns[0] as { numpy?: string; python?: string; blas?: { corename?: string; config?: string; num_threads?: number } } | undefined;
   const tgFirst = tgRuns[0] as {
@@ -409,7 +424,7 @@ function main(): void {
     date: started.toISOString(),
     machine: { ...machine, load_average_before: loadBefore, load_average_after: loadAfter },
     config: { processes_per_peer: o.runs, tensorgrad_args: o.tgArgs, numpy: doNumpy ? 'ran' : `skipped: ${missing}` },
-    tensorgrad: { backend: tgFirst.backend, kernels: tgFirst.kernels, threads: tgFirst.threads, version: tgFirst.version, process_seconds: seconds.tensorgrad, medians: tg, processes: tgRuns },
+    tensorgrad: { backend: tgFirst.backend, kernels: tgFirst.kernels, threads: tgFirst.threads, version: tgFirst.version, process_seconds: seconds.tensorgrad, medians: tg, processes: tgRuns, processes_precision_high: highRuns },
     numpy: doNumpy ? { ...npInfo, process_seconds: seconds.numpy, medians: np, processes: npRuns } : null,
     targets: rows.map(({ workload, metric, tg: t, np: n, ratio, target, met }) => ({ workload, metric, tensorgrad: t, numpy: n, ratio, target, met })),
   };
