@@ -279,11 +279,13 @@ function missedParagraphs(
         `An epoch splits into forward+loss ${fmt(tg['W1.phase_ms.forward'])} ms, backward ${fmt(tg['W1.phase_ms.backward'])} ms, Adam ${fmt(tg['W1.phase_ms.optimizer'])} ms. ` +
         `The forward records only ${ops} ops, so at W4's ${fmt(perOp)} µs per op (forward and backward) the per-op overhead ` +
         (book !== undefined ? `is ≈ ${fmt(book * 1e3)} µs, ${pct(book, ms)} of the epoch. ` : 'is small. ') +
-        `The rest is kernel time on [300,64] arrays: the matmuls ([300,2]·[2,64], [300,64]·[64,3] and their transposed products in backward` +
-        (wasm ? `, in wasm above ${kernel.minFlops} FLOPs, each paying a copy in and out of wasm memory` : ', in plain JS') +
-        `) and the elementwise ops and reductions, which are plain JS loops, each allocating a fresh zero-filled output ` +
-        `(numpy's are C loops over SIMD registers). Meeting 0.5× would take SIMD elementwise kernels working in place on buffers that live ` +
-        `in wasm memory; the buffers stay ordinary typed arrays because, without dispose() calls, nothing frees wasm memory during a synchronous loop (no FinalizationRegistry callback runs until it returns; measured in packages/core/src/wasm/runtime.ts).`,
+        `The rest is kernel time on [300,64] arrays. A CPU profile (bench/profile-w1.md) puts ~35 % of an epoch in the matmul path ` +
+        (wasm ? `(copies into and out of wasm memory plus the kernels), ` : '(the JS kernel), ') +
+        `~13 % in allocating the three [300,64] buffers an epoch needs (V8 charges ~5 µs per 77 KB ArrayBuffer), ~7 % in the loss's 900 ` +
+        `Math.exp calls and 5-8 % in GC. The matmul path alone is then ≈ ${fmt(0.35 * ms)} ms, against a target of ${fmt(0.5 * np['W1.ms_per_epoch'])} ms ` +
+        `for the whole epoch: meeting it would take products and elementwise ops working in place, without copies, on buffers that live in ` +
+        `wasm memory, and the buffers stay ordinary typed arrays because, without dispose() calls, nothing frees wasm memory during a ` +
+        `synchronous loop (no FinalizationRegistry callback runs until it returns; measured in packages/core/src/wasm/runtime.ts).`,
     );
   }
   const npW2 = numpyW2(np);
@@ -311,7 +313,8 @@ function missedParagraphs(
           ? `The wasm kernel packs panels and runs a 2x16 register tile of 128-bit SIMD vectors: 4 float32 lanes, a multiply and a separate add ` +
             `(Node 20's V8 does not enable relaxed SIMD's fused multiply-add). OpenBLAS's ${blasCore} kernel uses 512-bit vectors (16 lanes) ` +
             `with fused multiply-add, ${fmt((w3(top, np) ?? 0) / (w3(top, tg) ?? 1), 3)}× our speed on the same core. DESIGN.md measured what ` +
-            `wasm SIMD reaches here: about 42 GFLOP/s (51 with relaxed SIMD); 0.45× of OpenBLAS is above that ceiling. ` +
+            `wasm SIMD reaches here: about 42 GFLOP/s on one core (51 with relaxed SIMD) and about 100 on two, while 0.45× of OpenBLAS is ` +
+            `${fmt(0.45 * (w3(top, np) ?? NaN))} on one thread and ${fmt(0.45 * (np[`W3.threads_2.${top}.gflops_best`] ?? NaN))} on two: above that ceiling. ` +
             (kernel.precision === 'highest'
               ? `This run used matmul precision 'highest' (the default: float32 products summed in float64, the book's dot), which runs on ` +
                 `2 float64 lanes and halves the speed again; 'high' (float32 sums, as BLAS) doubles it (README, Speed).`
