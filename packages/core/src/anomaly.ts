@@ -3,7 +3,7 @@
 import type { DType } from './dtype.js';
 import { AnomalyError } from './errors.js';
 import { fmt, type Shape } from './shape.js';
-import type { Node } from './autograd.js';
+import { type Node, topologicalOrder } from './autograd.js';
 import type { Tensor } from './tensor.js';
 
 export { AnomalyError };
@@ -170,39 +170,17 @@ export interface GraphNode {
  */
 export function graphNodes(root: Tensor): GraphNode[] {
   const ids = new Map<Tensor, number>();
-  const list: GraphNode[] = [];
-  const seen = new Set<Tensor>([root]);
-  const stack: Tensor[] = [root];
-  const next: number[] = [0];
-  while (stack.length > 0) {
-    const top = stack.length - 1;
-    const t = stack[top];
-    const inputs = t.node ? t.node.inputs : [];
-    const i = next[top];
-    if (i < inputs.length) {
-      next[top] = i + 1;
-      if (!seen.has(inputs[i])) {
-        seen.add(inputs[i]);
-        stack.push(inputs[i]);
-        next.push(0);
-      }
-    } else {
-      stack.pop();
-      next.pop();
-      const id = list.length;
-      ids.set(t, id);
-      // every input was listed before t: the graph is acyclic, so none is still on the stack
-      list.push({
-        id,
-        op: t.node ? t.node.op : 'leaf',
-        shape: t.shape,
-        dtype: t.dtype,
-        inputs: inputs.map((x) => ids.get(x)!),
-        requiresGrad: t.requiresGrad,
-      });
-    }
-  }
-  return list;
+  return topologicalOrder(root, true).map((t, id) => {
+    ids.set(t, id); // every input comes earlier in the order, so it already has its id
+    return {
+      id,
+      op: t.node ? t.node.op : 'leaf',
+      shape: t.shape,
+      dtype: t.dtype,
+      inputs: t.node ? t.node.inputs.map((x) => ids.get(x)!) : [],
+      requiresGrad: t.requiresGrad,
+    };
+  });
 }
 
 /** graphNodes as text, one `%id = op(%inputs) dtype[shape]` line per tensor. */

@@ -90,8 +90,12 @@ export interface BackwardOptions {
   createGraph?: boolean;
 }
 
-/** Tensors reachable from root through nodes, inputs before the tensors made from them. Iterative: graphs may be very deep. */
-function topologicalOrder(root: Tensor): Tensor[] {
+/**
+ * Tensors reachable from root through nodes, inputs before the tensors made from them, each once. Iterative:
+ * graphs may be very deep. By default only inputs that require grad are followed (what backward needs);
+ * `everyInput` follows all of them (graphNodes lists the whole graph).
+ */
+export function topologicalOrder(root: Tensor, everyInput = false): Tensor[] {
   const order: Tensor[] = [];
   const visited = new Set<Tensor>([root]);
   const stack: Tensor[] = [root];
@@ -104,7 +108,7 @@ function topologicalOrder(root: Tensor): Tensor[] {
     if (i < inputs.length) {
       next[top] = i + 1;
       const x = inputs[i];
-      if (x.requiresGrad && !visited.has(x)) {
+      if ((everyInput || x.requiresGrad) && !visited.has(x)) {
         visited.add(x);
         stack.push(x);
         next.push(0);
