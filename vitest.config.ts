@@ -16,6 +16,9 @@ export default defineConfig({
       '@tensorgrad/core': src('core'),
       '@tensorgrad/nn': src('nn'),
       '@tensorgrad/optim': src('optim'),
+      '@tensorgrad/io': src('io'),
+      '@tensorgrad/plot': src('plot'),
+      '@tensorgrad/cli': src('cli'),
     },
   },
   test: {

@@ -3,8 +3,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { manualSeed } from '@tensorgrad/core';
-import { Model, Dense, ReLU, Softmax, CategoricalCrossentropy, spiralData, decisionRegionsSvg, curvesSvg } from '@tensorgrad/nn';
+import { Model, Dense, ReLU, Softmax, CategoricalCrossentropy, spiralData } from '@tensorgrad/nn';
 import { Adam } from '@tensorgrad/optim';
+import { decisionRegionsSvg, curvesSvg } from '@tensorgrad/plot';
 
 const epochs = Number(process.env.DEMO_EPOCHS ?? 3000);
 const outDir = resolve(process.env.DEMO_OUT ?? 'out');

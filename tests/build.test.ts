@@ -1,4 +1,4 @@
-// `npm run build` emits dist/ per package, and a plain Node ESM program can import the packages by name.
+// `npm run build` emits dist/ per package, and a plain Node ESM program can import every package by name.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,14 +16,18 @@ describe('build', () => {
         "import { tensorArb } from '@tensorgrad/core/testing';",
         "import { Dense } from '@tensorgrad/nn';",
         "import { Adam } from '@tensorgrad/optim';",
+        "import { parametersToBytes, decodeSafetensors } from '@tensorgrad/io';",
+        "import { niceTicks } from '@tensorgrad/plot';",
+        "import { run } from '@tensorgrad/cli';",
         'const x = tensor([[1, 2]], { requiresGrad: true });',
         'const d = new Dense(2, 3);',
         'd.forward(x).sum().backward();',
         'new Adam(d.parameters()).step();',
-        "console.log(JSON.stringify({ grad: x.grad.shape, arb: typeof tensorArb }));",
+        "const names = Object.keys(decodeSafetensors(parametersToBytes(d)).tensors).sort();",
+        "console.log(JSON.stringify({ grad: x.grad.shape, arb: typeof tensorArb, names, ticks: niceTicks(0, 1).length, run: typeof run }));",
       ].join('\n'));
       const out = execFileSync('node', [script], { encoding: 'utf8' });
-      expect(JSON.parse(out)).toEqual({ grad: [1, 2], arb: 'function' });
+      expect(JSON.parse(out)).toEqual({ grad: [1, 2], arb: 'function', names: ['biases', 'weights'], ticks: 6, run: 'function' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,8 +4,7 @@
 import { describe, it, expect } from 'vitest';
 import {
   Tensor, tensor, zeros, ones, full, arange, linspace, eye, randn, rand, randint, concat, oneHot, gradcheck,
-  setDefaultDtype, getDefaultDtype, manualSeed, Generator, encodeSafetensors, decodeSafetensors,
-  ShapeError, DTypeError, ValueError, IndexError, TensorgradError,
+  setDefaultDtype, getDefaultDtype, manualSeed, Generator, ShapeError, DTypeError, ValueError, IndexError, TensorgradError,
 } from '@tensorgrad/core';
 import {
   Dense, ReLU, Softmax, Sequential, Model, SoftmaxCrossEntropy, CategoricalCrossentropy, BinaryCrossentropy,
@@ -14,6 +13,7 @@ import {
 import {
   SGD, AdaGrad, RMSProp, Adam, AdamW, ExponentialLR, NonFiniteGradientError, OptimizerStateError, type Optimizer,
 } from '@tensorgrad/optim';
+import { encodeSafetensors, decodeSafetensors } from '@tensorgrad/io';
 
 // ---- helpers ----
 

@@ -4,12 +4,12 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Tensor, ShapeError, DTypeError, decodeSafetensors, manualSeed, noGrad, randn, tensor } from '@tensorgrad/core';
+import { Tensor, ShapeError, DTypeError, manualSeed, noGrad, randn, tensor } from '@tensorgrad/core';
+import { Module, Model, Sequential, Dense, Dropout, ReLU, Tanh, Softmax, StateDictError } from '@tensorgrad/nn';
 import {
-  Module, Model, Sequential, Dense, Dropout, ReLU, Tanh, Softmax, StateDictError,
-  toTorchStateDict, fromTorchStateDict, torchSafetensorsToBytes, torchSafetensorsFromBytes,
+  decodeSafetensors, toTorchStateDict, fromTorchStateDict, torchSafetensorsToBytes, torchSafetensorsFromBytes,
   saveTorchSafetensors, loadTorchSafetensors, TorchStateDictError,
-} from '@tensorgrad/nn';
+} from '@tensorgrad/io';
 
 const fixtureBytes = () => new Uint8Array(readFileSync(new URL('./fixtures/torch_mlp.safetensors', import.meta.url)));
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/torch_mlp.json', import.meta.url), 'utf8')) as {

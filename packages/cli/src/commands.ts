@@ -7,6 +7,7 @@ import {
   spiralData, verticalData, sineData, type Module, type Initializer,
 } from '@tensorgrad/nn';
 import { SGD, AdaGrad, RMSProp, Adam, NonFiniteGradientError } from '@tensorgrad/optim';
+import { saveModel, loadModel as loadModelFiles } from '@tensorgrad/io';
 import { type CommandSpec, type FlagSpec, type Flags } from './args.js';
 import { readCsv, cellError, type CsvTable } from './csv.js';
 import { UsageError, CsvError, CliError } from './errors.js';
@@ -343,7 +344,7 @@ export async function train(flags: Flags, io: IO): Promise<number> {
       metrics,
     };
     try {
-      model.save(out);
+      saveModel(model, out);
       writeFileSync(join(out, METADATA_FILE), JSON.stringify(meta, null, 2) + '\n');
     } catch (err) {
       throw new CliError(`cannot save the model to ${out}: ${(err as Error).message}`);
@@ -370,7 +371,7 @@ interface Loaded {
   meta: TrainingMetadata;
 }
 
-/** Loads a model directory written by train: the model (Model.load) and training.json beside it. */
+/** Loads a model directory written by train: the model (@tensorgrad/io's loadModel) and training.json beside it. */
 export function loadModel(dir: string): Loaded {
   if (!existsSync(dir)) throw new CliError(`--model ${dir}: no such directory`);
   if (!statSync(dir).isDirectory()) throw new CliError(`--model ${dir}: is not a directory`);
@@ -388,7 +389,7 @@ export function loadModel(dir: string): Loaded {
   }
   let model: Model;
   try {
-    model = Model.load(dir);
+    model = loadModelFiles(dir);
   } catch (err) {
     throw new CliError(`--model ${dir}: cannot load the model: ${(err as Error).message}`);
   }

@@ -14,5 +14,4 @@ export {
   BackendError, DEFAULT_MIN_FLOPS, setBackend, getBackend, setNumThreads, getNumThreads, setMatmulPrecision, getMatmulPrecision,
   backendInfo, type BackendName, type MatmulPrecision, type BackendInfo,
 } from './backend.js';
-export { encodeSafetensors, decodeSafetensors, SafetensorsError, MAX_HEADER_BYTES, type DecodeOptions, type Safetensors } from './safetensors.js';
 export { AnomalyError, detectAnomaly, setDetectAnomaly, isAnomalyEnabled, graphNodes, formatGraph, type GraphNode } from './anomaly.js';

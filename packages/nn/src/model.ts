@@ -3,10 +3,9 @@ import { type Tensor, type Generator, noGrad, concat, ValueError, ShapeError } f
 import { Module } from './module.js';
 import { Softmax } from './activations.js';
 import { Loss, CategoricalCrossentropy, SoftmaxCrossEntropy } from './losses.js';
-import { regularizationLoss } from './layers.js';
+import { regularizationLoss, Sequential } from './layers.js';
 import { accuracy as categoricalAccuracy, regressionAccuracy, standardDeviation } from './metrics.js';
 import { batches, type Dataset } from './data.js';
-import { saveModel, loadModel } from './serialize.js';
 
 /** What Model needs of an optimizer (every @tensorgrad/optim optimizer is one). */
 export interface OptimizerLike {
@@ -88,14 +87,17 @@ const fmt = (v: number | undefined, digits = 3) => (v === undefined ? '-' : v.to
  * As in the book, a final Softmax with CategoricalCrossentropy trains through the fused, stable softmax
  * cross-entropy on the logits, while predict() still returns probabilities.
  */
-export class Model extends Module {
-  readonly layers: Module[] = [];
+export class Model extends Sequential {
   private loss: Loss | null = null;
   private optimizer: OptimizerLike | null = null;
   private accuracyFn: (pred: Tensor, y: Tensor) => number = categoricalAccuracy;
   private accuracyKind: AccuracyKind = 'categorical';
   private trainingLoss: Loss | null = null;
   private fused = false;
+
+  constructor() {
+    super([]);
+  }
 
   add(layer: Module): this {
     if (!(layer instanceof Module)) throw new ValueError('Model.add: expects a Module (a layer or an activation)');
@@ -117,26 +119,6 @@ export class Model extends Module {
     return { loss: this.loss, accuracy: this.accuracyKind };
   }
 
-  /**
-   * Writes `dir/model.json` (layers, loss, accuracy: see modelToJson) and `dir/model.safetensors` (the parameters),
-   * creating dir if needed. Each file is written to a temporary file and renamed. The optimizer and its state are
-   * not saved. Custom layers must be registered with registerLayer first; otherwise it throws ModelFormatError
-   * before writing anything.
-   */
-  save(dir: string): void {
-    saveModel(this, dir);
-  }
-
-  /**
-   * A new Model rebuilt from a directory written by save(): layers, parameters, loss and accuracy (a custom accuracy
-   * function is not saved: set it again). Set an optimizer (model.set({ optimizer })) to train on. A bad file throws a
-   * named error (ModelFormatError, SafetensorsError, StateDictError, ShapeError, DTypeError); as it returns a new
-   * model, no existing model is ever changed.
-   */
-  static load(dir: string): Model {
-    return loadModel(dir);
-  }
-
   /** Checks the setup and picks the fused loss where the book does. */
   finalize(): this {
     if (this.layers.length === 0) throw new ValueError('Model.finalize: add at least one layer first');
@@ -145,11 +127,6 @@ export class Model extends Module {
     this.fused = last instanceof Softmax && this.loss instanceof CategoricalCrossentropy && (last.axis === -1 || last.axis === 1);
     this.trainingLoss = this.fused ? new SoftmaxCrossEntropy({ reduction: this.loss.reduction }) : this.loss;
     return this;
-  }
-
-  forward(x: Tensor): Tensor {
-    for (const layer of this.layers) x = layer.forward(x);
-    return x;
   }
 
   /** The output before a fused final Softmax (the logits), or the full output. */

@@ -1,11 +1,9 @@
 // Dense parameters in PyTorch's layout, so weights move between tensorgrad and torch.nn.Sequential of
 // nn.Linear layers. tensorgrad's Dense computes x @ weights + biases with weights [nIn, nOut] and biases
 // [1, nOut] (the notebook's layout); nn.Linear computes x @ weight.T + bias with weight [out, in], bias [out].
-import { Tensor, encodeSafetensors, decodeSafetensors, ShapeError, DTypeError } from '@tensorgrad/core';
-import { Module, StateDictError } from './module.js';
-import { Dense, Sequential } from './layers.js';
-import { Model } from './model.js';
-import { writeFileAtomic, readFile } from './files.js';
+import { Tensor, ShapeError, DTypeError } from '@tensorgrad/core';
+import { Module, StateDictError, Dense, Sequential, Model } from '@tensorgrad/nn';
+import { encodeSafetensors, decodeSafetensors } from './safetensors.js';
 
 /** Names that do not match the model in PyTorch's layout, or a layer with parameters that has no PyTorch counterpart here. */
 export class TorchStateDictError extends StateDictError {}
@@ -93,18 +91,4 @@ export function torchSafetensorsToBytes(model: Module, metadata?: Record<string,
 /** Loads the bytes of a PyTorch-layout safetensors file (F16/BF16 too); all or nothing, as fromTorchStateDict. */
 export function torchSafetensorsFromBytes(model: Module, bytes: Uint8Array): void {
   load(model, decodeSafetensors(bytes).tensors, 'torchSafetensorsFromBytes');
-}
-
-/** Writes the model's Dense parameters as a PyTorch-layout safetensors file (a temporary file, then a rename). */
-export function saveTorchSafetensors(model: Module, path: string, metadata?: Record<string, string>): void {
-  writeFileAtomic('saveTorchSafetensors', 'torchSafetensorsToBytes', path, torchSafetensorsToBytes(model, metadata));
-}
-
-/**
- * Loads a safetensors file written from PyTorch, e.g. by `safetensors.torch.save_file(net.state_dict(), path)`
- * for `net = nn.Sequential(nn.Linear(2, 64), nn.ReLU(), nn.Linear(64, 3))` into
- * `new Sequential([new Dense(2, 64), new ReLU(), new Dense(64, 3)])`. All or nothing.
- */
-export function loadTorchSafetensors(model: Module, path: string): void {
-  torchSafetensorsFromBytes(model, readFile('loadTorchSafetensors', 'torchSafetensorsFromBytes', path));
 }

@@ -2,16 +2,13 @@
 // The JSON may come from anywhere, so reading it treats it as hostile: the text is size- and depth-checked before
 // JSON.parse, every field is checked (type, range, unknown keys) before any layer is built, and layer sizes are
 // capped so a file cannot make us allocate without bound.
-import { type DType, type Generator, Generator as Rng, ValueError, decodeSafetensors } from '@tensorgrad/core';
-import { Module, StateDictError } from './module.js';
-import { Dense, Dropout, Sequential } from './layers.js';
-import { ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear, Step } from './activations.js';
+import { type DType, type Generator, Generator as Rng, ValueError } from '@tensorgrad/core';
 import {
+  Module, StateDictError, Dense, Dropout, Sequential, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear, Step, Model, type AccuracyKind,
   type Loss, type Reduction, CategoricalCrossentropy, SoftmaxCrossEntropy, BinaryCrossentropy, MeanSquaredError, MeanAbsoluteError,
-} from './losses.js';
-import { parametersToBytes } from './io.js';
-import { nodeFs, writeFileAtomic, joinPath } from './files.js';
-import { Model, type AccuracyKind } from './model.js';
+} from '@tensorgrad/nn';
+import { decodeSafetensors } from './safetensors.js';
+import { parametersToBytes } from './params.js';
 
 /** A model JSON that cannot be read (or a model that cannot be written as one). The message names the field path and value. */
 export class ModelFormatError extends ValueError {}
@@ -398,26 +395,4 @@ export function modelFromArtifacts(json: string, weights: Uint8Array): Model {
   const model = buildModel(spec, new Rng(0)); // its initial values are overwritten just below
   model.loadStateDict(tensors);
   return model;
-}
-
-// ---- files ----
-
-const INSTEAD = 'modelToArtifacts / modelFromArtifacts';
-
-/** Model.save: see there. */
-export function saveModel(model: Model, dir: string): void {
-  const { json, weights } = modelToArtifacts(model); // any error about the model comes before a file is touched
-  nodeFs('Model.save', INSTEAD).fs.mkdirSync(dir, { recursive: true });
-  writeFileAtomic('Model.save', INSTEAD, joinPath(dir, 'model.safetensors'), weights);
-  writeFileAtomic('Model.save', INSTEAD, joinPath(dir, 'model.json'), json);
-}
-
-/** Model.load: see there. */
-export function loadModel(dir: string): Model {
-  const { fs } = nodeFs('Model.load', INSTEAD);
-  const jsonFile = joinPath(dir, 'model.json');
-  const size = fs.statSync(jsonFile).size;
-  // UTF-8 takes at most 3 bytes per UTF-16 unit, so a file over 4 bytes per allowed character is surely too long: do not read it.
-  if (size > 4 * MODEL_LIMITS.jsonChars) throw new ModelFormatError(`Model.load: ${jsonFile} is ${size} bytes, far over the limit of ${MODEL_LIMITS.jsonChars} characters`);
-  return modelFromArtifacts(fs.readFileSync(jsonFile, 'utf8'), fs.readFileSync(joinPath(dir, 'model.safetensors')));
 }

@@ -2,11 +2,10 @@
 // naming each tensor's dtype, shape and byte range, then the raw little-endian data. Reading treats the
 // bytes as hostile: every number in the header is checked before it is used, and nothing is allocated
 // for a tensor until the whole header has been checked.
-import { Tensor } from './tensor.js';
-import { ValueError } from './errors.js';
-import { type DType, type TypedArray, dtypeOf } from './dtype.js';
-import { allocate } from './storage.js';
-import { MAX_SIZE } from './shape.js';
+import { Tensor, type DType, type TypedArray, ValueError, zeros } from '@tensorgrad/core';
+
+/** The most elements a tensor may have (core's limit: typed-array lengths stay int32). */
+const MAX_SIZE = 2 ** 31 - 1;
 
 /** A file that is not valid safetensors, or tensors/metadata that cannot be written as one. */
 export class SafetensorsError extends ValueError {}
@@ -247,33 +246,28 @@ function readTensor(e: Entry, src: Uint8Array, fail: (msg: string) => Safetensor
   const n = e.size;
   const tooBig = (i: number, value: bigint | number) =>
     fail(`tensor ${quote(e.name)}: ${e.dtype} value ${value} at index ${i} does not fit in int32`);
-  let out: TypedArray;
+  const dtype: DType = e.dtype === 'F64' ? 'float64' : e.dtype === 'F32' || e.dtype === 'F16' || e.dtype === 'BF16' ? 'float32' : 'int32';
+  const t = zeros(e.shape, { dtype }); // core allocates every tensor buffer
+  const out: TypedArray = t.data;
   switch (e.dtype) {
     case 'F32':
     case 'F64':
-    case 'I32': {
-      out = allocate(e.dtype === 'F32' ? 'float32' : e.dtype === 'F64' ? 'float64' : 'int32', n);
+    case 'I32':
       new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(src);
       break;
-    }
-    case 'F16': {
-      out = allocate('float32', n);
+    case 'F16':
       for (let i = 0; i < n; i++) out[i] = halfToFloat(view.getUint16(2 * i, true));
       break;
-    }
     case 'BF16': {
       // bfloat16 is the top half of a float32: shift the bits into place.
-      out = allocate('float32', n);
       const bits = new Uint32Array(out.buffer, out.byteOffset, n);
       for (let i = 0; i < n; i++) bits[i] = view.getUint16(2 * i, true) << 16;
       break;
     }
-    default: {
-      out = allocate('int32', n);
+    default:
       readInts(e.dtype, view, out as Int32Array, tooBig, (i, b) => fail(`tensor ${quote(e.name)}: BOOL byte ${b} at index ${i} is neither 0 nor 1`));
-    }
   }
-  return new Tensor(out, e.shape, dtypeOf(out));
+  return t;
 }
 
 function readInts(

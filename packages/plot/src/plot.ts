@@ -1,4 +1,4 @@
-// A small SVG writer for the two pictures training needs: decision regions and learning curves.
+// Pictures of training as SVG strings (no file access): decision regions and learning curves.
 import { type Tensor, tensor, noGrad, ValueError } from '@tensorgrad/core';
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];

@@ -1,12 +1,8 @@
 // ONNX export: a Model, a Sequential or a single layer as an ONNX graph that onnxruntime (or any ONNX
 // runtime) can run. Inference only: Dropout is left out, as in eval mode.
 import { Tensor, type DType, ValueError, TensorgradError, noGrad } from '@tensorgrad/core';
-import { Module } from './module.js';
-import { Dense, Dropout, Sequential } from './layers.js';
-import { ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear, Step } from './activations.js';
-import { Model } from './model.js';
+import { Module, Dense, Dropout, Sequential, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear, Step, Model } from '@tensorgrad/nn';
 import { ProtoWriter } from './protobuf.js';
-import { writeFileAtomic } from './files.js';
 
 /** A model, layer, option or sample input that cannot be exported to ONNX. */
 export class OnnxExportError extends ValueError {}
@@ -73,27 +69,19 @@ interface Initializer {
  * fits and to learn the output's shape; the sample's shape and dtype (float32 or float64, matching the model's
  * parameters) become the graph input's, its first dimension symbolic ('batch') unless `dynamicBatch` is false.
  * Dense becomes MatMul + Add with the parameters as initializers named as `namedParameters()` names them.
- * With a path as `target` the bytes are also written there (a temporary file, then a rename). The model's
- * parameters and its training/eval mode are left as they were.
+ * The model's parameters and its training/eval mode are left as they were. (exportOnnx, in files.node.ts, also
+ * writes the bytes to a file.)
  */
-export function exportOnnx(
-  model: Module,
-  sampleInput: Tensor,
-  target: string | { bytes: true },
-  options: OnnxExportOptions = {},
-): Uint8Array {
-  const where = 'exportOnnx';
+export function onnxToBytes(model: Module, sampleInput: Tensor, options: OnnxExportOptions = {}, where = 'onnxToBytes'): Uint8Array {
   if (!(model instanceof Module)) throw new OnnxExportError(`${where}: model must be a Module (a Model, a Sequential or a layer)`);
   const opset = options.opset ?? 17;
-  const irVersion = IR_VERSION[opset];
-  if (irVersion === undefined) throw new OnnxExportError(`${where}: opset must be an integer from 13 to 21, got ${opset}`);
+  // hasOwn: an opset such as 'constructor' must not find Object.prototype's members
+  const irVersion = Number.isInteger(opset) && Object.hasOwn(IR_VERSION, opset) ? IR_VERSION[opset] : undefined;
+  if (irVersion === undefined) throw new OnnxExportError(`${where}: opset must be an integer from 13 to 21, got ${String(opset)}`);
   const inputName = options.inputName ?? 'input';
   const outputName = options.outputName ?? 'output';
   if (inputName === '' || outputName === '' || inputName === outputName) {
     throw new OnnxExportError(`${where}: inputName and outputName must be different non-empty names, got '${inputName}' and '${outputName}'`);
-  }
-  if (typeof target !== 'string' && target?.bytes !== true) {
-    throw new OnnxExportError(`${where}: target must be a file path or { bytes: true }`);
   }
   if (!(sampleInput instanceof Tensor)) throw new OnnxExportError(`${where}: sampleInput must be a Tensor`);
   const dtype = sampleInput.dtype;
@@ -167,9 +155,7 @@ export function exportOnnx(
     .string(MODEL.producerName, options.producerName ?? 'tensorgrad')
     .message(MODEL.graph, graph)
     .message(MODEL.opsetImport, new ProtoWriter().string(OPSET_ID.domain, '').varint(OPSET_ID.version, opset));
-  const bytes = proto.finish().slice();
-  if (typeof target === 'string') writeFileAtomic(where, "{ bytes: true } as the target", target, bytes);
-  return bytes;
+  return proto.finish().slice();
 }
 
 function isSupported(m: Module): boolean {
