@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { Generator, Tensor, manualSeed, tensor, take, zeros, noGrad } from '@tensorgrad/core';
 import {
-  Model, Dense, ReLU, Tanh, Sigmoid, LeakyReLU, Softmax, CategoricalCrossentropy, MeanSquaredError,
+  Model, Dense, Softmax, CategoricalCrossentropy, MeanSquaredError, ConfigReader, registeredLayers,
   spiralData, verticalData, sineData, type Module, type Initializer,
 } from '@tensorgrad/nn';
 import { SGD, AdaGrad, RMSProp, Adam, NonFiniteGradientError } from '@tensorgrad/optim';
@@ -46,7 +46,8 @@ type Builtin = (typeof BUILTIN)[number];
 /** A label this large is surely a numeric target read as classes (and would make an output layer that wide). */
 const MAX_CLASSES = 100_000;
 
-const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'leaky-relu'] as const;
+/** --activation's choices: every registered activation layer, by the name it gives (LeakyReLU: leaky-relu). */
+const ACTIVATIONS = new Map(registeredLayers().flatMap((cls) => (cls.activation ? [[cls.activation, cls] as const] : [])));
 const OPTIMIZERS = ['sgd', 'adagrad', 'rmsprop', 'adam'] as const;
 const INITS: Record<string, Initializer> = {
   nnfs: 'nnfs', 'glorot-uniform': 'glorotUniform', 'glorot-normal': 'glorotNormal', 'he-uniform': 'heUniform', 'he-normal': 'heNormal',
@@ -79,7 +80,7 @@ export const TRAIN: CommandSpec = {
     samplesFlag,
     { name: 'classes', type: 'integer', min: 2, max: MAX_CLASSES, defaultText: '3; for a CSV, the largest label + 1', description: 'classes of spiral/vertical, or of a CSV target' },
     { name: 'layers', type: 'list', min: 1, default: [64, 64], description: 'hidden layer widths, comma-separated (an empty value: no hidden layer)' },
-    { name: 'activation', type: 'choice', choices: ACTIVATIONS, default: 'relu', description: 'activation after each hidden layer' },
+    { name: 'activation', type: 'choice', choices: [...ACTIVATIONS.keys()], default: 'relu', description: 'activation after each hidden layer' },
     { name: 'init', type: 'choice', choices: Object.keys(INITS), defaultText: 'nnfs (0.01 * randn, the book\'s); he-uniform for regression', description: 'weight initialization' },
     { name: 'optimizer', type: 'choice', choices: OPTIMIZERS, default: 'adam', description: 'the optimizer' },
     { name: 'lr', type: 'number', min: 0, exclusiveMin: true, default: 0.05, description: 'learning rate' },
@@ -216,13 +217,9 @@ function csvData(table: CsvTable, task: Task, hasTarget: boolean, classes: numbe
 // ---------------------------------------------------------------------------------------------------------------
 // train
 
+/** The activation layer --activation names, with its default options (built from an empty config). */
 function activation(name: string): Module {
-  switch (name) {
-    case 'tanh': return new Tanh();
-    case 'sigmoid': return new Sigmoid();
-    case 'leaky-relu': return new LeakyReLU();
-    default: return new ReLU();
-  }
+  return ACTIVATIONS.get(name)!.fromConfig(new ConfigReader({}, `--activation ${name}`, { layers: 0, parameters: 0, dry: false }, undefined));
 }
 
 function optimizerFor(flags: Flags, model: Model) {

@@ -1,7 +1,7 @@
 // ONNX export: a Model, a Sequential or a single layer as an ONNX graph that onnxruntime (or any ONNX
 // runtime) can run. Inference only: Dropout is left out, as in eval mode.
 import { Tensor, type DType, ValueError, TensorgradError, noGrad } from '@tensorgrad/core';
-import { Module, Dense, Dropout, Sequential, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear, Step, Model } from '@tensorgrad/nn';
+import { Module, registeredLayers, type OnnxGraphBuilder } from '@tensorgrad/nn';
 import { ProtoWriter } from './protobuf.js';
 
 /** A model, layer, option or sample input that cannot be exported to ONNX. */
@@ -40,7 +40,10 @@ const ELEM_TYPE: Partial<Record<DType, number>> = { float32: 1, float64: 11 };
 /** The lowest IR version each opset needs (onnx's release table). From 13: Softmax acts on one axis, as ours. */
 const IR_VERSION: Record<number, number> = { 13: 7, 14: 7, 15: 8, 16: 8, 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
 
-const SUPPORTED = 'Dense, Dropout, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear, Step, and Sequential/Model of them';
+/** The registered layers that lower themselves to ONNX, for error messages. */
+function supported(): string {
+  return registeredLayers().filter((cls) => typeof cls.prototype.toOnnx === 'function').map((cls) => cls.typeName).join(', ');
+}
 
 interface Attribute {
   name: string;
@@ -89,77 +92,35 @@ export function onnxToBytes(model: Module, sampleInput: Tensor, options: OnnxExp
   if (elemType === undefined) throw new OnnxExportError(`${where}: the sample input is ${dtype}; it must be float32 or float64`);
   if (sampleInput.ndim === 0) throw new OnnxExportError(`${where}: the sample input must have at least one dimension, got a scalar`);
 
-  const layers = flatten(model);
-  const paramNames = new Map(model.namedParameters().map(([name, p]) => [p, name]));
-  // Check every layer before running anything, so an unsupported one is reported as such.
-  for (const { layer, path } of layers) {
-    if (!isSupported(layer)) {
-      throw new OnnxExportError(`${where}: ${describe(layer, path)} is not supported (supported: ${SUPPORTED})`);
-    }
-    if (layer instanceof Dense && layer.weights.dtype !== dtype) {
-      throw new OnnxExportError(
-        `${where}: ${describe(layer, path)} has ${layer.weights.dtype} parameters but the sample input is ${dtype}; ` +
-          `an ONNX graph computes in one type: pass sampleInput.astype('${layer.weights.dtype}')`,
-      );
-    }
-  }
-  const output = runInEvalMode(model, layers, sampleInput);
-
-  const nodes: OnnxNode[] = [];
-  const initializers = new Map<string, Initializer>(); // by name: a layer used twice stores its parameters once
-  let current = inputName;
-  for (const { layer, path } of layers) {
-    const p = path === '' ? 'layer' : path;
-    const node = (op: string, inputs: string[], out: string, attributes: Attribute[] = []) => {
-      nodes.push({ op, name: `${p}.${op}`, inputs, outputs: [out], attributes });
-      current = out;
-    };
-    if (layer instanceof Dense) {
-      const w = paramNames.get(layer.weights) ?? `${p}.weights`;
-      const b = paramNames.get(layer.biases) ?? `${p}.biases`;
-      initializers.set(w, paramInitializer(w, layer.weights)).set(b, paramInitializer(b, layer.biases));
-      node('MatMul', [current, w], `${p}.matmul`);
-      node('Add', [current, b], `${p}.out`);
-    } else if (layer instanceof ReLU) node('Relu', [current], `${p}.out`);
-    else if (layer instanceof LeakyReLU) node('LeakyRelu', [current], `${p}.out`, [{ name: 'alpha', kind: 'float', value: layer.slope }]);
-    else if (layer instanceof Sigmoid) node('Sigmoid', [current], `${p}.out`);
-    else if (layer instanceof Tanh) node('Tanh', [current], `${p}.out`);
-    else if (layer instanceof Softmax) node('Softmax', [current], `${p}.out`, [{ name: 'axis', kind: 'int', value: layer.axis }]);
-    else if (layer instanceof Step) {
-      // 1 where x > 0, else 0, in the input's type: Greater gives booleans, Cast turns them into 1 and 0.
-      const zero = `${p}.zero`;
-      initializers.set(zero, { name: zero, dtype, shape: [], data: [0] });
-      node('Greater', [current, zero], `${p}.positive`);
-      node('Cast', [current], `${p}.out`, [{ name: 'to', kind: 'int', value: elemType }]);
-    }
-    // Linear and Dropout (identity at inference) add nothing.
-  }
+  // Lower every layer before running anything, so an unsupported one (or one of another dtype) is reported as such.
+  const graph = new GraphBuilder(dtype, elemType, new Map(model.namedParameters().map(([name, p]) => [p, name])), where);
+  const result = graph.lower(model, '', inputName);
+  const output = runInEvalMode(model, graph.paths, sampleInput, where);
+  const { nodes, initializers } = graph;
   const internal = new Set([...initializers.keys(), ...nodes.map((n) => n.outputs[0])]);
   for (const name of [inputName, outputName]) {
     if (internal.has(name)) throw new OnnxExportError(`${where}: '${name}' already names a value inside the graph; choose another input/output name`);
   }
-  // The last node writes the graph output directly; a graph of identities only needs one Identity node.
-  if (current === inputName) nodes.push({ op: 'Identity', name: 'Identity', inputs: [inputName], outputs: [outputName], attributes: [] });
-  else nodes[nodes.length - 1].outputs[0] = outputName;
+  // The last node writes the graph output directly; otherwise (a graph of identities) an Identity node does.
+  const last = nodes[nodes.length - 1];
+  if (last !== undefined && last.outputs[0] === result) last.outputs[0] = outputName;
+  else nodes.push({ op: 'Identity', name: 'Identity', inputs: [result], outputs: [outputName], attributes: [] });
 
   const dynamic = options.dynamicBatch ?? true;
-  const graph = new ProtoWriter();
-  for (const n of nodes) graph.message(GRAPH.node, encodeNode(n));
-  graph.string(GRAPH.name, 'tensorgrad');
-  for (const t of initializers.values()) graph.message(GRAPH.initializer, encodeTensor(t));
-  graph.message(GRAPH.input, valueInfo(inputName, elemType, sampleInput.shape, dynamic));
-  graph.message(GRAPH.output, valueInfo(outputName, elemType, output.shape, dynamic && sampleInput.ndim >= 2 && output.shape[0] === sampleInput.shape[0]));
+  const proto = new ProtoWriter();
+  for (const n of nodes) proto.message(GRAPH.node, encodeNode(n));
+  proto.string(GRAPH.name, 'tensorgrad');
+  for (const t of initializers.values()) proto.message(GRAPH.initializer, encodeTensor(t));
+  proto.message(GRAPH.input, valueInfo(inputName, elemType, sampleInput.shape, dynamic));
+  proto.message(GRAPH.output, valueInfo(outputName, elemType, output.shape, dynamic && sampleInput.ndim >= 2 && output.shape[0] === sampleInput.shape[0]));
 
-  const proto = new ProtoWriter()
+  return new ProtoWriter()
     .varint(MODEL.irVersion, irVersion)
     .string(MODEL.producerName, options.producerName ?? 'tensorgrad')
-    .message(MODEL.graph, graph)
-    .message(MODEL.opsetImport, new ProtoWriter().string(OPSET_ID.domain, '').varint(OPSET_ID.version, opset));
-  return proto.finish().slice();
-}
-
-function isSupported(m: Module): boolean {
-  return [Dense, Dropout, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear, Step].some((cls) => m instanceof cls);
+    .message(MODEL.graph, proto)
+    .message(MODEL.opsetImport, new ProtoWriter().string(OPSET_ID.domain, '').varint(OPSET_ID.version, opset))
+    .finish()
+    .slice();
 }
 
 function describe(layer: Module, path: string): string {
@@ -167,40 +128,102 @@ function describe(layer: Module, path: string): string {
   return path === '' ? `the model itself (${name})` : `layer ${path} (${name})`;
 }
 
-/** The layers in the order they run, with paths like `layers.2` or `layers.1.layers.0` (the parameter name prefixes). */
-function flatten(m: Module, path = '', out: { layer: Module; path: string }[] = []): { layer: Module; path: string }[] {
-  if (m instanceof Model || m instanceof Sequential) {
-    m.layers.forEach((layer, i) => flatten(layer, `${path === '' ? '' : `${path}.`}layers.${i}`, out));
-  } else {
-    out.push({ layer: m, path });
+/** The graph being built: each layer's toOnnx adds its nodes through this (nn's OnnxGraphBuilder). */
+class GraphBuilder implements OnnxGraphBuilder {
+  readonly nodes: OnnxNode[] = [];
+  /** By name: a layer used twice stores its parameters once. */
+  readonly initializers = new Map<string, Initializer>();
+  /** Every layer lowered, with its path (`layers.1.layers.0`, the parameter name prefixes). */
+  readonly paths = new Map<Module, string>();
+  private readonly names = new Set<string>();
+  private path = '';
+  private current: Module | null = null;
+
+  constructor(readonly dtype: DType, readonly elemType: number, private readonly paramNames: Map<Tensor, string>, private readonly where: string) {}
+
+  private prefix(): string {
+    return this.path === '' ? 'layer' : this.path;
   }
-  return out;
+
+  node(op: string, inputs: readonly string[], attributes: Record<string, number> = {}, floats: readonly string[] = []): string {
+    const base = `${this.prefix()}.${op}`;
+    let name = base;
+    for (let k = 2; this.names.has(name); k++) name = `${base}_${k}`;
+    this.names.add(name);
+    const attrs = Object.entries(attributes).map(([n, value]): Attribute => ({ name: n, kind: floats.includes(n) ? 'float' : 'int', value }));
+    this.nodes.push({ op, name, inputs: [...inputs], outputs: [name], attributes: attrs });
+    return name;
+  }
+
+  parameter(t: Tensor): string {
+    if (t.dtype !== this.dtype) {
+      throw new OnnxExportError(
+        `${this.where}: ${describe(this.current!, this.path)} has ${t.dtype} parameters but the sample input is ${this.dtype}; ` +
+          `an ONNX graph computes in one type: pass sampleInput.astype('${t.dtype}')`,
+      );
+    }
+    const name = this.paramNames.get(t) ?? `${this.prefix()}.parameter${this.initializers.size}`;
+    this.initializers.set(name, { name, dtype: t.dtype, shape: t.shape, data: t.data });
+    return name;
+  }
+
+  scalar(name: string, value: number): string {
+    const full = `${this.prefix()}.${name}`;
+    this.initializers.set(full, { name: full, dtype: this.dtype, shape: [], data: [value] });
+    return full;
+  }
+
+  layer(child: Module, path: string, input: string): string {
+    return this.lower(child, this.path === '' ? path : `${this.path}.${path}`, input);
+  }
+
+  lower(layer: Module, path: string, input: string): string {
+    if (typeof layer.toOnnx !== 'function') {
+      throw new OnnxExportError(`${this.where}: ${describe(layer, path)} is not supported (supported: ${supported()}, and Models of them)`);
+    }
+    if (!this.paths.has(layer)) this.paths.set(layer, path);
+    const outer = [this.path, this.current] as const;
+    [this.path, this.current] = [path, layer];
+    try {
+      return layer.toOnnx(this, input);
+    } finally {
+      [this.path, this.current] = outer;
+    }
+  }
 }
 
-/** Runs the layers on the sample in eval mode without recording; puts every module's training flag back. */
-function runInEvalMode(model: Module, layers: { layer: Module; path: string }[], sample: Tensor): Tensor {
+/**
+ * Runs the model on the sample in eval mode without recording; an error names the innermost layer it came from
+ * (each layer's forward is wrapped for the run). Puts every module's training flag back.
+ */
+function runInEvalMode(model: Module, paths: Map<Module, string>, sample: Tensor, where: string): Tensor {
   const modes = model.modules().map((m) => [m, m.training] as const);
+  const named = new WeakSet<object>();
   model.eval();
-  try {
-    return noGrad(() => {
-      let x = sample;
-      for (const { layer, path } of layers) {
-        try {
-          x = layer.forward(x);
-        } catch (err) {
-          if (err instanceof TensorgradError) err.message = `exportOnnx: running ${describe(layer, path)} on the sample input: ${err.message}`;
-          throw err;
+  const own = [...paths.keys()].map((layer) => [layer, Object.getOwnPropertyDescriptor(layer, 'forward')] as const);
+  for (const [layer, path] of paths) {
+    const forward = layer.forward;
+    layer.forward = (x: Tensor) => {
+      try {
+        return forward.call(layer, x);
+      } catch (err) {
+        if (err instanceof TensorgradError && !named.has(err)) {
+          err.message = `${where}: running ${describe(layer, path)} on the sample input: ${err.message}`;
+          named.add(err);
         }
+        throw err;
       }
-      return x;
-    });
+    };
+  }
+  try {
+    return noGrad(() => model.forward(sample));
   } finally {
+    for (const [layer, d] of own) {
+      if (d === undefined) delete (layer as Partial<Module>).forward; // back to the class's own
+      else Object.defineProperty(layer, 'forward', d);
+    }
     for (const [m, training] of modes) m.training = training;
   }
-}
-
-function paramInitializer(name: string, t: Tensor): Initializer {
-  return { name, dtype: t.dtype, shape: t.shape, data: t.data };
 }
 
 function encodeNode(n: OnnxNode): ProtoWriter {

@@ -1,23 +1,23 @@
-// Dense parameters in PyTorch's layout, so weights move between tensorgrad and torch.nn.Sequential of
-// nn.Linear layers. tensorgrad's Dense computes x @ weights + biases with weights [nIn, nOut] and biases
-// [1, nOut] (the notebook's layout); nn.Linear computes x @ weight.T + bias with weight [out, in], bias [out].
+// Parameters in PyTorch's names and layouts, so weights move between tensorgrad and PyTorch (e.g. a
+// torch.nn.Sequential of nn.Linear layers). Each layer says how it maps (nn's torchParameters/torchChildren):
+// Dense computes x @ weights + biases with weights [nIn, nOut], nn.Linear x @ weight.T + bias with weight [out, in].
 import { Tensor, ShapeError, DTypeError } from '@tensorgrad/core';
-import { Module, StateDictError, Dense, Sequential, Model } from '@tensorgrad/nn';
+import { Module, StateDictError, registeredLayers, type TorchParameter } from '@tensorgrad/nn';
 import { encodeSafetensors, decodeSafetensors } from './safetensors.js';
 
 /** Names that do not match the model in PyTorch's layout, or a layer with parameters that has no PyTorch counterpart here. */
 export class TorchStateDictError extends StateDictError {}
 
-/** Each Dense with its PyTorch name prefix: '' for a lone Dense, `2.` for layers[2], `1.0.` inside a nested Sequential. */
-function denseSlots(model: Module, where: string): { dense: Dense; prefix: string }[] {
-  const out: { dense: Dense; prefix: string }[] = [];
+/** Every parameter the model's layers name as PyTorch does, under its full name (`2.weight`, `1.0.bias`). */
+function torchSlots(model: Module, where: string): Map<string, TorchParameter> {
+  const out = new Map<string, TorchParameter>();
   const walk = (m: Module, prefix: string) => {
-    // Every layer takes an index, activations and Dropout too, as torch.nn.Sequential numbers its children.
-    if (m instanceof Model || m instanceof Sequential) m.layers.forEach((layer, i) => walk(layer, `${prefix}${i}.`));
-    else if (m instanceof Dense) out.push({ dense: m, prefix });
+    if (m.torchParameters) for (const p of m.torchParameters()) out.set(`${prefix}${p.name}`, p);
+    else if (m.torchChildren) for (const [name, child] of m.torchChildren()) walk(child, `${prefix}${name}.`);
     else if (m.parameters().length > 0) {
       const at = prefix === '' ? 'the model' : `layer ${prefix.slice(0, -1)}`;
-      throw new TorchStateDictError(`${where}: ${at} (${m.constructor.name}) has parameters but no PyTorch mapping (only Dense maps, to nn.Linear)`);
+      const mapped = registeredLayers().filter((c) => typeof c.prototype.torchParameters === 'function').map((c) => c.typeName);
+      throw new TorchStateDictError(`${where}: ${at} (${m.constructor.name}) has parameters but no PyTorch mapping (layers with one: ${mapped.join(', ')})`);
     }
   };
   walk(model, '');
@@ -25,16 +25,14 @@ function denseSlots(model: Module, where: string): { dense: Dense; prefix: strin
 }
 
 /**
- * The model's Dense parameters named and shaped as PyTorch's `state_dict()` of the matching
- * `torch.nn.Sequential` (or a lone `nn.Linear`): `"<i>.weight"` [out, in] (the transpose of `weights`) and
- * `"<i>.bias"` [out], where i counts every layer, activations and Dropout included. The tensors are copies.
+ * The model's parameters named and shaped as PyTorch's `state_dict()` of the matching module: for a
+ * `torch.nn.Sequential` of `nn.Linear`, `"<i>.weight"` [out, in] (the transpose of Dense's `weights`) and
+ * `"<i>.bias"` [out], where i counts every layer, activations and Dropout included. Each layer names its own
+ * (its torchParameters; containers their torchChildren). The tensors are copies.
  */
 export function toTorchStateDict(model: Module): Record<string, Tensor> {
   const sd: Record<string, Tensor> = {};
-  for (const { dense, prefix } of denseSlots(model, 'toTorchStateDict')) {
-    sd[`${prefix}weight`] = dense.weights.detach().T.clone();
-    sd[`${prefix}bias`] = dense.biases.detach().reshape([dense.nOut]).clone();
-  }
+  for (const [name, p] of torchSlots(model, 'toTorchStateDict')) sd[name] = p.get();
   return sd;
 }
 
@@ -50,12 +48,7 @@ export function fromTorchStateDict(model: Module, tensors: Record<string, Tensor
 }
 
 function load(model: Module, tensors: Record<string, Tensor>, where: string): void {
-  const slots = denseSlots(model, where);
-  const expected = new Map<string, { dense: Dense; shape: number[] }>();
-  for (const { dense, prefix } of slots) {
-    expected.set(`${prefix}weight`, { dense, shape: [dense.nOut, dense.nIn] });
-    expected.set(`${prefix}bias`, { dense, shape: [dense.nOut] });
-  }
+  const expected = torchSlots(model, where);
   const given = Object.keys(tensors);
   const givenSet = new Set(given);
   const missing = [...expected.keys()].filter((k) => !givenSet.has(k));
@@ -73,14 +66,8 @@ function load(model: Module, tensors: Record<string, Tensor>, where: string): vo
       throw new ShapeError(`${where}: '${name}' has shape [${t.shape.join(', ')}], PyTorch's layout for this layer is [${shape.join(', ')}]${hint}`);
     }
   }
-  for (const { dense, prefix } of slots) {
-    // Typed-array assignment converts float32 <-> float64 as it copies.
-    const src = tensors[`${prefix}weight`].data;
-    const dst = dense.weights.data;
-    const { nIn, nOut } = dense;
-    for (let o = 0; o < nOut; o++) for (let i = 0; i < nIn; i++) dst[i * nOut + o] = src[o * nIn + i];
-    dense.biases.data.set(tensors[`${prefix}bias`].data);
-  }
+  // Everything is checked: now write (typed-array assignment converts float32 <-> float64 as it copies).
+  for (const [name, p] of expected) p.set(tensors[name]);
 }
 
 /** The bytes of a safetensors file in PyTorch's layout: what `safetensors.torch.save_file(net.state_dict())` writes. */

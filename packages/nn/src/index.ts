@@ -1,6 +1,12 @@
 // @tensorgrad/nn: modules, layers, activations, losses, metrics, data sets and Model, on @tensorgrad/core's public API.
 // File formats live in @tensorgrad/io, pictures in @tensorgrad/plot.
 export { Module, StateDictError, type StateDict } from './module.js';
+export {
+  registerLayer, registeredLayer, registeredLayers, registerLoss, layerToJson, layerFromJson, lossToJson, lossFromJson, ConfigReader,
+  checkJson, show,
+  ModelFormatError, MODEL_LIMITS, type LayerClass, type LossClass, type LayerSerializer, type ConfigWriter, type OnnxGraphBuilder,
+  type TorchParameter, type JsonValue, type JsonObject, type ReadBudget,
+} from './registry.js';
 export { Dense, Dropout, Sequential, regularizationLoss, type DenseOptions, type Initializer } from './layers.js';
 export { ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear, Step } from './activations.js';
 export {
@@ -10,3 +16,7 @@ export {
 export { accuracy, regressionAccuracy, standardDeviation } from './metrics.js';
 export { spiralData, verticalData, sineData, batches, type Dataset, type DataOptions, type BatchOptions } from './data.js';
 export { Model, type OptimizerLike, type AccuracyKind, type TrainOptions, type EpochMetrics, type BatchMetrics, type Callbacks, type EarlyStopping, type History, type Progress } from './model.js';
+
+import { sealBuiltinLayers } from './registry.js';
+// Every built-in layer has registered itself by now (the imports above ran first): users cannot take their names.
+sealBuiltinLayers();

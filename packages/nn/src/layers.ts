@@ -3,6 +3,11 @@ import {
   Tensor, type DType, type Generator, defaultGenerator, getDefaultDtype, randn, tensor, zeros, add, linear, ShapeError, ValueError,
 } from '@tensorgrad/core';
 import { Module } from './module.js';
+import {
+  registerLayer, MODEL_LIMITS, type ConfigReader, type ConfigWriter, type JsonObject, type OnnxGraphBuilder, type TorchParameter,
+} from './registry.js';
+
+const REGULARIZERS = ['weightRegularizerL1', 'weightRegularizerL2', 'biasRegularizerL1', 'biasRegularizerL2'] as const;
 
 export type Initializer = 'nnfs' | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal';
 
@@ -19,6 +24,7 @@ export interface DenseOptions {
 
 /** A fully connected layer: x @ weights + biases, with weights [nIn, nOut] and biases [1, nOut] as in the notebook. */
 export class Dense extends Module {
+  static readonly typeName = 'Dense';
   readonly weights: Tensor;
   readonly biases: Tensor;
   readonly weightRegularizerL1: number;
@@ -45,6 +51,38 @@ export class Dense extends Module {
       throw new ShapeError(`Dense(${this.nIn}, ${this.nOut}): input of shape [${x.shape.join(', ')}] needs a last dimension of ${this.nIn}`);
     }
     return linear(x, this.weights, this.biases);
+  }
+
+  /** Not saved: the initializer and generator (a loaded layer's parameters are overwritten anyway). */
+  override config(): JsonObject {
+    const out: JsonObject = { nIn: this.nIn, nOut: this.nOut, dtype: this.weights.dtype };
+    for (const key of REGULARIZERS) out[key] = this[key];
+    return out;
+  }
+
+  static fromConfig(r: ConfigReader): Dense {
+    const max = MODEL_LIMITS.parameters;
+    const nIn = r.int('nIn', 1, max);
+    const nOut = r.int('nOut', 1, max);
+    const dtype = r.choice('dtype', ['float32', 'float64'] as const, 'float32');
+    const regs: Record<string, number> = {};
+    for (const key of REGULARIZERS) regs[key] = r.number(key, { min: 0, dflt: 0 });
+    r.reserveParameters(nIn * nOut + nOut, `Dense ${nIn} x ${nOut}`);
+    return new Dense(nIn, nOut, { dtype, generator: r.generator, ...regs });
+  }
+
+  /** x @ W + b as ONNX's MatMul and Add, the parameters as initializers. */
+  override toOnnx(g: OnnxGraphBuilder, input: string): string {
+    return g.node('Add', [g.node('MatMul', [input, g.parameter(this.weights)]), g.parameter(this.biases)]);
+  }
+
+  /** As PyTorch's nn.Linear: weight [out, in] (the transpose of ours, which is [in, out]) and bias [out]. */
+  override torchParameters(): TorchParameter[] {
+    const { nIn, nOut, weights, biases } = this;
+    return [
+      { name: 'weight', shape: [nOut, nIn], get: () => weights.detach().T.clone(), set: (v) => weights.data.set(v.T.clone().data) },
+      { name: 'bias', shape: [nOut], get: () => biases.detach().reshape([nOut]).clone(), set: (v) => biases.data.set(v.data) },
+    ];
   }
 
   /** The book's penalty: l1 * sum|w| + l2 * sum(w^2) for weights and biases, as a differentiable scalar. */
@@ -96,6 +134,8 @@ export function regularizationLoss(model: Module): Tensor {
  * (the book's binomial mask); identity in eval mode.
  */
 export class Dropout extends Module {
+  static readonly typeName = 'Dropout';
+
   constructor(readonly rate: number, readonly generator: Generator = defaultGenerator) {
     super();
     if (!(rate >= 0 && rate < 1)) throw new ValueError(`Dropout: rate must be in [0, 1), got ${rate}`);
@@ -109,10 +149,25 @@ export class Dropout extends Module {
     for (let i = 0; i < u.length; i++) mask[i] = u[i] < keep ? 1 / keep : 0;
     return x.mul(tensor(mask, { dtype: x.dtype, shape: x.shape }));
   }
+
+  /** Not saved: the generator (loading uses the default one). */
+  override config(): JsonObject {
+    return { rate: this.rate };
+  }
+
+  static fromConfig(r: ConfigReader): Dropout {
+    return new Dropout(r.number('rate', { min: 0, max: 1, maxOpen: true }));
+  }
+
+  /** Identity: an exported graph is for inference. */
+  override toOnnx(_g: OnnxGraphBuilder, input: string): string {
+    return input;
+  }
 }
 
 /** Runs modules in order; their parameters are named `layers.<i>.<name>`. */
 export class Sequential extends Module {
+  static readonly typeName = 'Sequential';
   readonly layers: Module[];
 
   constructor(layers: readonly Module[]) {
@@ -124,4 +179,25 @@ export class Sequential extends Module {
     for (const layer of this.layers) x = layer.forward(x);
     return x;
   }
+
+  override config(w: ConfigWriter): JsonObject {
+    return { layers: this.layers.map((l, i) => w.layer(l, `layers[${i}]`)) };
+  }
+
+  static fromConfig(r: ConfigReader): Sequential {
+    return new Sequential(r.layers('layers'));
+  }
+
+  override toOnnx(g: OnnxGraphBuilder, input: string): string {
+    return this.layers.reduce((x, layer, i) => g.layer(layer, `layers.${i}`, x), input);
+  }
+
+  /** As torch.nn.Sequential: every layer takes an index, activations and Dropout too. */
+  override torchChildren(): [string, Module][] {
+    return this.layers.map((layer, i) => [String(i), layer]);
+  }
 }
+
+registerLayer(Dense);
+registerLayer(Dropout);
+registerLayer(Sequential);

@@ -2,6 +2,7 @@
 import {
   Tensor, tensor, zeros, customOp, isGradEnabled, oneHot, noGrad, DTypeError, ShapeError, IndexError, ValueError,
 } from '@tensorgrad/core';
+import { registerLoss, type ConfigReader, type JsonObject } from './registry.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -18,6 +19,16 @@ export abstract class Loss {
       throw new ValueError(`${this.constructor.name}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
     }
     this.reduction = reduction;
+  }
+
+  /** The constructor options as JSON, for model files. */
+  config(): JsonObject {
+    return { reduction: this.reduction };
+  }
+
+  /** A loss of this class from the options config() wrote. */
+  static fromConfig<L extends Loss>(this: new (options: LossOptions) => L, reader: ConfigReader): L {
+    return new this({ reduction: reader.choice('reduction', ['mean', 'sum', 'none'] as const, 'mean') });
   }
 
   /** One loss per sample, shape [samples]. */
@@ -55,6 +66,7 @@ function sameDtype(target: Tensor, pred: Tensor): Tensor {
 
 /** Cross-entropy on probabilities (after Softmax): -log(p[correct]), with p clipped to [1e-7, 1 - 1e-7] as the book does. */
 export class CategoricalCrossentropy extends Loss {
+  static readonly typeName = 'CategoricalCrossentropy';
   sampleLosses(pred: Tensor, target: Tensor): Tensor {
     const kind = checkClassTargets('CategoricalCrossentropy', pred, target);
     const clipped = pred.clip(CLIP, 1 - CLIP);
@@ -146,6 +158,7 @@ function labelsBackward(probs: Tensor, target: Tensor, g: Tensor): Tensor {
 }
 
 export class SoftmaxCrossEntropy extends Loss {
+  static readonly typeName = 'SoftmaxCrossEntropy';
   /** Probabilities are taken as clipped to [clip, 1 - clip] for the loss value, as the book does (0: no clip). */
   readonly clip: number;
   private readonly clipTensor: Tensor;
@@ -155,6 +168,15 @@ export class SoftmaxCrossEntropy extends Loss {
     this.clip = options.clip ?? CLIP;
     if (!(this.clip >= 0 && this.clip < 0.5)) throw new ValueError(`SoftmaxCrossEntropy: clip must be in [0, 0.5), got ${this.clip}`);
     this.clipTensor = tensor(this.clip, { dtype: 'float64' });
+  }
+
+  override config(): JsonObject {
+    return { ...super.config(), clip: this.clip };
+  }
+
+  static override fromConfig<L extends Loss>(this: new (options: LossOptions & { clip?: number }) => L, reader: ConfigReader): L {
+    const reduction = reader.choice('reduction', ['mean', 'sum', 'none'] as const, 'mean');
+    return new this({ reduction, clip: reader.number('clip', { min: 0, max: 0.5, maxOpen: true, dflt: CLIP }) });
   }
 
   sampleLosses(logits: Tensor, target: Tensor): Tensor {
@@ -179,6 +201,7 @@ function checkSameShape(op: string, pred: Tensor, target: Tensor): Tensor {
 
 /** Mean over outputs per sample of -(y log p + (1 - y) log(1 - p)), p clipped to [1e-7, 1 - 1e-7] (the book's). */
 export class BinaryCrossentropy extends Loss {
+  static readonly typeName = 'BinaryCrossentropy';
   sampleLosses(pred: Tensor, target: Tensor): Tensor {
     const y = checkSameShape('BinaryCrossentropy', pred, target);
     const p = pred.clip(CLIP, 1 - CLIP);
@@ -189,6 +212,7 @@ export class BinaryCrossentropy extends Loss {
 
 /** Mean over outputs per sample of (y - p)^2. */
 export class MeanSquaredError extends Loss {
+  static readonly typeName = 'MeanSquaredError';
   sampleLosses(pred: Tensor, target: Tensor): Tensor {
     const d = checkSameShape('MeanSquaredError', pred, target).sub(pred);
     return perSample(d.mul(d));
@@ -197,6 +221,7 @@ export class MeanSquaredError extends Loss {
 
 /** Mean over outputs per sample of |y - p|. */
 export class MeanAbsoluteError extends Loss {
+  static readonly typeName = 'MeanAbsoluteError';
   sampleLosses(pred: Tensor, target: Tensor): Tensor {
     return perSample(checkSameShape('MeanAbsoluteError', pred, target).sub(pred).abs());
   }
@@ -206,3 +231,5 @@ export class MeanAbsoluteError extends Loss {
 function perSample(x: Tensor): Tensor {
   return x.ndim === 1 ? x : x.reshape([x.shape[0], -1]).mean(1);
 }
+
+for (const cls of [CategoricalCrossentropy, SoftmaxCrossEntropy, BinaryCrossentropy, MeanSquaredError, MeanAbsoluteError]) registerLoss(cls);

@@ -1,5 +1,6 @@
 // Module: the base of layers and models. Parameters and submodules are found from its fields.
 import { Tensor, ShapeError, DTypeError, ValueError } from '@tensorgrad/core';
+import type { ConfigWriter, JsonObject, OnnxGraphBuilder, TorchParameter } from './registry.js';
 
 /** A mismatch between a state dict and a module: names, shapes or dtypes. */
 export class StateDictError extends ValueError {}
@@ -16,6 +17,23 @@ export abstract class Module {
   private readonly registered = new Map<string, Tensor | Module>();
 
   abstract forward(x: Tensor): Tensor;
+
+  /**
+   * The constructor options as JSON, for model files (a registered layer's static fromConfig reads them back;
+   * see registry.ts). Layers without options keep this empty one; containers write children through `writer`.
+   */
+  config(_writer: ConfigWriter): JsonObject {
+    return {};
+  }
+
+  /** This layer as ONNX nodes reading `input`; returns the output's name. Layers without it cannot be exported. */
+  toOnnx?(graph: OnnxGraphBuilder, input: string): string;
+
+  /** This layer's parameters as PyTorch names them (e.g. Dense as nn.Linear's weight and bias). */
+  torchParameters?(): TorchParameter[];
+
+  /** A container's children with PyTorch's name for each (torch.nn.Sequential numbers them). */
+  torchChildren?(): [string, Module][];
 
   registerParameter(name: string, t: Tensor): Tensor {
     if (!t.requiresGrad) throw new ValueError(`registerParameter '${name}': a parameter must require grad`);
