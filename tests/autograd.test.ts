@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   tensor, zeros, ones, arange, noGrad, enableGrad, isGradEnabled, GraphError, ShapeError, DTypeError,
-  customOp, grad, valueAndGrad, vjp, hvp, gradients, gradcheck, Tensor, mul, add, exp, sum,
+  customOp, grad, valueAndGrad, vjp, hvp, gradients, gradcheck, Tensor, mul, add, exp, sum, listOps, ValueError,
 } from '@tensorgrad/core';
 
 const f64 = (data: any, requiresGrad = false) => tensor(data, { dtype: 'float64', requiresGrad });
@@ -117,6 +117,27 @@ describe('backward', () => {
   });
 });
 
+describe('the backward contract', () => {
+  it("a backward run by a hook inside another backward keeps each walk's gradients apart", () => {
+    const x = f64([[1, -2], [3, 4]], true);
+    const w = f64([[0.5, -1], [2, 1]], true);
+    const y = x.matmul(w).relu(); // relu's backward writes into the gradient the walk hands over
+    y.registerHook(() => {
+      enableGrad(() => w.mul(w).sum()).backward(); // a walk of its own, with its own fresh gradients
+    });
+    y.mul(y).sum().backward();
+    // d/dx sum(relu(xw)^2) = (2 relu(xw) * step(xw)) @ w^T; w gets its hook's 2w plus x^T (2 relu(xw) step(xw))
+    const xw = [[1 * 0.5 + -2 * 2, 1 * -1 + -2 * 1], [3 * 0.5 + 4 * 2, 3 * -1 + 4 * 1]];
+    const d = xw.map((r) => r.map((v) => (v > 0 ? 2 * v : 0)));
+    const wT = [[0.5, 2], [-1, 1]];
+    const xT = [[1, 3], [-2, 4]];
+    const mm = (a: number[][], b: number[][]) => a.map((r) => b[0].map((_, j) => r.reduce((s, v, k) => s + v * b[k][j], 0)));
+    expect(x.grad!.toArray()).toEqual(mm(d, wT));
+    const ww = [[0.5, -1], [2, 1]];
+    expect(w.grad!.toArray()).toEqual(mm(xT, d).map((r, i) => r.map((v, j) => v + 2 * ww[i][j])));
+  });
+});
+
 describe('higher order', () => {
   it('createGraph makes gradients differentiable (d2/dx2 of x^3 = 6x)', () => {
     const x = f64(2, true);
@@ -170,6 +191,34 @@ describe('customOp', () => {
     const expected = [0.5, -1.5, 2].map((v) => Math.exp(v ** 3) * 3 * v * v);
     Array.from(x.grad!.data).forEach((g, i) => expect(g).toBeCloseTo(expected[i], 10));
     expect(gradcheck((t) => cube(t), [f64([0.3, -0.7], true)]).ok).toBe(true);
+  });
+
+  it("its context says whether backward is being recorded (createGraph), in forward false", () => {
+    const seen: boolean[] = [];
+    const square = customOp({
+      name: 'testContextSquare',
+      forward(ctx, x) {
+        seen.push(ctx.createGraph);
+        ctx.save(x);
+        return x.mul(x);
+      },
+      backward(ctx, g) {
+        seen.push(ctx.createGraph);
+        return g.mul(ctx.saved[0]).mul(2);
+      },
+    });
+    const x = f64([1.5, -2], true);
+    square(x).sum().backward();
+    const [g] = gradients(square(x).sum(), [x], { createGraph: true });
+    expect(seen).toEqual([false, false, false, true]);
+    expect(Array.from(g.data)).toEqual([3, -4]);
+    expect(g.requiresGrad).toBe(true);
+  });
+
+  it("cannot take a built-in op's name (the registry lists each op once)", () => {
+    expect(() => customOp({ name: 'relu', forward: (ctx, x) => x, backward: (ctx, g) => g })).toThrow(ValueError);
+    expect(() => customOp({ name: 'relu', forward: (ctx, x) => x, backward: (ctx, g) => g })).toThrow(/'relu' is already registered \(built in\)/);
+    expect(listOps().filter((op) => op.name === 'relu')).toEqual([{ name: 'relu', differentiable: true, custom: false }]);
   });
 
   it('a wrong backward is caught by gradcheck with the element named', () => {

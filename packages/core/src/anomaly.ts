@@ -1,9 +1,8 @@
 // Anomaly mode (PyTorch's detect_anomaly): remember where each op was run, and stop at the first op whose
-// forward output or backward gradient holds NaN or Infinity. Also the graph listing (t.graph()).
-import type { DType } from './dtype.js';
+// forward output or backward gradient holds NaN or Infinity. Called by autograd.ts (record and the backward
+// walk); knows graph nodes only by their shape here, so it imports nothing of autograd.
 import { AnomalyError } from './errors.js';
-import { fmt, type Shape } from './shape.js';
-import { type Node, topologicalOrder } from './autograd.js';
+import { fmt } from './shape.js';
 import type { Tensor } from './tensor.js';
 
 export { AnomalyError };
@@ -38,8 +37,14 @@ export function detectAnomaly<T>(fn: () => T): T {
 
 // ---- where ops were run ----
 
+/** What anomaly mode reads of a graph node (autograd.ts's Node). */
+interface RecordedOp {
+  readonly op: string;
+  readonly inputs: readonly Tensor[];
+}
+
 /** Where each node recorded in anomaly mode was made; a WeakMap so that nodes stay as they are when it is off. */
-const sites = new WeakMap<Node, Error>();
+const sites = new WeakMap<RecordedOp, Error>();
 
 /** Frames of tensorgrad's core itself, from its sources or its build. */
 const OWN_FRAME = /[\\/]packages[\\/]core[\\/](?:src|dist)[\\/]|[\\/]@tensorgrad[\\/]core[\\/]/;
@@ -67,7 +72,7 @@ function userFrames(e: Error | undefined): string {
 }
 
 /** @internal called by record() in anomaly mode for each node it makes. */
-export function rememberSite(node: Node): void {
+export function rememberSite(node: RecordedOp): void {
   sites.set(node, captureStack());
 }
 
@@ -134,7 +139,7 @@ export function checkForward(op: string, out: Tensor, inputs: readonly Tensor[])
 }
 
 /** @internal throws when a gradient a node's backward returned (for an input that requires grad) has NaN or Infinity. */
-export function checkBackward(node: Node, grads: readonly (Tensor | null | undefined)[]): void {
+export function checkBackward(node: RecordedOp, grads: readonly (Tensor | null | undefined)[]): void {
   for (let i = 0; i < node.inputs.length; i++) {
     const g = grads[i];
     if (g === null || g === undefined || !node.inputs[i].requiresGrad) continue;
@@ -149,50 +154,4 @@ export function checkBackward(node: Node, grads: readonly (Tensor | null | undef
       { op, phase: 'backward', inputShapes: inputs.map((x) => x.shape), inputDtypes: inputs.map((x) => x.dtype), createdAt },
     );
   }
-}
-
-// ---- the graph as a list ----
-
-/** One tensor of a graph listing; `inputs` are ids of earlier entries. */
-export interface GraphNode {
-  id: number;
-  /** The op that made the tensor, or 'leaf'. */
-  op: string;
-  shape: Shape;
-  dtype: DType;
-  inputs: number[];
-  requiresGrad: boolean;
-}
-
-/**
- * The tensors that made root, inputs before the tensors made from them (root last), each listed once however
- * often it is used. Iterative, so graphs of any depth work.
- */
-export function graphNodes(root: Tensor): GraphNode[] {
-  const ids = new Map<Tensor, number>();
-  return topologicalOrder(root, true).map((t, id) => {
-    ids.set(t, id); // every input comes earlier in the order, so it already has its id
-    return {
-      id,
-      op: t.node ? t.node.op : 'leaf',
-      shape: t.shape,
-      dtype: t.dtype,
-      inputs: t.node ? t.node.inputs.map((x) => ids.get(x)!) : [],
-      requiresGrad: t.requiresGrad,
-    };
-  });
-}
-
-/** graphNodes as text, one `%id = op(%inputs) dtype[shape]` line per tensor. */
-export function formatGraph(root: Tensor): string {
-  const lines: string[] = [];
-  for (const n of graphNodes(root)) {
-    const type = `${n.dtype}[${n.shape.join(',')}]`;
-    lines.push(
-      n.op === 'leaf' && n.inputs.length === 0
-        ? `%${n.id} = leaf ${type}${n.requiresGrad ? ' (requires grad)' : ''}`
-        : `%${n.id} = ${n.op}(${n.inputs.map((i) => `%${i}`).join(', ')}) ${type}`,
-    );
-  }
-  return lines.join('\n');
 }

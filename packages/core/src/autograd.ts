@@ -2,13 +2,34 @@
 import { GraphError, ShapeError } from './errors.js';
 import { anomalyEnabled, checkBackward, checkForward, inBackwardWalk, rememberSite } from './anomaly.js';
 import { fmt, sameShape } from './shape.js';
+import { addInPlace } from './kernels/elementwise.js';
 import type { Tensor } from './tensor.js';
 
 /**
- * Gradients of an op's inputs, given the gradient of its output; null where an input gets none. `owned` is true
- * when the walk hands grad over (nothing else holds it or its values): the function may then write into it.
+ * What the backward walk tells a backward function about the call under way. One object per walk and kind of
+ * call: read it during the call, do not keep it.
  */
-export type BackwardFn = (grad: Tensor, owned?: boolean) => readonly (Tensor | null | undefined)[];
+export interface BackwardContext {
+  /**
+   * The walk is recorded (backward({ createGraph: true })): gradients must come from recorded ops so that they
+   * can be differentiated again. When false nothing is recorded, and a backward may compute with raw kernels.
+   */
+  readonly createGraph: boolean;
+  /**
+   * The walk hands `grad` over: nothing else holds it or its values, so the function may write into it and
+   * return it as its own result. Never true under createGraph.
+   */
+  readonly owned: boolean;
+  /**
+   * Marks t, a gradient the function has just allocated and keeps nothing of (nor of its values), as the walk's
+   * own: the walk may then sum another gradient into it, hand it on as owned, and make it a leaf's .grad without
+   * a copy. Returns t. Does nothing under createGraph.
+   */
+  fresh(t: Tensor): Tensor;
+}
+
+/** Gradients of an op's inputs, given the gradient of its output; null where an input gets none. */
+export type BackwardFn = (grad: Tensor, ctx: BackwardContext) => readonly (Tensor | null | undefined)[];
 
 /** What an op leaves on the tensor it made: its name, its inputs and how to send a gradient back to them. */
 export interface Node {
@@ -18,20 +39,13 @@ export interface Node {
   backward: BackwardFn | null;
 }
 
+/**
+ * The name of a registered op: only registerOp (ops/registry.ts) makes one, so record() cannot be given a name
+ * that was never registered, and each op's name is written once, where it is registered.
+ */
+export type OpName = string & { readonly __registeredOp: unique symbol };
+
 let gradEnabled = true;
-
-// Gradients that a backward function has just allocated and holds no other reference to (nor to their values),
-// in the backward walk under way (null outside one, and under createGraph). The walk hands such a gradient on
-// as owned, so that the next backward (relu's) can write into it, sums a second gradient into it, and a leaf
-// takes it as its .grad without a copy. Anything that lets other code see it (a hook, retainGrad, a
-// gradients() target, a backward that ignores `owned`) ends that.
-let freshGrads: Set<Tensor> | null = null;
-
-/** @internal Marks t, which a backward function has just allocated and keeps nothing of, as the walk's to reuse. */
-export function freshGrad(t: Tensor): Tensor {
-  if (freshGrads !== null && !t.requiresGrad) freshGrads.add(t);
-  return t;
-}
 
 export function isGradEnabled(): boolean {
   return gradEnabled;
@@ -61,7 +75,7 @@ export function enableGrad<T>(fn: () => T): T {
  * Called by every differentiable op after it computed `out`: links out to its inputs when grad mode is on
  * and some input requires grad. Returns out.
  */
-export function record(op: string, out: Tensor, inputs: readonly Tensor[], backward: BackwardFn): Tensor {
+export function record(op: OpName, out: Tensor, inputs: readonly Tensor[], backward: BackwardFn): Tensor {
   if (anomalyEnabled) return recordChecked(op, out, inputs, backward);
   if (!gradEnabled) return out;
   for (let i = 0; i < inputs.length; i++) {
@@ -74,7 +88,7 @@ export function record(op: string, out: Tensor, inputs: readonly Tensor[], backw
 }
 
 /** record() in anomaly mode: checks the output for new NaN/Infinity (grad mode or not) and remembers where the node was made. */
-function recordChecked(op: string, out: Tensor, inputs: readonly Tensor[], backward: BackwardFn): Tensor {
+function recordChecked(op: OpName, out: Tensor, inputs: readonly Tensor[], backward: BackwardFn): Tensor {
   checkForward(op, out, inputs);
   if (!gradEnabled || !inputs.some((x) => x.requiresGrad)) return out;
   const node: Node = { op, inputs, backward };
@@ -152,7 +166,17 @@ export function runBackward(
   const gradOwners: Tensor[] = [];
   const gradValues: Tensor[] = [];
   const gradOwned: boolean[] = [];
+  // Gradients that a backward function has just allocated and holds no other reference to (nor to their
+  // values): the walk hands such a gradient on as owned (relu's backward then writes into it), sums a second
+  // gradient into it, and a leaf takes it as its .grad without a copy. Anything that lets other code see it (a
+  // hook, retainGrad, a gradients() target) ends that. Empty under createGraph.
   const fresh = new Set<Tensor>();
+  const markFresh = (t: Tensor): Tensor => {
+    if (!createGraph && !t.requiresGrad) fresh.add(t);
+    return t;
+  };
+  const handedOver: BackwardContext = { createGraph, owned: true, fresh: markFresh };
+  const shared: BackwardContext = { createGraph, owned: false, fresh: markFresh };
   const ran: Node[] = [];
   const walk = () => {
     for (let k = order.length - 1; k >= 0; k--) {
@@ -178,7 +202,7 @@ export function runBackward(
       }
       const node = t.node;
       if (node === null || node.backward === null) continue;
-      const inputGrads = node.backward(g, owned);
+      const inputGrads = node.backward(g, owned ? handedOver : shared);
       if (anomaly) checkBackward(node, inputGrads);
       ran.push(node);
       for (let i = 0; i < node.inputs.length; i++) {
@@ -193,25 +217,21 @@ export function runBackward(
         if (gx.dtype !== x.dtype) gx = gx.astype(x.dtype);
         const acc = grads.get(x);
         if (acc === undefined) grads.set(x, gx);
-        else if (fresh.has(acc)) addInto(acc, gx); // only the walk holds acc: sum in place
-        else grads.set(x, freshGrad(acc.add(gx)));
+        else if (fresh.has(acc)) accumulateInto(acc, gx); // only the walk holds acc: sum in place
+        else grads.set(x, markFresh(acc.add(gx)));
       }
     }
     for (let i = 0; i < gradOwners.length; i++) gradOwners[i]._accumulateGrad(gradValues[i], createGraph, gradOwned[i]);
   };
-  const outerFresh = freshGrads; // a hook may run a backward of its own
-  freshGrads = createGraph ? null : fresh;
-  try {
-    withGradMode(createGraph, anomaly ? () => inBackwardWalk(walk) : walk);
-  } finally {
-    freshGrads = outerFresh;
-  }
+  withGradMode(createGraph, anomaly ? () => inBackwardWalk(walk) : walk);
   if (!retainGraph) for (const node of ran) node.backward = null;
   return targets && wanted ? targets.map((t) => wanted.get(t) ?? null) : undefined;
 }
 
-/** acc += g elementwise, for two gradients of one tensor (same shape and dtype): the values acc.add(g) would have. */
-function addInto(acc: Tensor, g: Tensor): void {
-  const a = acc.data, d = g.data;
-  for (let i = 0; i < a.length; i++) a[i] += d[i];
+/**
+ * acc += g in place, for two gradients of one tensor (same shape and dtype): the values acc.add(g) would have.
+ * The one accumulation of gradients: the walk's and Tensor._accumulateGrad's.
+ */
+export function accumulateInto(acc: Tensor, g: Tensor): void {
+  addInPlace(acc.data, g.data);
 }

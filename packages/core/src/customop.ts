@@ -12,6 +12,11 @@ export interface OpContext {
   readonly saved: readonly Tensor[];
   /** Whether each input requires grad, so backward can skip work. */
   readonly needsInputGrad: readonly boolean[];
+  /**
+   * During backward: whether it is being recorded (backward({ createGraph: true })), so its gradients must come
+   * from tensor ops to be differentiable again; when false, backward may compute them with raw loops. False in forward.
+   */
+  readonly createGraph: boolean;
   [key: string]: unknown;
 }
 
@@ -32,20 +37,22 @@ export function customOp(spec: CustomOpSpec): (...inputs: Operand[]) => Tensor {
   if (typeof spec?.forward !== 'function' || typeof spec?.backward !== 'function' || typeof spec?.name !== 'string') {
     throw new ValueError('customOp: needs { name, forward(ctx, ...inputs), backward(ctx, grad) }');
   }
-  registerOp(spec.name, true, true);
+  const op = registerOp(spec.name, true, true);
   return (...args) => {
     const inputs = args.map((a) => asTensor(a));
     const saved: Tensor[] = [];
-    const ctx: OpContext = {
+    const ctx: { -readonly [K in keyof OpContext]: OpContext[K] } = {
       save: (...tensors) => void saved.push(...tensors),
       saved,
       needsInputGrad: inputs.map((t) => t.requiresGrad),
+      createGraph: false,
     };
     const result = noGrad(() => spec.forward(ctx, ...inputs));
     if (!(result instanceof Tensor)) throw new ValueError(`customOp '${spec.name}': forward must return a Tensor`);
     // A new tensor over the same values, so that the graph node never lands on an input returned as is.
     const out = new Tensor(result.data, result.shape, result.dtype);
-    return record(spec.name, out, inputs, (g) => {
+    return record(op, out, inputs, (g, walk) => {
+      ctx.createGraph = walk.createGraph;
       const grads = spec.backward(ctx, g);
       const list = Array.isArray(grads) ? grads : [grads];
       if (list.length !== inputs.length) {

@@ -1,9 +1,9 @@
 // @tensorgrad/core: tensors that record the ops that made them, and reverse-mode autodiff over that record.
-export { Tensor, type NestedArray, type GradHook } from './tensor.js';
+export { Tensor, type NestedArray, type GradHook, type TensorMethods } from './tensor.js';
 export { type DType, type TypedArray, getDefaultDtype, setDefaultDtype } from './dtype.js';
 export { TensorgradError, ShapeError, DTypeError, GraphError, IndexError, ValueError } from './errors.js';
 export { type Shape } from './shape.js';
-export { noGrad, enableGrad, isGradEnabled, type BackwardOptions, type Node } from './autograd.js';
+export { noGrad, enableGrad, isGradEnabled, type BackwardOptions, type BackwardContext, type BackwardFn, type Node } from './autograd.js';
 export * from './ops/index.js';
 export { Generator, type GeneratorState, defaultGenerator, manualSeed, RandomArgumentError, RandomStateError } from './random.js';
 export { formatArray } from './format.js';
@@ -14,4 +14,5 @@ export {
   BackendError, DEFAULT_MIN_FLOPS, setBackend, getBackend, setNumThreads, getNumThreads, setMatmulPrecision, getMatmulPrecision,
   backendInfo, type BackendName, type MatmulPrecision, type BackendInfo,
 } from './backend.js';
-export { AnomalyError, detectAnomaly, setDetectAnomaly, isAnomalyEnabled, graphNodes, formatGraph, type GraphNode } from './anomaly.js';
+export { AnomalyError, detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './anomaly.js';
+export { graphNodes, formatGraph, type GraphNode } from './graph.js';

@@ -1,5 +1,15 @@
 import { IndexError, ShapeError } from './errors.js';
 
+/** One axis, several, or (undefined) all of them. */
+export type Axis = number | readonly number[];
+
+/**
+ * How to slice one axis: a number picks one index and drops the axis; null takes the whole axis;
+ * [start, stop, step] or { start, stop, step } as Python slices (negative values count from the end,
+ * out-of-range bounds are clipped, step may be negative).
+ */
+export type SliceSpec = number | null | readonly [number?, number?, number?] | { start?: number; stop?: number; step?: number };
+
 export type Shape = readonly number[];
 
 /** Largest element count a tensor may have (typed arrays cannot be longer). */

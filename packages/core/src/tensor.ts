@@ -1,15 +1,18 @@
+// The Tensor class: values, shape and dtype, the node of the op that made it, and its gradient. It imports no op:
+// the ops' methods (x.add(y) is add(x, y)) are declared below (TensorMethods) and attached by ops/methods.ts.
 import { GraphError, DTypeError, ShapeError } from './errors.js';
 import { type DType, type TypedArray, isFloat } from './dtype.js';
-import { fmt, sameShape, sizeOf, type Shape } from './shape.js';
-import { type BackwardOptions, type Node, runBackward } from './autograd.js';
+import { fmt, sameShape, sizeOf, type Axis, type Shape, type SliceSpec } from './shape.js';
+import { type BackwardOptions, type Node, accumulateInto, runBackward } from './autograd.js';
 import { allocate, copyAs } from './storage.js';
 import { formatArray } from './format.js';
-import { formatGraph, graphNodes, type GraphNode } from './anomaly.js';
-import * as ops from './ops/index.js';
-import type { Operand, Axis, SliceSpec } from './ops/index.js';
+import { formatGraph, graphNodes, type GraphNode } from './graph.js';
+import { type NestedArray, readValues } from './nested.js';
 
-export type NestedArray = number | NestedArray[];
+export type { NestedArray };
 export type GradHook = (grad: Tensor) => Tensor | void;
+/** A tensor, or a plain number standing for a 0-d tensor. */
+export type Operand = Tensor | number;
 
 /**
  * An n-dimensional array that records the ops that made it. Storage is one contiguous row-major typed array.
@@ -94,9 +97,13 @@ export class Tensor {
           `backward: a gradient argument is needed for a non-scalar output (shape ${fmt(this.shape)}); pass one of that shape, or reduce to a scalar first`,
         );
       }
-      g = ops.onesLike(this);
+      g = new Tensor(allocate(this.dtype, this.size).fill(1), this.shape, this.dtype);
     } else {
-      g = gradient instanceof Tensor ? gradient : ops.tensor(gradient, { dtype: this.dtype });
+      if (gradient instanceof Tensor) g = gradient;
+      else {
+        const { values, shape } = readValues(gradient, this.dtype);
+        g = new Tensor(values, shape, this.dtype);
+      }
       if (!sameShape(g.shape, this.shape)) {
         throw new ShapeError(`backward: gradient has shape ${fmt(g.shape)} but the output has shape ${fmt(this.shape)}`);
       }
@@ -147,7 +154,7 @@ export class Tensor {
 
   /**
    * @internal adds a gradient into .grad: in place when no graph is being built. `owned`: nothing else holds g
-   * (see freshGrad in autograd.ts), so it can become .grad as it is.
+   * (see BackwardContext.fresh in autograd.ts), so it can become .grad as it is.
    */
   _accumulateGrad(g: Tensor, createGraph: boolean, owned = false): void {
     if (createGraph) {
@@ -156,11 +163,9 @@ export class Tensor {
       // else a copy: g may be shared with other gradients, and later accumulation writes in place
       this.grad = owned ? g : new Tensor(copyAs(g.data, this.dtype), this.shape, this.dtype);
     } else if (this.grad.requiresGrad) {
-      this.grad = ops.add(this.grad.detach(), g); // left over from a createGraph backward: do not write into it
+      this.grad = this.grad.detach().add(g); // left over from a createGraph backward: do not write into it
     } else {
-      const acc = this.grad.data;
-      const d = g.data;
-      for (let i = 0; i < acc.length; i++) acc[i] += d[i];
+      accumulateInto(this.grad, g);
     }
   }
 
@@ -208,63 +213,71 @@ export class Tensor {
   graphNodes(): GraphNode[] {
     return graphNodes(this);
   }
-
-  // ---- ops as methods ----
-  astype(dtype: DType): Tensor { return ops.astype(this, dtype); }
-  clone(): Tensor { return ops.clone(this); }
-  add(other: Operand): Tensor { return ops.add(this, other); }
-  sub(other: Operand): Tensor { return ops.sub(this, other); }
-  mul(other: Operand): Tensor { return ops.mul(this, other); }
-  div(other: Operand): Tensor { return ops.div(this, other); }
-  pow(exponent: Operand): Tensor { return ops.pow(this, exponent); }
-  maximum(other: Operand): Tensor { return ops.maximum(this, other); }
-  minimum(other: Operand): Tensor { return ops.minimum(this, other); }
-  neg(): Tensor { return ops.neg(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  abs(): Tensor { return ops.abs(this); }
-  sign(): Tensor { return ops.sign(this); }
-  relu(): Tensor { return ops.relu(this); }
-  leakyRelu(slope?: number): Tensor { return ops.leakyRelu(this, slope); }
-  sigmoid(): Tensor { return ops.sigmoid(this); }
-  tanh(): Tensor { return ops.tanh(this); }
-  step(): Tensor { return ops.step(this); }
-  clip(min: number, max: number): Tensor { return ops.clip(this, min, max); }
-  eq(other: Operand): Tensor { return ops.eq(this, other); }
-  ne(other: Operand): Tensor { return ops.ne(this, other); }
-  gt(other: Operand): Tensor { return ops.gt(this, other); }
-  ge(other: Operand): Tensor { return ops.ge(this, other); }
-  lt(other: Operand): Tensor { return ops.lt(this, other); }
-  le(other: Operand): Tensor { return ops.le(this, other); }
-  sum(axis?: Axis, keepdims?: boolean): Tensor { return ops.sum(this, axis, keepdims); }
-  mean(axis?: Axis, keepdims?: boolean): Tensor { return ops.mean(this, axis, keepdims); }
-  max(axis?: Axis, keepdims?: boolean): Tensor { return ops.max(this, axis, keepdims); }
-  min(axis?: Axis, keepdims?: boolean): Tensor { return ops.min(this, axis, keepdims); }
-  logsumexp(axis?: Axis, keepdims?: boolean): Tensor { return ops.logsumexp(this, axis, keepdims); }
-  argmax(axis?: number, keepdims?: boolean): Tensor { return ops.argmax(this, axis, keepdims); }
-  argmin(axis?: number, keepdims?: boolean): Tensor { return ops.argmin(this, axis, keepdims); }
-  softmax(axis = -1): Tensor { return ops.softmax(this, axis); }
-  logSoftmax(axis = -1): Tensor { return ops.logSoftmax(this, axis); }
-  matmul(other: Tensor): Tensor { return ops.matmul(this, other); }
-  dot(other: Tensor): Tensor { return ops.matmul(this, other); }
-  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
-  flatten(startAxis?: number, endAxis?: number): Tensor { return ops.flatten(this, startAxis, endAxis); }
-  squeeze(axis?: Axis): Tensor { return ops.squeeze(this, axis); }
-  unsqueeze(axis: number): Tensor { return ops.unsqueeze(this, axis); }
-  expand(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
-  broadcastTo(shape: readonly number[]): Tensor { return ops.broadcastTo(this, shape); }
-  transpose(axes?: readonly number[]): Tensor { return ops.transpose(this, axes); }
-  permute(axes: readonly number[]): Tensor { return ops.transpose(this, axes); }
-  swapaxes(a: number, b: number): Tensor { return ops.swapaxes(this, a, b); }
-  /** All axes reversed, as numpy's .T. */
-  get T(): Tensor { return ops.transpose(this); }
-  slice(specs: readonly SliceSpec[]): Tensor { return ops.slice(this, specs); }
-  gather(index: Tensor, axis: number): Tensor { return ops.gather(this, index, axis); }
-  take(indices: Tensor | readonly number[], axis?: number): Tensor { return ops.take(this, indices, axis); }
-  pick(labels: Tensor | readonly number[]): Tensor { return ops.pick(this, labels); }
-  where(cond: Tensor, other: Operand): Tensor { return ops.where(cond, this, other); }
 }
+
+/**
+ * The ops as methods, each the function of the same name with this tensor first (ops/methods.ts attaches them;
+ * the compiler checks there that every one is defined with this signature).
+ */
+export interface TensorMethods {
+  astype(dtype: DType): Tensor;
+  clone(): Tensor;
+  add(other: Operand): Tensor;
+  sub(other: Operand): Tensor;
+  mul(other: Operand): Tensor;
+  div(other: Operand): Tensor;
+  pow(exponent: Operand): Tensor;
+  maximum(other: Operand): Tensor;
+  minimum(other: Operand): Tensor;
+  neg(): Tensor;
+  exp(): Tensor;
+  log(): Tensor;
+  sqrt(): Tensor;
+  abs(): Tensor;
+  sign(): Tensor;
+  relu(): Tensor;
+  leakyRelu(slope?: number): Tensor;
+  sigmoid(): Tensor;
+  tanh(): Tensor;
+  step(): Tensor;
+  clip(min: number, max: number): Tensor;
+  eq(other: Operand): Tensor;
+  ne(other: Operand): Tensor;
+  gt(other: Operand): Tensor;
+  ge(other: Operand): Tensor;
+  lt(other: Operand): Tensor;
+  le(other: Operand): Tensor;
+  sum(axis?: Axis, keepdims?: boolean): Tensor;
+  mean(axis?: Axis, keepdims?: boolean): Tensor;
+  max(axis?: Axis, keepdims?: boolean): Tensor;
+  min(axis?: Axis, keepdims?: boolean): Tensor;
+  logsumexp(axis?: Axis, keepdims?: boolean): Tensor;
+  argmax(axis?: number, keepdims?: boolean): Tensor;
+  argmin(axis?: number, keepdims?: boolean): Tensor;
+  softmax(axis?: number): Tensor;
+  logSoftmax(axis?: number): Tensor;
+  matmul(other: Tensor): Tensor;
+  dot(other: Tensor): Tensor;
+  reshape(shape: readonly number[]): Tensor;
+  flatten(startAxis?: number, endAxis?: number): Tensor;
+  squeeze(axis?: Axis): Tensor;
+  unsqueeze(axis: number): Tensor;
+  expand(shape: readonly number[]): Tensor;
+  broadcastTo(shape: readonly number[]): Tensor;
+  transpose(axes?: readonly number[]): Tensor;
+  permute(axes: readonly number[]): Tensor;
+  swapaxes(a: number, b: number): Tensor;
+  /** All axes reversed, as numpy's .T. */
+  readonly T: Tensor;
+  slice(specs: readonly SliceSpec[]): Tensor;
+  gather(index: Tensor, axis: number): Tensor;
+  take(indices: Tensor | readonly number[], axis?: number): Tensor;
+  pick(labels: Tensor | readonly number[]): Tensor;
+  where(cond: Tensor, other: Operand): Tensor;
+}
+
+// Declaration merging: every Tensor has the methods above (attached to the prototype by ops/methods.ts).
+export interface Tensor extends TensorMethods {}
 
 /** @internal a fresh zero-filled tensor: how ops make their outputs. */
 export function alloc(shape: Shape, dtype: DType): Tensor {

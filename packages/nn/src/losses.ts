@@ -1,6 +1,6 @@
 // Losses, as the book defines them, with a reduction over samples ('mean' by default, as the book's Loss.calculate).
 import {
-  Tensor, tensor, zeros, customOp, isGradEnabled, oneHot, noGrad, DTypeError, ShapeError, IndexError, ValueError,
+  Tensor, tensor, zeros, customOp, oneHot, noGrad, DTypeError, ShapeError, IndexError, ValueError,
 } from '@tensorgrad/core';
 import { registerLoss, type ConfigReader, type JsonObject } from './registry.js';
 
@@ -104,9 +104,9 @@ const softmaxCrossEntropyOp = customOp({
   backward(ctx, g) {
     const [logits, target] = ctx.saved;
     const probs = ctx.probs as Tensor;
-    if (target.dtype === 'int32' && !isGradEnabled() && g.dtype === logits.dtype) return [labelsBackward(probs, target, g), null, null];
+    if (target.dtype === 'int32' && !ctx.createGraph && g.dtype === logits.dtype) return [labelsBackward(probs, target, g), null, null];
     // Under createGraph the softmax is recomputed with recorded ops, so second derivatives are right.
-    const p = isGradEnabled() ? logits.softmax(1) : probs;
+    const p = ctx.createGraph ? logits.softmax(1) : probs;
     const t = target.dtype === 'int32' ? oneHot(target, logits.shape[1], logits.dtype) : target;
     const dlogits = target.dtype === 'int32' ? p.sub(t) : p.mul(t.sum(1, true)).sub(t);
     return [dlogits.mul(g.reshape([g.size, 1])), null, null];

@@ -153,6 +153,11 @@ export function addRowsInPlace(x: TypedArray, row: TypedArray, rows: number, col
   }
 }
 
+/** acc += x elementwise (same length): how gradients accumulate. */
+export function addInPlace(acc: TypedArray, x: TypedArray): void {
+  for (let i = 0; i < acc.length; i++) acc[i] += x[i];
+}
+
 /** where(cond, a, b) with all three already broadcast to out's length. */
 export function select(cond: TypedArray, a: TypedArray, b: TypedArray, out: TypedArray): void {
   for (let i = 0; i < out.length; i++) out[i] = cond[i] !== 0 ? a[i] : b[i];

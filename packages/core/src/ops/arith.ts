@@ -39,7 +39,7 @@ const powTensor = defineBinary('pow', K.powRow, {
   db: (g, a, b, out) => mul(g, mul(out, log(a))),
 });
 
-registerOp('powScalar', true);
+const POW_SCALAR_OP = registerOp('powScalar', true);
 /** a ** exponent; a number exponent is cheaper and has no gradient of its own. */
 export function pow(a: Operand, exponent: Operand): Tensor {
   if (typeof exponent !== 'number') return powTensor(a, exponent);
@@ -47,7 +47,7 @@ export function pow(a: Operand, exponent: Operand): Tensor {
   const dtype = isFloat(x.dtype) || (Number.isInteger(exponent) && exponent >= 0) ? x.dtype : getDefaultDtype();
   const out = alloc(x.shape, dtype);
   K.powScalar(x.data, out.data, exponent);
-  return record('powScalar', out, [x], (g) => [
+  return record(POW_SCALAR_OP, out, [x], (g) => [
     exponent === 0 ? mul(g, 0) : mul(g, mul(pow(x, exponent - 1), exponent)),
   ]);
 }
@@ -76,7 +76,7 @@ export const ge = defineBinary('ge', K.geRow, mask);
 export const lt = defineBinary('lt', K.ltRow, mask);
 export const le = defineBinary('le', K.leRow, mask);
 
-registerOp('where', true);
+const WHERE_OP = registerOp('where', true);
 /** Elementwise cond ? a : b, all three broadcast together; cond is nonzero for true. */
 export function where(cond: Operand, a: Operand, b: Operand): Tensor {
   const [ta, tb] = operands(a, b);
@@ -85,7 +85,7 @@ export function where(cond: Operand, a: Operand, b: Operand): Tensor {
   const out = alloc(shape, promote(ta.dtype, tb.dtype));
   const expand = (t: Tensor) => (t.size === out.size ? t.data : broadcastTo(t.detach(), shape).data);
   K.select(expand(c), expand(ta), expand(tb), out.data);
-  return record('where', out, [ta, tb], (g) => {
+  return record(WHERE_OP, out, [ta, tb], (g) => {
     const zero = mul(g, 0);
     return [
       ta.requiresGrad ? sumToShape(where(c, g, zero), ta.shape) : null,

@@ -1,6 +1,7 @@
 // Making tensors: from data, filled, ranges, random; and dtype conversion and copies.
 import { type DType, type TypedArray, checkDtype, dtypeOf, getDefaultDtype, isFloat } from '../dtype.js';
 import { ShapeError, ValueError } from '../errors.js';
+import { isTypedArray, readValues } from '../nested.js';
 import { record } from '../autograd.js';
 import { checkShape, fmt } from '../shape.js';
 import { copyAs } from '../storage.js';
@@ -22,63 +23,22 @@ function dtypeFrom(options: TensorOptions, where: string): DType {
   return options.dtype === undefined ? getDefaultDtype() : checkDtype(options.dtype, where);
 }
 
-function isTypedArray(x: unknown): x is TypedArray {
-  return x instanceof Float32Array || x instanceof Float64Array || x instanceof Int32Array;
-}
-
 /**
  * A tensor from a number, nested arrays of numbers, or a typed array (copied). Numbers become the default
  * float dtype (JavaScript cannot tell 1 from 1.0); an Int32Array or dtype: 'int32' gives int32.
  * `shape` reshapes flat data.
  */
 export function tensor(data: NestedArray | TypedArray | readonly number[], options: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
-  let shape: number[];
-  let values: TypedArray;
-  if (isTypedArray(data)) {
-    const dtype = options.dtype === undefined ? dtypeOf(data) : checkDtype(options.dtype, 'tensor');
-    values = copyAs(data, dtype);
-    shape = [data.length];
-  } else {
-    const dtype = dtypeFrom(options, 'tensor');
-    shape = nestedShape(data);
-    values = alloc(shape, dtype).data;
-    fillNested(data, values);
-  }
+  const dtype = isTypedArray(data) && options.dtype === undefined ? dtypeOf(data) : dtypeFrom(options, 'tensor');
+  const read = readValues(data, dtype);
+  const values = read.values;
+  let shape = read.shape;
   if (options.shape !== undefined) {
     const size = checkShape(options.shape, 'tensor');
     if (size !== values.length) throw new ShapeError(`tensor: ${values.length} values cannot have shape ${fmt(options.shape)}`);
     shape = options.shape.slice();
   }
   return finish(new Tensor(values, shape, dtypeOf(values)), options);
-}
-
-function nestedShape(data: unknown): number[] {
-  const shape: number[] = [];
-  let level: unknown = data;
-  while (Array.isArray(level)) {
-    shape.push(level.length);
-    if (level.length === 0) break;
-    level = level[0];
-  }
-  checkShape(shape, 'tensor');
-  return shape;
-}
-
-function fillNested(data: unknown, out: TypedArray): void {
-  let k = 0;
-  const walk = (x: unknown, depth: number, shape: number[]): void => {
-    if (depth === shape.length) {
-      if (Array.isArray(x)) throw new ShapeError(`tensor: ragged nested array: expected a number at depth ${depth}, got an array`);
-      if (typeof x !== 'number') throw new ValueError(`tensor: expected a number at depth ${depth}, got ${typeof x}`);
-      out[k++] = x;
-      return;
-    }
-    if (!Array.isArray(x) || x.length !== shape[depth]) {
-      throw new ShapeError(`tensor: ragged nested array: expected ${shape[depth]} elements at depth ${depth}, got ${Array.isArray(x) ? x.length : typeof x}`);
-    }
-    for (const v of x) walk(v, depth + 1, shape);
-  };
-  walk(data, 0, nestedShape(data));
 }
 
 export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
@@ -174,19 +134,19 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   return fromDraws(shape, (n, g) => g.randint(low, high, n), { ...options, dtype: 'int32' }, 'randint');
 }
 
-registerOp('astype', true);
+const ASTYPE_OP = registerOp('astype', true);
 /** A copy converted to dtype (floats to int32 truncate toward zero). Differentiable between float dtypes. */
 export function astype(x: Tensor, dtype: DType): Tensor {
   checkDtype(dtype, 'astype');
   const out = new Tensor(copyAs(x.data, dtype), x.shape, dtype);
   if (!isFloat(dtype)) return out;
-  return record('astype', out, [x], (g) => [astype(g, x.dtype)]);
+  return record(ASTYPE_OP, out, [x], (g) => [astype(g, x.dtype)]);
 }
 
-registerOp('clone', true);
+const CLONE_OP = registerOp('clone', true);
 /** A copy of the values that stays in the graph (gradients flow back to x). */
 export function clone(x: Tensor): Tensor {
   const out = new Tensor(copyAs(x.data, x.dtype), x.shape, x.dtype);
-  return record('clone', out, [x], (g) => [g]);
+  return record(CLONE_OP, out, [x], (g) => [g]);
 }
 

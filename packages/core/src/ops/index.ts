@@ -8,3 +8,4 @@ export * from './shape.js';
 export * from './indexing.js';
 export * from './linalg.js';
 export * from './nnfunc.js';
+import './methods.js'; // attaches the ops to Tensor as methods

@@ -35,7 +35,7 @@ function checkedIndices(index: Tensor, len: number, op: string, what = 'index'):
   return out;
 }
 
-registerOp('gather', true);
+const GATHER_OP = registerOp('gather', true);
 /**
  * out[..., j, ...] = x[..., index[..., j, ...], ...] along `axis` (PyTorch's gather, numpy's take_along_axis):
  * index has x's shape except along axis.
@@ -54,18 +54,18 @@ function gatherAt(x: Tensor, positions: Int32Array, shape: Shape, a: number): Te
   const out = alloc(shape, x.dtype);
   const outer = sizeOf(x.shape.slice(0, a)), inner = sizeOf(x.shape.slice(a + 1));
   K.gather(x.data, outer, x.shape[a], inner, positions, shape[a], out.data);
-  return record('gather', out, [x], (g) => [scatterAddAt(g, positions, x.shape, a)]);
+  return record(GATHER_OP, out, [x], (g) => [scatterAddAt(g, positions, x.shape, a)]);
 }
 
-registerOp('gatherBackward', true);
+const GATHER_BACKWARD_OP = registerOp('gatherBackward', true);
 function scatterAddAt(g: Tensor, positions: Int32Array, shape: Shape, a: number): Tensor {
   const out = alloc(shape, g.dtype);
   const outer = sizeOf(shape.slice(0, a)), inner = sizeOf(shape.slice(a + 1));
   K.scatterAdd(g.data, outer, shape[a], inner, positions, g.shape[a], out.data);
-  return record('gatherBackward', out, [g], (gg) => [gatherAt(gg, positions, g.shape, a)]);
+  return record(GATHER_BACKWARD_OP, out, [g], (gg) => [gatherAt(gg, positions, g.shape, a)]);
 }
 
-registerOp('take', true);
+const TAKE_OP = registerOp('take', true);
 /**
  * Selects whole slices along `axis` by 1-D indices (numpy's take, PyTorch's index_select). With no axis,
  * indexes the flattened tensor, as numpy does.
@@ -83,14 +83,14 @@ function takeAt(x: Tensor, positions: Int32Array, a: number): Tensor {
   shape[a] = positions.length;
   const out = alloc(shape, x.dtype);
   K.take(x.data, sizeOf(x.shape.slice(0, a)), x.shape[a], sizeOf(x.shape.slice(a + 1)), positions, out.data);
-  return record('take', out, [x], (g) => [takeAddAt(g, positions, x.shape, a)]);
+  return record(TAKE_OP, out, [x], (g) => [takeAddAt(g, positions, x.shape, a)]);
 }
 
-registerOp('takeBackward', true);
+const TAKE_BACKWARD_OP = registerOp('takeBackward', true);
 function takeAddAt(g: Tensor, positions: Int32Array, shape: Shape, a: number): Tensor {
   const out = alloc(shape, g.dtype);
   K.takeAdd(g.data, sizeOf(shape.slice(0, a)), shape[a], sizeOf(shape.slice(a + 1)), positions, out.data);
-  return record('takeBackward', out, [g], (gg) => [takeAt(gg, positions, a)]);
+  return record(TAKE_BACKWARD_OP, out, [g], (gg) => [takeAt(gg, positions, a)]);
 }
 
 registerOp('pick', true);

@@ -9,7 +9,7 @@ import { sumToShape } from './op.js';
 import { registerOp } from './registry.js';
 import { reshape } from './shape.js';
 
-registerOp('matmul', true);
+const MATMUL_OP = registerOp('matmul', true);
 /**
  * numpy's matmul: 1-D operands are promoted to a row (left) or column (right) and the added axis removed;
  * for more than 2 dimensions the leading (batch) dimensions broadcast.
@@ -62,7 +62,7 @@ function product(a: Tensor, transA: boolean, b: Tensor, transB: boolean, aName =
       K.matmul(a.data, ai * M * Ka, transA, b.data, bi * Ka * N, transB, out.data, i * M * N, M, Ka, N);
     }
   }
-  return record('matmul', out, [a, b], (g) => [
+  return record(MATMUL_OP, out, [a, b], (g) => [
     a.requiresGrad ? sumToShape(transA ? product(b, transB, g, true) : product(g, false, b, !transB), a.shape) : null,
     b.requiresGrad ? sumToShape(transB ? product(g, true, a, transA) : product(a, !transA, g, false), b.shape) : null,
   ]);

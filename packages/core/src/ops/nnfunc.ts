@@ -1,5 +1,5 @@
 // Softmax and log-softmax along an axis, numerically stable, with their own compact backward; linear (x @ w + b).
-import { freshGrad, isGradEnabled, record } from '../autograd.js';
+import { record } from '../autograd.js';
 import { normalizeAxis } from '../shape.js';
 import { alloc, type Tensor } from '../tensor.js';
 import * as K from '../kernels/index.js';
@@ -11,26 +11,26 @@ import { sum, max, logsumexp } from './reduce.js';
 import { matmul } from './linalg.js';
 import { transpose } from './shape.js';
 
-registerOp('softmax', true);
+const SOFTMAX_OP = registerOp('softmax', true);
 /** exp(x) / sum(exp(x)) along axis, computed on x - max(x) so large values cannot overflow. */
 export function softmax(x: Tensor, axis = -1): Tensor {
   const a = normalizeAxis(axis, x.ndim, 'softmax');
   const e = exp(sub(x.detach(), x.size === 0 ? 0 : max(x.detach(), a, true)));
   const out = div(e, sum(e, a, true));
   // d softmax: y * (g - sum(g * y))
-  return record('softmax', out, [x], (g) => [mul(out, sub(g, sum(mul(g, out), a, true)))]);
+  return record(SOFTMAX_OP, out, [x], (g) => [mul(out, sub(g, sum(mul(g, out), a, true)))]);
 }
 
-registerOp('logSoftmax', true);
+const LOG_SOFTMAX_OP = registerOp('logSoftmax', true);
 /** x - logsumexp(x) along axis. */
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   const a = normalizeAxis(axis, x.ndim, 'logSoftmax');
   const out = sub(x.detach(), logsumexp(x.detach(), a, true));
   // d logSoftmax: g - softmax * sum(g)
-  return record('logSoftmax', out, [x], (g) => [sub(g, mul(exp(out), sum(g, a, true)))]);
+  return record(LOG_SOFTMAX_OP, out, [x], (g) => [sub(g, mul(exp(out), sum(g, a, true)))]);
 }
 
-registerOp('linear', true);
+const LINEAR_OP = registerOp('linear', true);
 /**
  * x @ w + b, a dense layer's output. For x [n, k], w [k, m] and b [m] or [1, m] of one dtype, the bias is added
  * in place into the product (one output, one node; the values of matmul then add); other operands take
@@ -45,8 +45,8 @@ export function linear(x: Tensor, w: Tensor, b: Tensor): Tensor {
   const out = alloc([n, m], x.dtype);
   K.matmul(x.data, 0, false, w.data, 0, false, out.data, 0, n, k, m);
   K.addRowsInPlace(out.data, b.data, n, m);
-  return record('linear', out, [x, w, b], (g) => {
-    if (isGradEnabled()) {
+  return record(LINEAR_OP, out, [x, w, b], (g, ctx) => {
+    if (ctx.createGraph) {
       // createGraph: the same values through recorded ops, so the gradients are differentiable again
       return [
         x.requiresGrad ? matmul(g, transpose(w)) : null,
@@ -68,6 +68,6 @@ export function linear(x: Tensor, w: Tensor, b: Tensor): Tensor {
       gb = alloc(b.shape, g.dtype);
       K.sumAxis(g.data, 1, n, m, gb.data);
     }
-    return [gx && freshGrad(gx), gw && freshGrad(gw), gb && freshGrad(gb)];
+    return [gx && ctx.fresh(gx), gw && ctx.fresh(gw), gb && ctx.fresh(gb)];
   });
 }

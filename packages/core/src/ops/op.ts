@@ -1,16 +1,14 @@
 // The machinery every op shares: the registry, operand conversion, and the broadcast/unbroadcast pair.
 import { type DType, type TypedArray, getDefaultDtype, isFloat, promote } from '../dtype.js';
 import { ValueError } from '../errors.js';
-import { broadcastShapes, sameShape, type Shape } from '../shape.js';
-import { record } from '../autograd.js';
-import { Tensor, alloc } from '../tensor.js';
+import { broadcastShapes, sameShape, type Axis, type Shape } from '../shape.js';
+import { type BackwardContext, type OpName, record } from '../autograd.js';
+import { Tensor, alloc, type Operand } from '../tensor.js';
 import * as K from '../kernels/index.js';
 import { registerOp } from './registry.js';
 
-/** A tensor, or a plain number standing for a 0-d tensor. */
-export type Operand = Tensor | number;
-/** One axis, several, or (undefined) all of them. */
-export type Axis = number | readonly number[];
+export type { Operand } from '../tensor.js';
+export type { Axis } from '../shape.js';
 
 /**
  * A number becomes a 0-d tensor of the dtype it meets (as PyTorch treats Python scalars), except that a
@@ -68,7 +66,7 @@ export interface BinarySpec {
 /** Defines and registers a broadcasting binary op from a row kernel and its two partial gradients. */
 export function defineBinary(name: string, row: K.BinaryRow, spec: BinarySpec = {}): (a: Operand, b: Operand) => Tensor {
   const { da, db } = spec;
-  registerOp(name, da !== undefined);
+  const op = registerOp(name, da !== undefined);
   return (a, b) => {
     const [ta, tb] = operands(a, b);
     const shape = broadcastShapes(ta.shape, tb.shape, name);
@@ -76,7 +74,7 @@ export function defineBinary(name: string, row: K.BinaryRow, spec: BinarySpec = 
     const out = alloc(shape, spec.dtype ? spec.dtype(promoted) : promoted);
     K.binary(row, ta.data, ta.shape, tb.data, tb.shape, out.data, shape);
     if (da === undefined || db === undefined) return out;
-    return record(name, out, [ta, tb], (g) => [
+    return record(op, out, [ta, tb], (g) => [
       ta.requiresGrad ? sumToShape(da(g, ta, tb, out), ta.shape) : null,
       tb.requiresGrad ? sumToShape(db(g, ta, tb, out), tb.shape) : null,
     ]);
@@ -86,11 +84,11 @@ export function defineBinary(name: string, row: K.BinaryRow, spec: BinarySpec = 
 export interface UnarySpec {
   /** Int inputs give a float result of the default dtype (exp, log, ...) rather than keeping int32. */
   float?: boolean;
-  /** Gradient with respect to x. Omit for ops that pass no gradient. `owned`: it may write into g (see BackwardFn). */
+  /** Gradient with respect to x. Omit for ops that pass no gradient. `ctx`: the walk's (see BackwardContext). */
   dx?: UnaryGrad;
 }
 
-type UnaryGrad = (g: Tensor, x: Tensor, out: Tensor, owned: boolean) => Tensor;
+type UnaryGrad = (g: Tensor, x: Tensor, out: Tensor, ctx: BackwardContext) => Tensor;
 
 /** Defines and registers an elementwise op from a kernel and its derivative. */
 export function defineUnary(
@@ -99,16 +97,19 @@ export function defineUnary(
   spec: UnarySpec = {},
 ): (x: Operand) => Tensor {
   const { dx } = spec;
-  registerOp(name, dx !== undefined);
+  const op = registerOp(name, dx !== undefined);
   return (x) => {
     const t = asTensor(x);
-    return unaryApply(name, t, spec.float && !isFloat(t.dtype) ? getDefaultDtype() : t.dtype, kernel, dx);
+    return unaryApply(op, t, spec.float && !isFloat(t.dtype) ? getDefaultDtype() : t.dtype, kernel, dx);
   };
 }
 
-/** Runs an elementwise kernel into a new tensor and records it; used by defineUnary and the parameterized unary ops. */
+/**
+ * Runs an elementwise kernel into a new tensor and records it as `op` (when dx is given); used by defineUnary and
+ * the parameterized unary ops.
+ */
 export function unaryApply(
-  name: string,
+  op: OpName,
   x: Tensor,
   dtype: DType,
   kernel: (x: TypedArray, out: TypedArray) => void,
@@ -117,5 +118,5 @@ export function unaryApply(
   const out = alloc(x.shape, dtype);
   kernel(x.data, out.data);
   if (dx === undefined) return out;
-  return record(name, out, [x], (g, owned = false) => [dx(g, x, out, owned)]);
+  return record(op, out, [x], (g, ctx) => [dx(g, x, out, ctx)]);
 }

@@ -1,7 +1,7 @@
 // Reductions over axes (numpy's axis / keepdims conventions).
 import { getDefaultDtype, isFloat } from '../dtype.js';
 import { ValueError } from '../errors.js';
-import { record } from '../autograd.js';
+import { type OpName, record } from '../autograd.js';
 import { normalizeAxes, normalizeAxis, sizeOf, fmt, type Shape } from '../shape.js';
 import { alloc, type Tensor } from '../tensor.js';
 import * as K from '../kernels/index.js';
@@ -53,13 +53,13 @@ function finish(kept: Tensor, x: Tensor, axes: readonly number[], keepdims: bool
   return keepdims ? kept : reshape(kept, droppedShape(x.shape, axes));
 }
 
-registerOp('sum', true);
+const SUM_OP = registerOp('sum', true);
 /** Sum over `axis` (all axes when undefined). */
 export function sum(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   const axes = normalizeAxes(axis, x.ndim, 'sum');
   const kept = reduceRaw(x, axes, K.sumAxis);
   const out = finish(kept, x, axes, keepdims);
-  return record('sum', out, [x], (g) => [broadcastTo(reshape(g, kept.shape), x.shape)]);
+  return record(SUM_OP, out, [x], (g) => [broadcastTo(reshape(g, kept.shape), x.shape)]);
 }
 
 registerOp('mean', true);
@@ -70,7 +70,8 @@ export function mean(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   return div(s, count);
 }
 
-function extremum(name: 'max' | 'min', sign: 1 | -1, x: Tensor, axis: Axis | undefined, keepdims: boolean): Tensor {
+function extremum(op: OpName, sign: 1 | -1, x: Tensor, axis: Axis | undefined, keepdims: boolean): Tensor {
+  const name = sign === 1 ? 'max' : 'min';
   const axes = normalizeAxes(axis, x.ndim, name);
   for (const a of axes) {
     if (x.shape[a] === 0) throw new ValueError(`${name}: cannot reduce over axis ${a} of length 0 (shape ${fmt(x.shape)}): there is no identity`);
@@ -78,21 +79,21 @@ function extremum(name: 'max' | 'min', sign: 1 | -1, x: Tensor, axis: Axis | und
   const kept = reduceRaw(x, axes, (src, outer, len, inner, out) => K.extremumAxis(src, outer, len, inner, out, sign));
   const out = finish(kept, x, axes, keepdims);
   // The gradient goes to the elements equal to the result, shared evenly between ties.
-  return record(name, out, [x], (g) => {
+  return record(op, out, [x], (g) => {
     const hit = eq(x, broadcastTo(kept, x.shape)).astype(x.dtype); // in x's dtype: int32 / int32 would divide in float32
     const count = sum(hit, axes, true);
     return [mul(broadcastTo(reshape(g, kept.shape), x.shape), div(hit, broadcastTo(count, x.shape)))];
   });
 }
 
-registerOp('max', true);
+const MAX_OP = registerOp('max', true);
 export function max(x: Tensor, axis?: Axis, keepdims = false): Tensor {
-  return extremum('max', 1, x, axis, keepdims);
+  return extremum(MAX_OP, 1, x, axis, keepdims);
 }
 
-registerOp('min', true);
+const MIN_OP = registerOp('min', true);
 export function min(x: Tensor, axis?: Axis, keepdims = false): Tensor {
-  return extremum('min', -1, x, axis, keepdims);
+  return extremum(MIN_OP, -1, x, axis, keepdims);
 }
 
 registerOp('logsumexp', true);

@@ -2,19 +2,19 @@
 import { promote } from '../dtype.js';
 import { IndexError, ShapeError, ValueError } from '../errors.js';
 import { record } from '../autograd.js';
-import { broadcastShapes, checkShape, fmt, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape } from '../shape.js';
+import { broadcastShapes, checkShape, fmt, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape, type SliceSpec } from '../shape.js';
 import { Tensor, alloc } from '../tensor.js';
 import * as K from '../kernels/index.js';
 import { sumToShape, type Axis } from './op.js';
 import { registerOp } from './registry.js';
 
-registerOp('reshape', true);
+const RESHAPE_OP = registerOp('reshape', true);
 /** Same values, new shape; one dimension may be -1 (inferred). Shares the values with x. */
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const target = inferShape(x, shape);
   if (sameShape(target, x.shape)) return x;
   const out = new Tensor(x.data, target, x.dtype);
-  return record('reshape', out, [x], (g) => [reshape(g, x.shape)]);
+  return record(RESHAPE_OP, out, [x], (g) => [reshape(g, x.shape)]);
 }
 
 function inferShape(x: Tensor, shape: readonly number[]): number[] {
@@ -60,7 +60,7 @@ export function unsqueeze(x: Tensor, axis: number): Tensor {
   return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
 }
 
-registerOp('broadcastTo', true);
+const BROADCAST_TO_OP = registerOp('broadcastTo', true);
 /** x repeated along axes of length 1 (and new leading axes) to `shape`, as numpy's broadcast_to (a copy). */
 export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   checkShape(shape, 'broadcastTo');
@@ -70,10 +70,10 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   if (sameShape(x.shape, shape)) return x;
   const out = alloc(shape, x.dtype);
   K.stridedCopy(x.data, 0, K.broadcastStrides(x.shape, shape), shape, out.data);
-  return record('broadcastTo', out, [x], (g) => [sumToShape(g, x.shape)]);
+  return record(BROADCAST_TO_OP, out, [x], (g) => [sumToShape(g, x.shape)]);
 }
 
-registerOp('transpose', true);
+const TRANSPOSE_OP = registerOp('transpose', true);
 /** Permutes the axes (numpy's transpose): out axis i is x axis axes[i]; all axes reversed by default. */
 export function transpose(x: Tensor, axes?: readonly number[]): Tensor {
   const perm = axes === undefined ? x.shape.map((_, i) => x.ndim - 1 - i) : axes.map((a) => normalizeAxis(a, x.ndim, 'transpose'));
@@ -85,7 +85,7 @@ export function transpose(x: Tensor, axes?: readonly number[]): Tensor {
   K.permute(x.data, x.shape, perm, out.data);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
-  return record('transpose', out, [x], (g) => [transpose(g, inverse)]);
+  return record(TRANSPOSE_OP, out, [x], (g) => [transpose(g, inverse)]);
 }
 
 /** Swaps two axes. */
@@ -96,12 +96,7 @@ export function swapaxes(x: Tensor, a: number, b: number): Tensor {
   return transpose(x, perm);
 }
 
-/**
- * How to slice one axis: a number picks one index and drops the axis; null takes the whole axis;
- * [start, stop, step] or { start, stop, step } as Python slices (negative values count from the end,
- * out-of-range bounds are clipped, step may be negative).
- */
-export type SliceSpec = number | null | readonly [number?, number?, number?] | { start?: number; stop?: number; step?: number };
+export type { SliceSpec };
 
 /** A strided window into a row-major buffer: what slice reads and its backward writes. */
 interface View {
@@ -143,7 +138,7 @@ function sliceView(x: Tensor, specs: readonly SliceSpec[]): View {
   return { offset, strides, shape };
 }
 
-registerOp('slice', true);
+const SLICE_OP = registerOp('slice', true);
 /** Python-style slicing, one spec per leading axis (see SliceSpec). Returns a copy. */
 export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
   return readView(x, sliceView(x, specs));
@@ -152,18 +147,18 @@ export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
 function readView(x: Tensor, view: View): Tensor {
   const out = alloc(view.shape, x.dtype);
   if (out.size > 0) K.stridedCopy(x.data, view.offset, view.strides, view.shape, out.data);
-  return record('slice', out, [x], (g) => [writeView(g, x.shape, view)]);
+  return record(SLICE_OP, out, [x], (g) => [writeView(g, x.shape, view)]);
 }
 
-registerOp('sliceBackward', true);
+const SLICE_BACKWARD_OP = registerOp('sliceBackward', true);
 /** Zeros of `shape` with g added at the view's positions: the backward of slice (and differentiable itself). */
 function writeView(g: Tensor, shape: Shape, view: View): Tensor {
   const out = alloc(shape, g.dtype);
   if (g.size > 0) K.stridedAdd(g.data, out.data, view.offset, view.strides, view.shape);
-  return record('sliceBackward', out, [g], (gg) => [readView(gg, view)]);
+  return record(SLICE_BACKWARD_OP, out, [g], (gg) => [readView(gg, view)]);
 }
 
-registerOp('concat', true);
+const CONCAT_OP = registerOp('concat', true);
 /** Joins tensors along an existing axis; the other dimensions must match. */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   if (tensors.length === 0) throw new ValueError('concat: needs at least one tensor');
@@ -191,7 +186,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
     starts.push(at);
     at += t.shape[a];
   }
-  return record('concat', out, tensors, (g) =>
+  return record(CONCAT_OP, out, tensors, (g) =>
     tensors.map((t, i) => {
       const specs: SliceSpec[] = shape.map(() => null);
       specs[a] = [starts[i], starts[i] + t.shape[a]];

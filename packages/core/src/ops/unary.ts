@@ -1,6 +1,6 @@
 // Elementwise functions and activations, each with its derivative.
 import { promote } from '../dtype.js';
-import { freshGrad, record } from '../autograd.js';
+import { type BackwardContext, record } from '../autograd.js';
 import { alloc, type Tensor } from '../tensor.js';
 import * as K from '../kernels/index.js';
 import { ValueError } from '../errors.js';
@@ -16,7 +16,7 @@ export const abs = defineUnary('abs', K.abs, { dx: (g, x) => mul(g, sign(x)) });
 /** -1, 0 or 1. No gradient (it is zero almost everywhere). */
 export const sign = defineUnary('sign', K.sign);
 /** max(x, 0); the derivative at 0 is taken as 0, as the notebook's backward does. */
-export const relu = defineUnary('relu', K.relu, { dx: (g, x, out, owned) => reluBackward(x, g, owned) });
+export const relu = defineUnary('relu', K.relu, { dx: (g, x, out, ctx) => reluBackward(x, g, ctx) });
 export const sigmoid = defineUnary('sigmoid', K.sigmoid, { float: true, dx: (g, x, out) => mul(g, mul(out, sub(1, out))) });
 export const tanh = defineUnary('tanh', K.tanh, { float: true, dx: (g, x, out) => mul(g, sub(1, mul(out, out))) });
 /**
@@ -25,35 +25,36 @@ export const tanh = defineUnary('tanh', K.tanh, { float: true, dx: (g, x, out) =
  */
 export const step = defineUnary('step', K.step);
 
-registerOp('reluBackward', true);
+const RELU_BACKWARD_OP = registerOp('reluBackward', true);
 /**
  * relu's backward in one pass: g where x > 0, else g * 0, the values of mul(g, step(x)) without the mask
- * tensor; into g itself when the backward walk owns it. Linear in g, so its own backward is itself; x gets no
- * gradient (the mask is flat almost everywhere).
+ * tensor; into g itself when the walk hands g over (ctx.owned), and handed back to the walk as fresh. Linear in
+ * g, so its own backward is itself; x gets no gradient (the mask is flat almost everywhere).
  */
-function reluBackward(x: Tensor, g: Tensor, owned = false): Tensor {
-  const out = owned && g.dtype === x.dtype ? g : alloc(g.shape, promote(g.dtype, x.dtype));
+function reluBackward(x: Tensor, g: Tensor, ctx: BackwardContext): Tensor {
+  const out = ctx.owned && g.dtype === x.dtype ? g : alloc(g.shape, promote(g.dtype, x.dtype));
   K.reluBackward(x.data, g.data, out.data);
-  return freshGrad(record('reluBackward', out, [g], (gg) => [reluBackward(x, gg)]));
+  return ctx.fresh(record(RELU_BACKWARD_OP, out, [g], (gg, c) => [reluBackward(x, gg, c)]));
 }
 
-registerOp('leakyRelu', true);
+const LEAKY_RELU_OP = registerOp('leakyRelu', true);
 /** x where x > 0, else slope * x. */
 export function leakyRelu(x: Operand, slope = 0.01): Tensor {
   const t = asTensor(x);
   // g * slope in g's dtype: a mask built from the numbers 1 and slope would be float32 (slope rounded)
-  return unaryApply('leakyRelu', t, t.dtype, (src, out) => K.leakyRelu(src, out, slope), (g, xi) =>
+  return unaryApply(LEAKY_RELU_OP, t, t.dtype, (src, out) => K.leakyRelu(src, out, slope), (g, xi) =>
     where(gt(xi, 0), g, mul(g, slope)),
   );
 }
 
-registerOp('clip', true);
+const CLIP_OP = registerOp('clip', true);
 /** Limits values to [min, max] (numpy's clip). The gradient passes where min <= x <= max. */
 export function clip(x: Operand, min: number, max: number): Tensor {
   if (!(min <= max)) throw new ValueError(`clip: min (${min}) must not be greater than max (${max})`);
   const t = asTensor(x);
-  return unaryApply('clip', t, t.dtype, (src, out) => K.clip(src, out, min, max), (g, xi) => {
-    const pass = unaryApply('clipMask', xi, xi.dtype, (src, out) => K.inRange(src, out, min, max), undefined);
+  return unaryApply(CLIP_OP, t, t.dtype, (src, out) => K.clip(src, out, min, max), (g, xi) => {
+    const pass = alloc(xi.shape, xi.dtype);
+    K.inRange(xi.data, pass.data, min, max);
     return mul(g, pass);
   });
 }
