@@ -22,6 +22,9 @@ export default defineConfig({
     },
   },
   test: {
+    // Generous: the suite often shares a 2-core machine with other runs, and the tests that start processes or
+    // walk 100,000-op graphs then take several times their usual second or two. No test asserts a timing.
+    testTimeout: 60_000,
     projects: [
       // everything, with the backend core picks at load (wasm where the engine has SIMD)
       { extends: true, test: { name: 'auto', include: all } },
