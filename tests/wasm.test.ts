@@ -12,7 +12,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  BackendError, backendInfo, getBackend, getMatmulPrecision, getNumThreads, matmul, setBackend, setMatmulPrecision,
+  BackendError, backend, jsBackend, backendInfo, getBackend, getMatmulPrecision, getNumThreads, matmul, setBackend, setMatmulPrecision,
   setNumThreads, tensor, zeros, type MatmulPrecision,
 } from '@tensorgrad/core';
 import { matmulJs } from '../packages/core/src/kernels/matmul.js';
@@ -180,6 +180,18 @@ describe('backend selection', () => {
     expect(Array.from(matmul(zeros([3, 0]), zeros([0, 4])).data)).toEqual(new Array(12).fill(0));
   });
 
+  it('backend() is the object every kernel call goes through: js has every entry, wasm overrides matmul only', () => {
+    setBackend('js');
+    expect(backend()).toBe(jsBackend);
+    expect(backendInfo().overrides).toEqual([]);
+    setBackend('wasm');
+    expect(backend().name).toBe('wasm');
+    expect(backendInfo().overrides).toEqual(['matmul']);
+    const entries = Object.keys(jsBackend);
+    expect(Object.keys(backend()).sort()).toEqual(entries.sort());
+    for (const k of entries) if (k !== 'name') expect(typeof jsBackend[k as keyof typeof jsBackend]).toBe('function');
+  });
+
   it('setMatmulPrecision / getMatmulPrecision / backendInfo; float32 matmul agrees across backends in both', () => {
     expect(initial.precision).toBe('highest'); // the default (no TENSORGRAD_MATMUL_PRECISION in the tests' env)
     const a = tensor(Array.from(values(3 * 20 * 700, 5, Float32Array)), { shape: [3, 20, 700] });
@@ -261,7 +273,7 @@ describe('in a fresh process', () => {
     });
   }
 
-  it('environment variables choose the backend, the threshold and the precision; a bad value throws BackendError at load', async () => {
+  it('environment variables choose the backend, the threshold and the precision; a bad value throws BackendError when first needed', async () => {
     const show = `const c = await import(${JSON.stringify(core)}); console.log(JSON.stringify({ ...c.backendInfo(), p: c.getMatmulPrecision() }));`;
     const [js, wasm, bad, badPrecision] = await Promise.all([
       node(show, { TENSORGRAD_BACKEND: 'js', TENSORGRAD_WASM_MIN_FLOPS: '', TENSORGRAD_MATMUL_PRECISION: '' }),
@@ -275,6 +287,27 @@ describe('in a fresh process', () => {
     expect(bad.stderr).toMatch(/BackendError: TENSORGRAD_BACKEND must be 'js' or 'wasm', got 'gpu'/);
     expect(badPrecision.code).not.toBe(0);
     expect(badPrecision.stderr).toMatch(/BackendError: TENSORGRAD_MATMUL_PRECISION must be 'highest' or 'high', got 'float32'/);
+  });
+
+  it('a bad environment variable does not stop the import: what first needs it throws BackendError', async () => {
+    const code = `
+      const c = await import(${JSON.stringify(core)});
+      const x = c.tensor([[1, 2], [3, 4]]);
+      const report = (f) => { try { f(); return 'ok'; } catch (e) { return e.name + ': ' + e.message; } };
+      console.log(JSON.stringify([
+        report(() => x.add(x)), report(() => x.matmul(x)), report(() => c.backendInfo()), report(() => c.setBackend('js')), report(() => x.add(x)),
+      ]));`;
+    const [badBackend, badThreads] = await Promise.all([
+      node(code, { TENSORGRAD_BACKEND: 'gpu' }),
+      node(code, { TENSORGRAD_BACKEND: 'wasm', TENSORGRAD_THREADS: 'many', TENSORGRAD_WASM_MIN_FLOPS: '0' }),
+    ]);
+    expect(badBackend.code).toBe(0);
+    const bad = "BackendError: TENSORGRAD_BACKEND must be 'js' or 'wasm', got 'gpu'";
+    // every op needs the backend; choosing one explicitly never reads the variable, and ops run after it
+    expect(JSON.parse(badBackend.stdout)).toEqual([bad, bad, bad, 'ok', 'ok']);
+    expect(badThreads.code).toBe(0);
+    // a 2x2 matmul is not split over threads, so only backendInfo() needs the thread count
+    expect(JSON.parse(badThreads.stdout)).toEqual(['ok', 'ok', "BackendError: TENSORGRAD_THREADS must be 1 or 2, got 'many'", 'ok', 'ok']);
   });
 
   it("the worker thread does not keep the process alive", async () => {

@@ -3,6 +3,7 @@
 // walk); knows graph nodes only by their shape here, so it imports nothing of autograd.
 import { AnomalyError } from './errors.js';
 import { fmt } from './shape.js';
+import { backend } from './backend.js';
 import type { Tensor } from './tensor.js';
 
 export { AnomalyError };
@@ -83,17 +84,7 @@ const INF = 2;
 
 /** Which of NaN (1) and ±Infinity (2) a tensor holds. */
 function nonFinite(t: Tensor): number {
-  if (t.dtype === 'int32') return 0;
-  const d = t.data;
-  let found = 0;
-  for (let i = 0; i < d.length; i++) {
-    const v = d[i];
-    if (v - v !== 0) {
-      found |= v !== v ? NAN : INF;
-      if (found === (NAN | INF)) break;
-    }
-  }
-  return found;
+  return backend().nonFiniteKinds(t.data);
 }
 
 function kinds(flags: number): string {

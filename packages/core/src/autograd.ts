@@ -2,7 +2,7 @@
 import { GraphError, ShapeError } from './errors.js';
 import { anomalyEnabled, checkBackward, checkForward, inBackwardWalk, rememberSite } from './anomaly.js';
 import { fmt, sameShape } from './shape.js';
-import { addInPlace } from './kernels/elementwise.js';
+import { backend } from './backend.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -233,5 +233,5 @@ export function runBackward(
  * The one accumulation of gradients: the walk's and Tensor._accumulateGrad's.
  */
 export function accumulateInto(acc: Tensor, g: Tensor): void {
-  addInPlace(acc.data, g.data);
+  backend().addInPlace(acc.data, g.data);
 }

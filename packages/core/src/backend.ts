@@ -1,65 +1,83 @@
-// Which kernels run matmul: 'wasm' (WebAssembly SIMD, wasm/) or 'js' (plain loops, kernels/matmul.ts).
-// Chosen at load: 'wasm' where the engine validates a SIMD module, else 'js'. Environment variables:
-//   TENSORGRAD_BACKEND=js|wasm      force one (a forced 'wasm' the engine cannot run throws BackendError at load)
-//   TENSORGRAD_WASM_MIN_FLOPS=n     matmuls below n FLOPs (2*M*N*K) run on JS even on 'wasm' (0: every one)
-//   TENSORGRAD_THREADS=1|2          threads for large wasm matmuls (default 2 where there are 2+ CPUs)
-//   TENSORGRAD_WASM_RELAXED=1       use relaxed SIMD's fused multiply-add where the engine has it (results then
-//                                   differ from the JS kernel's in the last bits)
-//   TENSORGRAD_MATMUL_PRECISION=highest|high   how float32 matmuls sum (see setMatmulPrecision)
-import { TensorgradError } from './errors.js';
-import { type MatmulPrecision, matmulConfig } from './kernels/matmul.js';
-import { THREAD_MIN_FLOPS, getThreads, getWorkerState, setThreads, wasmSupport } from './wasm/runtime.js';
+// The current backend: the one object every kernel call goes through (see kernels/backend.ts for the Backend
+// interface and how a backend is added). 'wasm' (WebAssembly SIMD matmul, wasm/) or 'js' (plain loops, kernels/).
+// Chosen on first use, not at load: TENSORGRAD_BACKEND if set, else 'wasm' where the engine validates a SIMD
+// module, else 'js'. Settings and environment variables: settings.ts.
+import { BackendError } from './errors.js';
+import type { Backend, MatmulPrecision } from './kernels/backend.js';
+import { jsBackend } from './kernels/js.js';
+import { wasmBackend } from './wasm/backend.js';
+import { THREAD_MIN_FLOPS, getWorkerState, useRelaxed, wasmSupport } from './wasm/runtime.js';
+import {
+  type BackendName, matmulPrecision, numThreads, requestedBackend, setMatmulPrecisionSetting, setNumThreadsSetting,
+  setWasmMinFlops, wasmMinFlops,
+} from './settings.js';
 
-/** A backend or thread setting that cannot be honoured (unknown name, wasm where the engine lacks SIMD). */
-export class BackendError extends TensorgradError {}
+export { BackendError };
+export type { Backend, BackendName, MatmulPrecision };
+export { DEFAULT_MIN_FLOPS } from './settings.js';
 
-export type BackendName = 'js' | 'wasm';
-export type { MatmulPrecision };
+/** Each backend by name, with the check that it can run here. */
+const BACKENDS: Record<BackendName, () => Backend> = {
+  js: () => jsBackend,
+  wasm: () => {
+    if (!wasmSupport.simd) throw new BackendError("the 'wasm' backend needs WebAssembly SIMD, which this engine does not validate; use 'js'");
+    return wasmBackend;
+  },
+};
+
+let current: Backend | null = null;
 
 /**
- * Default of TENSORGRAD_WASM_MIN_FLOPS. Measured on a 2-core AMD EPYC (Node 20), float32, wasm including the
- * copies in and out against the JS kernel: 8x8x8 (1 kFLOP) 1.0 µs vs 0.7, 4x100x4 (3.2 kFLOP) 1.7 vs 2.5,
- * 12x12x12 (3.5 kFLOP) 1.2 vs 2.3, 16x16x16 (8 kFLOP) 1.2 vs 5.4: the crossover is near 2 kFLOP. At 'highest'
- * precision (float64 kernels on both sides) 8x8x8 1.0 vs 0.8, 4x100x4 1.9 vs 1.5, 12x12x12 1.5 vs 1.6,
- * 16x16x16 1.7 vs 3.1: nearer 4 kFLOP, a few tenths of a µs either way, so one threshold serves both. Only
- * speed depends on it: both kernels give the same bits.
+ * The current backend, whose entries compute every op's values: call `backend().exp(x, out)` at the time of
+ * the call (setBackend swaps the object). nn and optim run their loops through it too.
  */
-export const DEFAULT_MIN_FLOPS = 2048;
+export function backend(): Backend {
+  return current ?? chooseDefault();
+}
 
-function env(name: string): string | undefined {
-  const value = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
-  return value === '' ? undefined : value;
+function chooseDefault(): Backend {
+  const forced = requestedBackend();
+  if (forced === 'wasm' && !wasmSupport.simd) {
+    throw new BackendError("TENSORGRAD_BACKEND=wasm, but this engine does not validate WebAssembly SIMD; unset it or use 'js'");
+  }
+  current = BACKENDS[forced ?? (wasmSupport.simd ? 'wasm' : 'js')]();
+  return current;
 }
 
 /**
- * Use `name`'s kernels for matmul from now on. Throws BackendError for 'wasm' where it cannot run.
+ * Use `name`'s kernels from now on. Throws BackendError for 'wasm' where it cannot run.
  * `minFlops` (wasm only): products of fewer FLOPs (2*M*N*K) run on the JS kernel; 0 sends every one to wasm.
  */
 export function setBackend(name: BackendName, options: { minFlops?: number } = {}): void {
-  if (name !== 'js' && name !== 'wasm') throw new BackendError(`setBackend: unknown backend '${String(name)}' (expected 'js' or 'wasm')`);
-  if (name === 'wasm' && !wasmSupport.simd) {
-    throw new BackendError("setBackend: the 'wasm' backend needs WebAssembly SIMD, which this engine does not validate; use 'js'");
+  if (!Object.hasOwn(BACKENDS, name)) {
+    throw new BackendError(`setBackend: unknown backend '${String(name)}' (expected ${Object.keys(BACKENDS).map((n) => `'${n}'`).join(' or ')})`);
+  }
+  let chosen: Backend;
+  try {
+    chosen = BACKENDS[name]();
+  } catch (e) {
+    throw e instanceof BackendError ? new BackendError(`setBackend: ${e.message}`) : e;
   }
   const { minFlops } = options;
   if (minFlops !== undefined && !(Number.isFinite(minFlops) && minFlops >= 0)) {
     throw new BackendError(`setBackend: minFlops must be a number >= 0, got ${String(minFlops)}`);
   }
-  matmulConfig.backend = name;
-  if (minFlops !== undefined) matmulConfig.minFlops = minFlops;
+  current = chosen;
+  if (minFlops !== undefined) setWasmMinFlops(minFlops);
 }
 
 export function getBackend(): BackendName {
-  return matmulConfig.backend;
+  return backend().name as BackendName;
 }
 
 /** Threads for large wasm matmuls: 2 splits them with one worker thread (Node only; started on first use). */
 export function setNumThreads(n: 1 | 2): void {
   if (n !== 1 && n !== 2) throw new BackendError(`setNumThreads: expected 1 or 2, got ${String(n)}`);
-  setThreads(n);
+  setNumThreadsSetting(n);
 }
 
 export function getNumThreads(): 1 | 2 {
-  return getThreads();
+  return numThreads();
 }
 
 /**
@@ -72,11 +90,11 @@ export function setMatmulPrecision(precision: MatmulPrecision): void {
   if (precision !== 'highest' && precision !== 'high') {
     throw new BackendError(`setMatmulPrecision: expected 'highest' or 'high', got '${String(precision)}'`);
   }
-  matmulConfig.precision = precision;
+  setMatmulPrecisionSetting(precision);
 }
 
 export function getMatmulPrecision(): MatmulPrecision {
-  return matmulConfig.precision;
+  return matmulPrecision();
 }
 
 export interface BackendInfo {
@@ -92,42 +110,21 @@ export interface BackendInfo {
   /** matmuls of fewer FLOPs run on JS; at least this many are split over two threads */
   minFlops: number;
   threadMinFlops: number;
+  /** the Backend entries the current backend implements itself (the rest are the JS backend's) */
+  overrides: string[];
 }
 
 export function backendInfo(): BackendInfo {
+  const b = backend();
   return {
-    backend: matmulConfig.backend,
-    matmulPrecision: matmulConfig.precision,
+    backend: b.name as BackendName,
+    matmulPrecision: matmulPrecision(),
     simd: wasmSupport.simd,
-    relaxedSimd: wasmSupport.useRelaxed ? 'used' : wasmSupport.relaxed ? 'available' : 'unsupported',
-    threads: getThreads(),
+    relaxedSimd: useRelaxed() ? 'used' : wasmSupport.relaxed ? 'available' : 'unsupported',
+    threads: numThreads(),
     worker: getWorkerState(),
-    minFlops: matmulConfig.minFlops,
+    minFlops: wasmMinFlops(),
     threadMinFlops: THREAD_MIN_FLOPS,
+    overrides: (Object.keys(b) as (keyof Backend)[]).filter((k) => k !== 'name' && b[k] !== jsBackend[k]),
   };
-}
-
-// ---- the choice at load
-{
-  const forced = env('TENSORGRAD_BACKEND');
-  if (forced !== undefined && forced !== 'js' && forced !== 'wasm') {
-    throw new BackendError(`TENSORGRAD_BACKEND must be 'js' or 'wasm', got '${forced}'`);
-  }
-  if (forced === 'wasm' && !wasmSupport.simd) {
-    throw new BackendError("TENSORGRAD_BACKEND=wasm, but this engine does not validate WebAssembly SIMD; unset it or use 'js'");
-  }
-  matmulConfig.backend = (forced as BackendName | undefined) ?? (wasmSupport.simd ? 'wasm' : 'js');
-  const min = env('TENSORGRAD_WASM_MIN_FLOPS');
-  const minValue = min === undefined ? DEFAULT_MIN_FLOPS : Number(min);
-  if (!Number.isFinite(minValue) || minValue < 0) {
-    throw new BackendError(`TENSORGRAD_WASM_MIN_FLOPS must be a number >= 0, got '${min}'`);
-  }
-  matmulConfig.minFlops = minValue;
-  const t = env('TENSORGRAD_THREADS');
-  if (t !== undefined && t !== '1' && t !== '2') throw new BackendError(`TENSORGRAD_THREADS must be 1 or 2, got '${t}'`);
-  const p = env('TENSORGRAD_MATMUL_PRECISION');
-  if (p !== undefined && p !== 'highest' && p !== 'high') {
-    throw new BackendError(`TENSORGRAD_MATMUL_PRECISION must be 'highest' or 'high', got '${p}'`);
-  }
-  matmulConfig.precision = p ?? 'highest';
 }

@@ -46,3 +46,6 @@ export class IndexError extends TensorgradError {}
 
 /** An argument of the wrong kind or value that is not a shape, dtype or index problem. */
 export class ValueError extends TensorgradError {}
+
+/** A backend or backend setting that cannot be honoured (unknown name, wasm where the engine lacks SIMD, a bad TENSORGRAD_* variable). */
+export class BackendError extends TensorgradError {}

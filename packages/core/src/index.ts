@@ -11,8 +11,9 @@ export { gradients, grad, valueAndGrad, vjp, hvp, type GradientsOptions } from '
 export { customOp, type CustomOpSpec, type OpContext } from './customop.js';
 export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport } from './gradcheck.js';
 export {
-  BackendError, DEFAULT_MIN_FLOPS, setBackend, getBackend, setNumThreads, getNumThreads, setMatmulPrecision, getMatmulPrecision,
-  backendInfo, type BackendName, type MatmulPrecision, type BackendInfo,
+  BackendError, DEFAULT_MIN_FLOPS, backend, setBackend, getBackend, setNumThreads, getNumThreads, setMatmulPrecision, getMatmulPrecision,
+  backendInfo, type Backend, type BackendName, type MatmulPrecision, type BackendInfo,
 } from './backend.js';
+export { jsBackend } from './kernels/js.js';
 export { AnomalyError, detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './anomaly.js';
 export { graphNodes, formatGraph, type GraphNode } from './graph.js';

@@ -108,3 +108,18 @@ export function normalizeAxes(axis: number | readonly number[] | undefined, ndim
   if (sorted.length !== out.length) throw new IndexError(`${op}: repeated axis in [${list.join(', ')}]`);
   return sorted;
 }
+
+/**
+ * Strides of `shape` aligned to `outShape` under numpy broadcasting: 0 where the operand is repeated.
+ */
+export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
+  const n = outShape.length;
+  const strides = new Array<number>(n).fill(0);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    const j = i + n - shape.length;
+    strides[j] = shape[i] === 1 && outShape[j] !== 1 ? 0 : s;
+    s *= shape[i];
+  }
+  return strides;
+}

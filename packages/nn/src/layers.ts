@@ -1,6 +1,6 @@
 // Layers: Dense (the notebook's Layer_Dense), Dropout, Sequential.
 import {
-  Tensor, type DType, type Generator, defaultGenerator, getDefaultDtype, randn, tensor, zeros, add, linear, ShapeError, ValueError,
+  Tensor, type DType, type Generator, defaultGenerator, getDefaultDtype, randn, tensor, zeros, add, linear, backend, ShapeError, ValueError,
 } from '@tensorgrad/core';
 import { Module } from './module.js';
 import {
@@ -144,10 +144,9 @@ export class Dropout extends Module {
   forward(x: Tensor): Tensor {
     if (!this.training || this.rate === 0) return x;
     const keep = 1 - this.rate;
-    const u = this.generator.random(x.size);
-    const mask = new Float64Array(x.size);
-    for (let i = 0; i < u.length; i++) mask[i] = u[i] < keep ? 1 / keep : 0;
-    return x.mul(tensor(mask, { dtype: x.dtype, shape: x.shape }));
+    const mask = zeros(x.shape, { dtype: x.dtype });
+    backend().dropoutMask(this.generator.random(x.size), keep, mask.data);
+    return x.mul(mask);
   }
 
   /** Not saved: the generator (loading uses the default one). */

@@ -1,6 +1,6 @@
 // Losses, as the book defines them, with a reduction over samples ('mean' by default, as the book's Loss.calculate).
 import {
-  Tensor, tensor, zeros, customOp, oneHot, noGrad, DTypeError, ShapeError, IndexError, ValueError,
+  Tensor, tensor, zeros, customOp, oneHot, noGrad, backend, DTypeError, ShapeError, IndexError, ValueError,
 } from '@tensorgrad/core';
 import { registerLoss, type ConfigReader, type JsonObject } from './registry.js';
 
@@ -113,47 +113,20 @@ const softmaxCrossEntropyOp = customOp({
   },
 });
 
-/**
- * The forward for int labels in one pass per row, with the values the tensor ops would give (max, x - max, exp,
- * sum, divide, log, + max, - x[label], clip, each rounded to the logits' dtype): [probs, per-sample losses].
- */
+/** The forward for int labels as one fused kernel: [probs, per-sample losses]. */
 function labelsForward(logits: Tensor, target: Tensor, clip: number): [Tensor, Tensor] {
   const [n, c] = logits.shape;
   const probs = zeros([n, c], { dtype: logits.dtype });
   const losses = zeros([n], { dtype: logits.dtype });
-  const x = logits.data, labels = target.data, p = probs.data, out = losses.data;
-  const lo = -Math.log1p(-clip), hi = -Math.log(clip);
-  // Every store into p and out rounds to the dtype, as each op's output would.
-  for (let i = 0, row = 0; i < n; i++, row += c) {
-    let m = x[row];
-    for (let j = 1; j < c && m === m; j++) if (x[row + j] > m || x[row + j] !== x[row + j]) m = x[row + j]; // NaN wins, as max
-    let sum = 0; // in double, in order, as sum()
-    for (let j = row; j < row + c; j++) {
-      p[j] = x[j] - m;
-      p[j] = Math.exp(p[j]);
-      sum += p[j];
-    }
-    out[i] = sum;
-    const s = out[i];
-    for (let j = row; j < row + c; j++) p[j] = p[j] / s;
-    out[i] = Math.log(s);
-    out[i] += m;
-    out[i] -= x[row + labels[i]];
-    if (clip > 0) out[i] = out[i] < lo ? lo : out[i] > hi ? hi : out[i];
-  }
+  backend().softmaxCrossEntropy(logits.data, target.data as Int32Array, n, c, clip, probs.data, losses.data);
   return [probs, losses];
 }
 
-/** (probs - onehot(labels)) * g per row, rounded as probs.sub(oneHot).mul(g) rounds. */
+/** (probs - onehot(labels)) * g per row, as one fused kernel. */
 function labelsBackward(probs: Tensor, target: Tensor, g: Tensor): Tensor {
   const [n, c] = probs.shape;
   const dlogits = zeros([n, c], { dtype: probs.dtype });
-  const d = dlogits.data, labels = target.data, gd = g.data;
-  d.set(probs.data);
-  for (let i = 0, row = 0; i < n; i++, row += c) {
-    d[row + labels[i]] -= 1;
-    for (let j = row; j < row + c; j++) d[j] *= gd[i];
-  }
+  backend().softmaxCrossEntropyBackward(probs.data, target.data as Int32Array, g.data, n, c, dlogits.data);
   return dlogits;
 }
 

@@ -1,4 +1,4 @@
-import type { Tensor, TypedArray } from '@tensorgrad/core';
+import { type Tensor, type TypedArray, backend } from '@tensorgrad/core';
 import { Optimizer, checkRange, type BaseOptions, type CommonOptions, type Params } from './optimizer.js';
 
 export interface AdamOptions extends BaseOptions {
@@ -12,7 +12,6 @@ export interface AdamWOptions extends AdamOptions {
   weightDecay: number;
 }
 
-const fround = Math.fround;
 const BUFFERS: readonly string[] = ['momentum', 'cache'];
 
 function checkAdam(o: AdamOptions, where: string): void {
@@ -78,54 +77,5 @@ function adam(w: TypedArray, g: TypedArray, buffers: readonly Tensor[], o: AdamO
   // bias corrections in double, as the notebook's python floats
   const c1 = 1 - o.beta1 ** (t + 1);
   const c2 = 1 - o.beta2 ** (t + 1);
-  const m = buffers[0].data;
-  const v = buffers[1].data;
-  if (w instanceof Float32Array) {
-    adam32(w, g as Float32Array, m as Float32Array, v as Float32Array, lr, o.epsilon, o.beta1, o.beta2, c1, c2, keep);
-  } else {
-    adam64(w as Float64Array, g as Float64Array, m as Float64Array, v as Float64Array, lr, o.epsilon, o.beta1, o.beta2, c1, c2, keep);
-  }
-}
-
-// float32: numpy's float32 arithmetic, one rounding per elementwise op (python scalars become float32 first)
-function adam32(
-  w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array,
-  lr: number, epsilon: number, beta1: number, beta2: number, c1: number, c2: number, keep: number,
-): void {
-  const a = fround(-lr);
-  const e = fround(epsilon);
-  const b1 = fround(beta1);
-  const b1c = fround(1 - beta1);
-  const b2 = fround(beta2);
-  const b2c = fround(1 - beta2);
-  const f1 = fround(c1);
-  const f2 = fround(c2);
-  const k = fround(keep);
-  for (let i = 0; i < w.length; i++) {
-    const gi = g[i];
-    const mi = fround(fround(b1 * m[i]) + fround(b1c * gi));
-    m[i] = mi;
-    const vi = fround(fround(b2 * v[i]) + fround(b2c * fround(gi * gi)));
-    v[i] = vi;
-    const mHat = fround(mi / f1);
-    const vHat = fround(vi / f2);
-    w[i] = fround(w[i] * k) + fround(fround(a * mHat) / fround(fround(Math.sqrt(vHat)) + e));
-  }
-}
-
-function adam64(
-  w: Float64Array, g: Float64Array, m: Float64Array, v: Float64Array,
-  lr: number, epsilon: number, beta1: number, beta2: number, c1: number, c2: number, keep: number,
-): void {
-  const a = -lr;
-  const b1c = 1 - beta1;
-  const b2c = 1 - beta2;
-  for (let i = 0; i < w.length; i++) {
-    const gi = g[i];
-    const mi = beta1 * m[i] + b1c * gi;
-    m[i] = mi;
-    const vi = beta2 * v[i] + b2c * (gi * gi);
-    v[i] = vi;
-    w[i] = w[i] * keep + (a * (mi / c1)) / (Math.sqrt(vi / c2) + epsilon);
-  }
+  backend().adamStep(w, g, buffers[0].data, buffers[1].data, lr, o.epsilon, o.beta1, o.beta2, c1, c2, keep);
 }

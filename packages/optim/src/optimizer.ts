@@ -1,4 +1,4 @@
-import { Tensor, ShapeError, DTypeError, ValueError, zerosLike, type TypedArray } from '@tensorgrad/core';
+import { Tensor, ShapeError, DTypeError, ValueError, zerosLike, backend, type TypedArray } from '@tensorgrad/core';
 import { NonFiniteGradientError, OptimizerStateError } from './errors.js';
 
 /** Hyperparameters every optimizer has. */
@@ -365,11 +365,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
             throw new DTypeError(`${this.name}.step: parameter ${k} is ${p.dtype} but its grad is ${g.dtype}; nothing was changed`);
           }
           if (!this.allowNonFinite) {
-            const d = g.data;
-            for (let i = 0; i < d.length; i++) {
-              const x = d[i];
-              if (x - x !== 0) throw new NonFiniteGradientError(k, p.shape, x, i); // NaN and ±Infinity only
-            }
+            const i = backend().firstNonFinite(g.data);
+            if (i >= 0) throw new NonFiniteGradientError(k, p.shape, g.data[i], i);
           }
         }
         k++;

@@ -1,4 +1,4 @@
-import { type Tensor, type TypedArray, ValueError } from '@tensorgrad/core';
+import { type Tensor, type TypedArray, ValueError, backend } from '@tensorgrad/core';
 import { Optimizer, checkRange, type BaseOptions, type CommonOptions, type Params } from './optimizer.js';
 
 export interface SGDOptions extends BaseOptions {
@@ -6,7 +6,6 @@ export interface SGDOptions extends BaseOptions {
   nesterov: boolean;
 }
 
-const fround = Math.fround;
 const NONE: readonly string[] = [];
 const MOMENTUM: readonly string[] = ['momentum'];
 
@@ -35,37 +34,6 @@ export class SGD extends Optimizer<SGDOptions> {
   }
 
   protected update(w: TypedArray, g: TypedArray, buffers: readonly Tensor[], o: SGDOptions, lr: number): void {
-    const v = o.momentum !== 0 ? buffers[0].data : null;
-    if (w instanceof Float32Array) sgd32(w, g as Float32Array, v as Float32Array | null, o.momentum, lr, o.nesterov);
-    else sgd64(w as Float64Array, g as Float64Array, v as Float64Array | null, o.momentum, lr, o.nesterov);
-  }
-}
-
-// float32: numpy's float32 arithmetic, one rounding per elementwise op (python scalars become float32 first)
-function sgd32(w: Float32Array, g: Float32Array, v: Float32Array | null, momentum: number, lr: number, nesterov: boolean): void {
-  const a = fround(lr);
-  if (v === null) {
-    for (let i = 0; i < w.length; i++) w[i] = w[i] - fround(a * g[i]);
-    return;
-  }
-  const m = fround(momentum);
-  for (let i = 0; i < w.length; i++) {
-    const step = fround(a * g[i]);
-    const u = fround(fround(m * v[i]) - step);
-    v[i] = u;
-    w[i] = nesterov ? w[i] + fround(fround(m * u) - step) : w[i] + u;
-  }
-}
-
-function sgd64(w: Float64Array, g: Float64Array, v: Float64Array | null, m: number, lr: number, nesterov: boolean): void {
-  if (v === null) {
-    for (let i = 0; i < w.length; i++) w[i] = w[i] - lr * g[i];
-    return;
-  }
-  for (let i = 0; i < w.length; i++) {
-    const step = lr * g[i];
-    const u = m * v[i] - step;
-    v[i] = u;
-    w[i] = nesterov ? w[i] + (m * u - step) : w[i] + u;
+    backend().sgdStep(w, g, o.momentum !== 0 ? buffers[0].data : null, o.momentum, lr, o.nesterov);
   }
 }

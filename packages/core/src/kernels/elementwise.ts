@@ -2,6 +2,7 @@
 // The light kernels on a training step's hot path (relu, its backward, the bias add) do four elements per loop
 // iteration: V8 spends about as long on an iteration's own checks as on one such element (measured ~2x faster).
 import type { TypedArray } from '../dtype.js';
+import { broadcastStrides } from '../shape.js';
 
 /**
  * A binary kernel over one run of elements: out[oi + k] = f(a[ai + k*sa], b[bi + k*sb]) for k < n.
@@ -59,21 +60,6 @@ export const ltRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
 export const leRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
   for (let k = 0; k < n; k++) out[oi + k] = a[ai + k * sa] <= b[bi + k * sb] ? 1 : 0;
 };
-
-/**
- * Strides of `shape` aligned to `outShape` under numpy broadcasting: 0 where the operand is repeated.
- */
-export function broadcastStrides(shape: readonly number[], outShape: readonly number[]): number[] {
-  const n = outShape.length;
-  const strides = new Array<number>(n).fill(0);
-  let s = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    const j = i + n - shape.length;
-    strides[j] = shape[i] === 1 && outShape[j] !== 1 ? 0 : s;
-    s *= shape[i];
-  }
-  return strides;
-}
 
 /**
  * Merges adjacent dimensions that every operand walks contiguously, so the innermost run is as long as
@@ -256,4 +242,66 @@ export function clip(x: TypedArray, out: TypedArray, lo: number, hi: number): vo
 /** 1 where lo <= x <= hi (the pass-through region of clip), else 0. */
 export function inRange(x: TypedArray, out: TypedArray, lo: number, hi: number): void {
   for (let i = 0; i < x.length; i++) out[i] = x[i] >= lo && x[i] <= hi ? 1 : 0;
+}
+
+// ---- scans
+
+/** Sets every NaN and ±Infinity of x to 0, in place. */
+export function zeroNonFinite(x: TypedArray): void {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i])) x[i] = 0;
+}
+
+/** 1 if x has a NaN, | 2 if it has a ±Infinity. */
+export function nonFiniteKinds(x: TypedArray): number {
+  if (x instanceof Int32Array) return 0;
+  let found = 0;
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v - v !== 0) {
+      found |= v !== v ? 1 : 2;
+      if (found === 3) break;
+    }
+  }
+  return found;
+}
+
+/** The index of the first NaN or ±Infinity of x, or -1. */
+export function firstNonFinite(x: TypedArray): number {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i];
+    if (v - v !== 0) return i; // NaN and ±Infinity only
+  }
+  return -1;
+}
+
+// ---- creation
+
+/** out[i] = start + i * step. */
+export function arange(out: TypedArray, start: number, step: number): void {
+  for (let i = 0; i < out.length; i++) out[i] = start + i * step;
+}
+
+/** numpy's linspace: start + i * (stop - start) / (num - 1), the last value stop itself. */
+export function linspace(out: TypedArray, start: number, stop: number): void {
+  const num = out.length;
+  const div = num - 1;
+  const delta = stop - start;
+  const stepSize = div > 0 ? delta / div : NaN;
+  for (let i = 0; i < num; i++) out[i] = div > 0 ? start + i * stepSize : start;
+  if (num > 1) out[num - 1] = stop;
+}
+
+/** Ones on the diagonal of a zero-filled out [n, m]. */
+export function eye(out: TypedArray, n: number, m: number): void {
+  for (let i = 0; i < Math.min(n, m); i++) out[i * m + i] = 1;
+}
+
+/** out[i, labels[i]] = 1 for a zero-filled out [labels.length, classes]. */
+export function oneHot(labels: Int32Array, classes: number, out: TypedArray): void {
+  for (let i = 0; i < labels.length; i++) out[i * classes + labels[i]] = 1;
+}
+
+/** Inverted dropout's mask: 1 / keep where u < keep, else 0 (stored in out's dtype). */
+export function dropoutMask(u: Float64Array, keep: number, out: TypedArray): void {
+  for (let i = 0; i < u.length; i++) out[i] = u[i] < keep ? 1 / keep : 0;
 }

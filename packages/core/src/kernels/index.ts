@@ -1,5 +1,3 @@
-// The kernel interface: everything an op may call to compute values. A faster backend replaces these.
-export * from './elementwise.js';
-export * from './reduce.js';
-export * from './matmul.js';
-export * from './layout.js';
+// The kernels: the Backend interface (backend.ts) and the JS backend of plain loops (js.ts and the files it gathers).
+export { type Backend, type BackendKernels, type BinaryKernel, type BinaryKernelName, type UnaryKernel, type UnaryKernelName, type AxisKernel, type MatmulPrecision } from './backend.js';
+export { jsBackend } from './js.js';

@@ -1,51 +1,10 @@
-// Matrix product of row-major blocks. Transposed operands are read in place (never materialized).
-// `matmul` dispatches: the WebAssembly SIMD kernel (wasm/) for float32/float64 products of at least
-// `matmulConfig.minFlops` FLOPs when the wasm backend is on, the plain JS kernel `matmulJs` otherwise.
-// Both kernels give the same bits in either precision, so the backend, the FLOP threshold, the thread split
-// and the batch size never change a result.
+// Matrix product of row-major blocks, as plain loops (the JS backend's matmul; see Backend.matmul). Transposed
+// operands are read in place (never materialized). The wasm kernel (wasm/) gives the same bits in either
+// precision, so the backend, the FLOP threshold, the thread split and the batch size never change a result.
 import type { TypedArray } from '../dtype.js';
-import { wasmMatmul } from '../wasm/runtime.js';
+import type { MatmulPrecision } from './backend.js';
 
-/**
- * How float32 products are summed (modelled on torch.set_float32_matmul_precision; float64 always sums in
- * double):
- * - 'highest' (default): float32 products summed in float64 in order over k, rounded once to float32 on store.
- *   This is the book's np.dot under nnfs.init() (float32 products, float64 sums), which the reproduction
- *   fixtures were made with.
- * - 'high': float32 accumulation (every product and every sum rounded to float32), as BLAS does: about twice
- *   as fast on the wasm backend (4 float32 lanes per SIMD vector against 2 float64).
- */
-export type MatmulPrecision = 'highest' | 'high';
-
-/**
- * Below this many FLOPs (2*M*N*K) the JS kernel is faster: copying the operands into wasm memory and packing
- * them costs more than the faster arithmetic saves. Measured crossover: see DEFAULT_MIN_FLOPS's comment in
- * backend.ts (TENSORGRAD_WASM_MIN_FLOPS overrides it).
- */
-export const matmulConfig: { backend: 'js' | 'wasm'; minFlops: number; precision: MatmulPrecision } = {
-  backend: 'js',
-  minFlops: 0,
-  precision: 'highest',
-};
-
-/**
- * out[M,N] = op(a) @ op(b), where op(a) is [M,K] (a stored as [K,M] when transA) and op(b) is [K,N]
- * (b stored as [N,K] when transB). Offsets select one matrix of a batch. Every element of out is written.
- */
-export function matmul(
-  a: TypedArray, aOff: number, transA: boolean,
-  b: TypedArray, bOff: number, transB: boolean,
-  out: TypedArray, outOff: number,
-  M: number, K: number, N: number,
-): void {
-  if (
-    matmulConfig.backend === 'wasm' && K > 0 && M > 0 && N > 0 && 2 * M * N * K >= matmulConfig.minFlops &&
-    // one float type throughout (mixed products and int32 stay on JS)
-    !(out instanceof Int32Array) && a.constructor === out.constructor && b.constructor === out.constructor &&
-    wasmMatmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, matmulConfig.precision)
-  ) return;
-  matmulJs(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, matmulConfig.precision);
-}
+export type { MatmulPrecision };
 
 /**
  * The plain JS kernel. Every element sums over k in order. A float32 output sums as `precision` says (in double

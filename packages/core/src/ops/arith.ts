@@ -3,7 +3,7 @@ import { type DType, getDefaultDtype, isFloat, promote } from '../dtype.js';
 import { record } from '../autograd.js';
 import { broadcastShapes } from '../shape.js';
 import { alloc, type Tensor } from '../tensor.js';
-import * as K from '../kernels/index.js';
+import { backend } from '../backend.js';
 import { defineBinary, defineUnary, operands, sumToShape, asTensor, type Operand } from './op.js';
 import { registerOp } from './registry.js';
 import { broadcastTo } from './shape.js';
@@ -11,29 +11,29 @@ import { log } from './unary.js';
 
 const toFloat = (d: DType): DType => (isFloat(d) ? d : getDefaultDtype());
 
-export const add = defineBinary('add', K.addRow, {
+export const add = defineBinary('add', {
   da: (g) => g,
   db: (g) => g,
 });
 
-export const sub = defineBinary('sub', K.subRow, {
+export const sub = defineBinary('sub', {
   da: (g) => g,
   db: (g) => neg(g),
 });
 
-export const mul = defineBinary('mul', K.mulRow, {
+export const mul = defineBinary('mul', {
   da: (g, a, b) => mul(g, b),
   db: (g, a) => mul(g, a),
 });
 
 /** True division: int operands give a float result, as in numpy and PyTorch. */
-export const div = defineBinary('div', K.divRow, {
+export const div = defineBinary('div', {
   dtype: toFloat,
   da: (g, a, b) => div(g, b),
   db: (g, a, b, out) => neg(mul(g, div(out, b))),
 });
 
-const powTensor = defineBinary('pow', K.powRow, {
+const powTensor = defineBinary('pow', {
   dtype: toFloat,
   da: (g, a, b) => mul(g, mul(b, pow(a, sub(b, 1)))),
   db: (g, a, b, out) => mul(g, mul(out, log(a))),
@@ -46,7 +46,7 @@ export function pow(a: Operand, exponent: Operand): Tensor {
   const x = asTensor(a);
   const dtype = isFloat(x.dtype) || (Number.isInteger(exponent) && exponent >= 0) ? x.dtype : getDefaultDtype();
   const out = alloc(x.shape, dtype);
-  K.powScalar(x.data, out.data, exponent);
+  backend().powScalar(x.data, out.data, exponent);
   return record(POW_SCALAR_OP, out, [x], (g) => [
     exponent === 0 ? mul(g, 0) : mul(g, mul(pow(x, exponent - 1), exponent)),
   ]);
@@ -55,26 +55,26 @@ export function pow(a: Operand, exponent: Operand): Tensor {
 // Ties split the gradient evenly between the two operands (as PyTorch does).
 const tieShare = (a: Tensor, b: Tensor, win: Tensor) => add(win, mul(eq(a, b), 0.5));
 
-export const maximum = defineBinary('maximum', K.maximumRow, {
+export const maximum = defineBinary('maximum', {
   da: (g, a, b) => mul(g, tieShare(a, b, gt(a, b))),
   db: (g, a, b) => mul(g, tieShare(a, b, lt(a, b))),
 });
 
-export const minimum = defineBinary('minimum', K.minimumRow, {
+export const minimum = defineBinary('minimum', {
   da: (g, a, b) => mul(g, tieShare(a, b, lt(a, b))),
   db: (g, a, b) => mul(g, tieShare(a, b, gt(a, b))),
 });
 
-export const neg = defineUnary('neg', K.neg, { dx: (g) => neg(g) });
+export const neg = defineUnary('neg', { dx: (g) => neg(g) });
 
 // Comparisons give int32 masks of 0 and 1 and pass no gradient.
 const mask = { dtype: () => 'int32' as const };
-export const eq = defineBinary('eq', K.eqRow, mask);
-export const ne = defineBinary('ne', K.neRow, mask);
-export const gt = defineBinary('gt', K.gtRow, mask);
-export const ge = defineBinary('ge', K.geRow, mask);
-export const lt = defineBinary('lt', K.ltRow, mask);
-export const le = defineBinary('le', K.leRow, mask);
+export const eq = defineBinary('eq', mask);
+export const ne = defineBinary('ne', mask);
+export const gt = defineBinary('gt', mask);
+export const ge = defineBinary('ge', mask);
+export const lt = defineBinary('lt', mask);
+export const le = defineBinary('le', mask);
 
 const WHERE_OP = registerOp('where', true);
 /** Elementwise cond ? a : b, all three broadcast together; cond is nonzero for true. */
@@ -84,7 +84,7 @@ export function where(cond: Operand, a: Operand, b: Operand): Tensor {
   const shape = broadcastShapes(broadcastShapes(c.shape, ta.shape, 'where'), tb.shape, 'where');
   const out = alloc(shape, promote(ta.dtype, tb.dtype));
   const expand = (t: Tensor) => (t.size === out.size ? t.data : broadcastTo(t.detach(), shape).data);
-  K.select(expand(c), expand(ta), expand(tb), out.data);
+  backend().select(expand(c), expand(ta), expand(tb), out.data);
   return record(WHERE_OP, out, [ta, tb], (g) => {
     const zero = mul(g, 0);
     return [

@@ -3,6 +3,7 @@ import { type DType, type TypedArray, checkDtype, dtypeOf, getDefaultDtype, isFl
 import { ShapeError, ValueError } from '../errors.js';
 import { isTypedArray, readValues } from '../nested.js';
 import { record } from '../autograd.js';
+import { backend } from '../backend.js';
 import { checkShape, fmt } from '../shape.js';
 import { copyAs } from '../storage.js';
 import { Tensor, alloc, type NestedArray } from '../tensor.js';
@@ -82,7 +83,7 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
   const n = Math.max(0, Math.ceil((stop - start) / step));
   checkShape([n], 'arange'); // before allocating: arange(1e12) is a ShapeError, not a RangeError
   const t = alloc([n], dtypeFrom(options, 'arange'));
-  for (let i = 0; i < n; i++) t.data[i] = start + i * step;
+  backend().arange(t.data, start, step);
   return finish(t, options);
 }
 
@@ -91,11 +92,7 @@ export function linspace(start: number, stop: number, num = 50, options: TensorO
   if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
   checkShape([num], 'linspace');
   const t = alloc([num], dtypeFrom(options, 'linspace'));
-  const div = num - 1;
-  const delta = stop - start;
-  const stepSize = div > 0 ? delta / div : NaN;
-  for (let i = 0; i < num; i++) t.data[i] = div > 0 ? start + i * stepSize : start;
-  if (num > 1) t.data[num - 1] = stop;
+  backend().linspace(t.data, start, stop);
   return finish(t, options);
 }
 
@@ -103,7 +100,7 @@ export function linspace(start: number, stop: number, num = 50, options: TensorO
 export function eye(n: number, m = n, options: TensorOptions = {}): Tensor {
   checkShape([n, m], 'eye');
   const t = alloc([n, m], dtypeFrom(options, 'eye'));
-  for (let i = 0; i < Math.min(n, m); i++) t.data[i * m + i] = 1;
+  backend().eye(t.data, n, m);
   return finish(t, options);
 }
 

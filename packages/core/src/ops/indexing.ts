@@ -4,7 +4,7 @@ import { DTypeError, IndexError, ShapeError } from '../errors.js';
 import { record } from '../autograd.js';
 import { fmt, normalizeAxis, sizeOf, type Shape } from '../shape.js';
 import { Tensor, alloc } from '../tensor.js';
-import * as K from '../kernels/index.js';
+import { backend } from '../backend.js';
 import { registerOp } from './registry.js';
 import { reshape } from './shape.js';
 
@@ -53,7 +53,7 @@ export function gather(x: Tensor, index: Tensor, axis: number): Tensor {
 function gatherAt(x: Tensor, positions: Int32Array, shape: Shape, a: number): Tensor {
   const out = alloc(shape, x.dtype);
   const outer = sizeOf(x.shape.slice(0, a)), inner = sizeOf(x.shape.slice(a + 1));
-  K.gather(x.data, outer, x.shape[a], inner, positions, shape[a], out.data);
+  backend().gather(x.data, outer, x.shape[a], inner, positions, shape[a], out.data);
   return record(GATHER_OP, out, [x], (g) => [scatterAddAt(g, positions, x.shape, a)]);
 }
 
@@ -61,7 +61,7 @@ const GATHER_BACKWARD_OP = registerOp('gatherBackward', true);
 function scatterAddAt(g: Tensor, positions: Int32Array, shape: Shape, a: number): Tensor {
   const out = alloc(shape, g.dtype);
   const outer = sizeOf(shape.slice(0, a)), inner = sizeOf(shape.slice(a + 1));
-  K.scatterAdd(g.data, outer, shape[a], inner, positions, g.shape[a], out.data);
+  backend().scatterAdd(g.data, outer, shape[a], inner, positions, g.shape[a], out.data);
   return record(GATHER_BACKWARD_OP, out, [g], (gg) => [gatherAt(gg, positions, g.shape, a)]);
 }
 
@@ -82,14 +82,14 @@ function takeAt(x: Tensor, positions: Int32Array, a: number): Tensor {
   const shape = x.shape.slice();
   shape[a] = positions.length;
   const out = alloc(shape, x.dtype);
-  K.take(x.data, sizeOf(x.shape.slice(0, a)), x.shape[a], sizeOf(x.shape.slice(a + 1)), positions, out.data);
+  backend().take(x.data, sizeOf(x.shape.slice(0, a)), x.shape[a], sizeOf(x.shape.slice(a + 1)), positions, out.data);
   return record(TAKE_OP, out, [x], (g) => [takeAddAt(g, positions, x.shape, a)]);
 }
 
 const TAKE_BACKWARD_OP = registerOp('takeBackward', true);
 function takeAddAt(g: Tensor, positions: Int32Array, shape: Shape, a: number): Tensor {
   const out = alloc(shape, g.dtype);
-  K.takeAdd(g.data, sizeOf(shape.slice(0, a)), shape[a], sizeOf(shape.slice(a + 1)), positions, out.data);
+  backend().takeAdd(g.data, sizeOf(shape.slice(0, a)), shape[a], sizeOf(shape.slice(a + 1)), positions, out.data);
   return record(TAKE_BACKWARD_OP, out, [g], (gg) => [takeAt(gg, positions, a)]);
 }
 
@@ -121,7 +121,7 @@ export function oneHot(labels: Tensor | readonly number[], numClasses: number, d
   const out = alloc([...y.shape, numClasses], dtype);
   for (let i = 0; i < src.length; i++) {
     if (src[i] < 0 || src[i] >= numClasses) throw new IndexError(`oneHot: label ${src[i]} at position ${i} is out of range for ${numClasses} classes`);
-    out.data[i * numClasses + src[i]] = 1;
   }
+  backend().oneHot(src, numClasses, out.data);
   return out;
 }

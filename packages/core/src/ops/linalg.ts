@@ -2,9 +2,10 @@
 import { promote } from '../dtype.js';
 import { ShapeError } from '../errors.js';
 import { record } from '../autograd.js';
-import { broadcastShapes, fmt, sizeOf, stridesOf } from '../shape.js';
+import { broadcastShapes, broadcastStrides, fmt, sizeOf, stridesOf } from '../shape.js';
 import { type Tensor, alloc } from '../tensor.js';
-import * as K from '../kernels/index.js';
+import { backend } from '../backend.js';
+import { matmulPrecision } from '../settings.js';
 import { sumToShape } from './op.js';
 import { registerOp } from './registry.js';
 import { reshape } from './shape.js';
@@ -47,9 +48,9 @@ function product(a: Tensor, transA: boolean, b: Tensor, transB: boolean, aName =
   const out = alloc([...batch, M, N], promote(a.dtype, b.dtype));
   const count = sizeOf(batch);
   if (count === 1) {
-    K.matmul(a.data, 0, transA, b.data, 0, transB, out.data, 0, M, Ka, N);
+    backend().matmul(a.data, 0, transA, b.data, 0, transB, out.data, 0, M, Ka, N, matmulPrecision());
   } else {
-    const aStrides = K.broadcastStrides(aBatch, batch), bStrides = K.broadcastStrides(bBatch, batch);
+    const aStrides = broadcastStrides(aBatch, batch), bStrides = broadcastStrides(bBatch, batch);
     const outStrides = stridesOf(batch);
     for (let i = 0; i < count; i++) {
       let ai = 0, bi = 0, rest = i;
@@ -59,7 +60,7 @@ function product(a: Tensor, transA: boolean, b: Tensor, transB: boolean, aName =
         ai += idx * aStrides[d];
         bi += idx * bStrides[d];
       }
-      K.matmul(a.data, ai * M * Ka, transA, b.data, bi * Ka * N, transB, out.data, i * M * N, M, Ka, N);
+      backend().matmul(a.data, ai * M * Ka, transA, b.data, bi * Ka * N, transB, out.data, i * M * N, M, Ka, N, matmulPrecision());
     }
   }
   return record(MATMUL_OP, out, [a, b], (g) => [

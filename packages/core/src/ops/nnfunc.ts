@@ -2,7 +2,8 @@
 import { record } from '../autograd.js';
 import { normalizeAxis } from '../shape.js';
 import { alloc, type Tensor } from '../tensor.js';
-import * as K from '../kernels/index.js';
+import { backend } from '../backend.js';
+import { matmulPrecision } from '../settings.js';
 import { sumToShape } from './op.js';
 import { registerOp } from './registry.js';
 import { add, sub, mul, div } from './arith.js';
@@ -43,8 +44,8 @@ export function linear(x: Tensor, w: Tensor, b: Tensor): Tensor {
     x.dtype === w.dtype && b.dtype === w.dtype;
   if (!fused) return add(matmul(x, w), b);
   const out = alloc([n, m], x.dtype);
-  K.matmul(x.data, 0, false, w.data, 0, false, out.data, 0, n, k, m);
-  K.addRowsInPlace(out.data, b.data, n, m);
+  backend().matmul(x.data, 0, false, w.data, 0, false, out.data, 0, n, k, m, matmulPrecision());
+  backend().addRowsInPlace(out.data, b.data, n, m);
   return record(LINEAR_OP, out, [x, w, b], (g, ctx) => {
     if (ctx.createGraph) {
       // createGraph: the same values through recorded ops, so the gradients are differentiable again
@@ -58,15 +59,15 @@ export function linear(x: Tensor, w: Tensor, b: Tensor): Tensor {
     let gx: Tensor | null = null, gw: Tensor | null = null, gb: Tensor | null = null;
     if (x.requiresGrad) {
       gx = alloc([n, k], g.dtype);
-      K.matmul(g.data, 0, false, w.data, 0, true, gx.data, 0, n, m, k);
+      backend().matmul(g.data, 0, false, w.data, 0, true, gx.data, 0, n, m, k, matmulPrecision());
     }
     if (w.requiresGrad) {
       gw = alloc([k, m], g.dtype);
-      K.matmul(x.data, 0, true, g.data, 0, false, gw.data, 0, k, n, m);
+      backend().matmul(x.data, 0, true, g.data, 0, false, gw.data, 0, k, n, m, matmulPrecision());
     }
     if (b.requiresGrad) {
       gb = alloc(b.shape, g.dtype);
-      K.sumAxis(g.data, 1, n, m, gb.data);
+      backend().sumAxis(g.data, 1, n, m, gb.data);
     }
     return [gx && ctx.fresh(gx), gw && ctx.fresh(gw), gb && ctx.fresh(gb)];
   });

@@ -4,7 +4,8 @@ import { ValueError } from '../errors.js';
 import { broadcastShapes, sameShape, type Axis, type Shape } from '../shape.js';
 import { type BackwardContext, type OpName, record } from '../autograd.js';
 import { Tensor, alloc, type Operand } from '../tensor.js';
-import * as K from '../kernels/index.js';
+import { backend } from '../backend.js';
+import type { BinaryKernelName, UnaryKernelName } from '../kernels/backend.js';
 import { registerOp } from './registry.js';
 
 export type { Operand } from '../tensor.js';
@@ -63,8 +64,8 @@ export interface BinarySpec {
   db?: Grad;
 }
 
-/** Defines and registers a broadcasting binary op from a row kernel and its two partial gradients. */
-export function defineBinary(name: string, row: K.BinaryRow, spec: BinarySpec = {}): (a: Operand, b: Operand) => Tensor {
+/** Defines and registers a broadcasting binary op from the backend's kernel of its name and its two partial gradients. */
+export function defineBinary(name: BinaryKernelName, spec: BinarySpec = {}): (a: Operand, b: Operand) => Tensor {
   const { da, db } = spec;
   const op = registerOp(name, da !== undefined);
   return (a, b) => {
@@ -72,7 +73,7 @@ export function defineBinary(name: string, row: K.BinaryRow, spec: BinarySpec = 
     const shape = broadcastShapes(ta.shape, tb.shape, name);
     const promoted = promote(ta.dtype, tb.dtype);
     const out = alloc(shape, spec.dtype ? spec.dtype(promoted) : promoted);
-    K.binary(row, ta.data, ta.shape, tb.data, tb.shape, out.data, shape);
+    backend()[name](ta.data, ta.shape, tb.data, tb.shape, out.data, shape);
     if (da === undefined || db === undefined) return out;
     return record(op, out, [ta, tb], (g) => [
       ta.requiresGrad ? sumToShape(da(g, ta, tb, out), ta.shape) : null,
@@ -90,14 +91,11 @@ export interface UnarySpec {
 
 type UnaryGrad = (g: Tensor, x: Tensor, out: Tensor, ctx: BackwardContext) => Tensor;
 
-/** Defines and registers an elementwise op from a kernel and its derivative. */
-export function defineUnary(
-  name: string,
-  kernel: (x: TypedArray, out: TypedArray) => void,
-  spec: UnarySpec = {},
-): (x: Operand) => Tensor {
+/** Defines and registers an elementwise op from the backend's kernel of its name and its derivative. */
+export function defineUnary(name: UnaryKernelName, spec: UnarySpec = {}): (x: Operand) => Tensor {
   const { dx } = spec;
   const op = registerOp(name, dx !== undefined);
+  const kernel = (x: TypedArray, out: TypedArray) => backend()[name](x, out);
   return (x) => {
     const t = asTensor(x);
     return unaryApply(op, t, spec.float && !isFloat(t.dtype) ? getDefaultDtype() : t.dtype, kernel, dx);

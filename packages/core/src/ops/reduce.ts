@@ -4,7 +4,7 @@ import { ValueError } from '../errors.js';
 import { type OpName, record } from '../autograd.js';
 import { normalizeAxes, normalizeAxis, sizeOf, fmt, type Shape } from '../shape.js';
 import { alloc, type Tensor } from '../tensor.js';
-import * as K from '../kernels/index.js';
+import { backend } from '../backend.js';
 import { type Axis } from './op.js';
 import { registerOp } from './registry.js';
 import { reshape, broadcastTo } from './shape.js';
@@ -57,7 +57,7 @@ const SUM_OP = registerOp('sum', true);
 /** Sum over `axis` (all axes when undefined). */
 export function sum(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   const axes = normalizeAxes(axis, x.ndim, 'sum');
-  const kept = reduceRaw(x, axes, K.sumAxis);
+  const kept = reduceRaw(x, axes, (src, outer, len, inner, out) => backend().sumAxis(src, outer, len, inner, out));
   const out = finish(kept, x, axes, keepdims);
   return record(SUM_OP, out, [x], (g) => [broadcastTo(reshape(g, kept.shape), x.shape)]);
 }
@@ -76,7 +76,7 @@ function extremum(op: OpName, sign: 1 | -1, x: Tensor, axis: Axis | undefined, k
   for (const a of axes) {
     if (x.shape[a] === 0) throw new ValueError(`${name}: cannot reduce over axis ${a} of length 0 (shape ${fmt(x.shape)}): there is no identity`);
   }
-  const kept = reduceRaw(x, axes, (src, outer, len, inner, out) => K.extremumAxis(src, outer, len, inner, out, sign));
+  const kept = reduceRaw(x, axes, (src, outer, len, inner, out) => backend().extremumAxis(src, outer, len, inner, out, sign));
   const out = finish(kept, x, axes, keepdims);
   // The gradient goes to the elements equal to the result, shared evenly between ties.
   return record(op, out, [x], (g) => {
@@ -101,8 +101,7 @@ registerOp('logsumexp', true);
 export function logsumexp(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   const axes = normalizeAxes(axis, x.ndim, 'logsumexp');
   const m = x.size === 0 ? alloc(keptShape(x.shape, axes), x.dtype) : max(x.detach(), axes, true); // empty: no max to shift by
-  const shift = m.data;
-  for (let i = 0; i < shift.length; i++) if (!Number.isFinite(shift[i])) shift[i] = 0; // all -inf (or inf) rows
+  backend().zeroNonFinite(m.data); // all -inf (or inf) rows
   const kept = add(log(sum(exp(sub(x, m)), axes, true)), m);
   return finish(kept, x, axes, keepdims);
 }
@@ -118,7 +117,7 @@ function argExtremum(name: string, sign: 1 | -1, x: Tensor, axis: number | undef
   if (x.shape[a] === 0) throw new ValueError(`${name}: axis ${a} of shape ${fmt(x.shape)} is empty`);
   const shape = keptShape(x.shape, [a]);
   const out = alloc(shape, 'int32');
-  K.argExtremumAxis(x.data, sizeOf(x.shape.slice(0, a)), x.shape[a], sizeOf(x.shape.slice(a + 1)), out.data, sign);
+  backend().argExtremumAxis(x.data, sizeOf(x.shape.slice(0, a)), x.shape[a], sizeOf(x.shape.slice(a + 1)), out.data, sign);
   return keepdims ? out : reshape(out, droppedShape(x.shape, [a]));
 }
 

@@ -2,9 +2,9 @@
 import { promote } from '../dtype.js';
 import { IndexError, ShapeError, ValueError } from '../errors.js';
 import { record } from '../autograd.js';
-import { broadcastShapes, checkShape, fmt, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape, type SliceSpec } from '../shape.js';
+import { broadcastShapes, broadcastStrides, checkShape, fmt, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape, type SliceSpec } from '../shape.js';
 import { Tensor, alloc } from '../tensor.js';
-import * as K from '../kernels/index.js';
+import { backend } from '../backend.js';
 import { sumToShape, type Axis } from './op.js';
 import { registerOp } from './registry.js';
 
@@ -69,7 +69,7 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   }
   if (sameShape(x.shape, shape)) return x;
   const out = alloc(shape, x.dtype);
-  K.stridedCopy(x.data, 0, K.broadcastStrides(x.shape, shape), shape, out.data);
+  backend().stridedCopy(x.data, 0, broadcastStrides(x.shape, shape), shape, out.data);
   return record(BROADCAST_TO_OP, out, [x], (g) => [sumToShape(g, x.shape)]);
 }
 
@@ -82,7 +82,7 @@ export function transpose(x: Tensor, axes?: readonly number[]): Tensor {
   }
   if (perm.every((p, i) => p === i) || x.size <= 1) return reshape(x, perm.map((p) => x.shape[p]));
   const out = alloc(perm.map((p) => x.shape[p]), x.dtype);
-  K.permute(x.data, x.shape, perm, out.data);
+  backend().permute(x.data, x.shape, perm, out.data);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
   return record(TRANSPOSE_OP, out, [x], (g) => [transpose(g, inverse)]);
@@ -146,7 +146,7 @@ export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
 
 function readView(x: Tensor, view: View): Tensor {
   const out = alloc(view.shape, x.dtype);
-  if (out.size > 0) K.stridedCopy(x.data, view.offset, view.strides, view.shape, out.data);
+  if (out.size > 0) backend().stridedCopy(x.data, view.offset, view.strides, view.shape, out.data);
   return record(SLICE_OP, out, [x], (g) => [writeView(g, x.shape, view)]);
 }
 
@@ -154,7 +154,7 @@ const SLICE_BACKWARD_OP = registerOp('sliceBackward', true);
 /** Zeros of `shape` with g added at the view's positions: the backward of slice (and differentiable itself). */
 function writeView(g: Tensor, shape: Shape, view: View): Tensor {
   const out = alloc(shape, g.dtype);
-  if (g.size > 0) K.stridedAdd(g.data, out.data, view.offset, view.strides, view.shape);
+  if (g.size > 0) backend().stridedAdd(g.data, out.data, view.offset, view.strides, view.shape);
   return record(SLICE_BACKWARD_OP, out, [g], (gg) => [readView(gg, view)]);
 }
 
@@ -182,7 +182,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   let at = 0;
   for (const t of tensors) {
     const data = t.dtype === dtype ? t.data : t.astype(dtype).data;
-    K.copyBlock(data, outer, t.shape[a], inner, out.data, at, total);
+    backend().copyBlock(data, outer, t.shape[a], inner, out.data, at, total);
     starts.push(at);
     at += t.shape[a];
   }

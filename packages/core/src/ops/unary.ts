@@ -2,28 +2,28 @@
 import { promote } from '../dtype.js';
 import { type BackwardContext, record } from '../autograd.js';
 import { alloc, type Tensor } from '../tensor.js';
-import * as K from '../kernels/index.js';
+import { backend } from '../backend.js';
 import { ValueError } from '../errors.js';
 import { defineUnary, asTensor, unaryApply, type Operand } from './op.js';
 import { registerOp } from './registry.js';
 import { mul, div, sub, where, gt } from './arith.js';
 
-export const exp = defineUnary('exp', K.exp, { float: true, dx: (g, x, out) => mul(g, out) });
-export const log = defineUnary('log', K.log, { float: true, dx: (g, x) => div(g, x) });
-export const sqrt = defineUnary('sqrt', K.sqrt, { float: true, dx: (g, x, out) => div(g, mul(out, 2)) });
+export const exp = defineUnary('exp', { float: true, dx: (g, x, out) => mul(g, out) });
+export const log = defineUnary('log', { float: true, dx: (g, x) => div(g, x) });
+export const sqrt = defineUnary('sqrt', { float: true, dx: (g, x, out) => div(g, mul(out, 2)) });
 /** The derivative at 0 is taken as 0 (the subgradient PyTorch uses). */
-export const abs = defineUnary('abs', K.abs, { dx: (g, x) => mul(g, sign(x)) });
+export const abs = defineUnary('abs', { dx: (g, x) => mul(g, sign(x)) });
 /** -1, 0 or 1. No gradient (it is zero almost everywhere). */
-export const sign = defineUnary('sign', K.sign);
+export const sign = defineUnary('sign');
 /** max(x, 0); the derivative at 0 is taken as 0, as the notebook's backward does. */
-export const relu = defineUnary('relu', K.relu, { dx: (g, x, out, ctx) => reluBackward(x, g, ctx) });
-export const sigmoid = defineUnary('sigmoid', K.sigmoid, { float: true, dx: (g, x, out) => mul(g, mul(out, sub(1, out))) });
-export const tanh = defineUnary('tanh', K.tanh, { float: true, dx: (g, x, out) => mul(g, sub(1, mul(out, out))) });
+export const relu = defineUnary('relu', { dx: (g, x, out, ctx) => reluBackward(x, g, ctx) });
+export const sigmoid = defineUnary('sigmoid', { float: true, dx: (g, x, out) => mul(g, mul(out, sub(1, out))) });
+export const tanh = defineUnary('tanh', { float: true, dx: (g, x, out) => mul(g, sub(1, mul(out, out))) });
 /**
  * Heaviside step: 1 where x > 0, else 0. Forward only: its derivative is zero wherever it exists, so no
  * gradient flows through it (the output never requires grad).
  */
-export const step = defineUnary('step', K.step);
+export const step = defineUnary('step');
 
 const RELU_BACKWARD_OP = registerOp('reluBackward', true);
 /**
@@ -33,7 +33,7 @@ const RELU_BACKWARD_OP = registerOp('reluBackward', true);
  */
 function reluBackward(x: Tensor, g: Tensor, ctx: BackwardContext): Tensor {
   const out = ctx.owned && g.dtype === x.dtype ? g : alloc(g.shape, promote(g.dtype, x.dtype));
-  K.reluBackward(x.data, g.data, out.data);
+  backend().reluBackward(x.data, g.data, out.data);
   return ctx.fresh(record(RELU_BACKWARD_OP, out, [g], (gg, c) => [reluBackward(x, gg, c)]));
 }
 
@@ -42,7 +42,7 @@ const LEAKY_RELU_OP = registerOp('leakyRelu', true);
 export function leakyRelu(x: Operand, slope = 0.01): Tensor {
   const t = asTensor(x);
   // g * slope in g's dtype: a mask built from the numbers 1 and slope would be float32 (slope rounded)
-  return unaryApply(LEAKY_RELU_OP, t, t.dtype, (src, out) => K.leakyRelu(src, out, slope), (g, xi) =>
+  return unaryApply(LEAKY_RELU_OP, t, t.dtype, (src, out) => backend().leakyRelu(src, out, slope), (g, xi) =>
     where(gt(xi, 0), g, mul(g, slope)),
   );
 }
@@ -52,9 +52,9 @@ const CLIP_OP = registerOp('clip', true);
 export function clip(x: Operand, min: number, max: number): Tensor {
   if (!(min <= max)) throw new ValueError(`clip: min (${min}) must not be greater than max (${max})`);
   const t = asTensor(x);
-  return unaryApply(CLIP_OP, t, t.dtype, (src, out) => K.clip(src, out, min, max), (g, xi) => {
+  return unaryApply(CLIP_OP, t, t.dtype, (src, out) => backend().clip(src, out, min, max), (g, xi) => {
     const pass = alloc(xi.shape, xi.dtype);
-    K.inRange(xi.data, pass.data, min, max);
+    backend().inRange(xi.data, pass.data, min, max);
     return mul(g, pass);
   });
 }

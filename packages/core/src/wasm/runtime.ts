@@ -5,7 +5,7 @@
 // measured here, a synchronous 100,000-step loop got 0 callbacks (all 100,000 came after the loop), so a pool
 // in wasm memory would grow without bound in a synchronous training loop. Instead each matmul copies its
 // operands into a reused scratch region of one WebAssembly.Memory and copies the result out: O(n^2) copying
-// against O(n^3) work, and below a FLOP threshold the JS kernel runs instead (kernels/matmul.ts).
+// against O(n^3) work, and below a FLOP threshold the JS kernel runs instead (wasm/backend.ts).
 //
 // Memory layout (bytes): [0, 128) control block shared with the worker | per-thread workspaces (packed A block,
 // packed B block, an edge tile) | A | B | C. The memory only grows (to the largest matmul seen); it grows in
@@ -20,7 +20,8 @@
 // event loop), matmuls run on the main thread alone; if it fails to start they always do. In a browser (no
 // node:worker_threads) the memory is not shared and everything runs on one thread.
 import type { TypedArray } from '../dtype.js';
-import type { MatmulPrecision } from '../kernels/matmul.js';
+import type { MatmulPrecision } from '../kernels/backend.js';
+import { builtinModule, numThreads, relaxedSimdWanted } from '../settings.js';
 import { type WasmMemory, type WasmModule, wasmApi } from './api.js';
 import { KC, MC, MR, NC, matmulModule, nr, simdSupported } from './matmul.js';
 
@@ -29,18 +30,20 @@ const PAGE = 65536;
 const MAX_PAGES = 32768;
 const CTRL_BYTES = 128;
 
-/**
- * What this engine supports (checked once, at load), and whether relaxed_madd is used. It is not by default:
- * measured here (V8 with --experimental-wasm-relaxed-simd) it gained nothing (46.5 vs 48 GFLOP/s), and a
- * fused multiply-add would make results differ from the JS kernel's and between machines. Opt in with
- * TENSORGRAD_WASM_RELAXED=1.
- */
+/** What this engine supports (checked once, at load). */
 export const wasmSupport = {
   simd: simdSupported(false),
   relaxed: simdSupported(true),
-  useRelaxed: false,
 };
-wasmSupport.useRelaxed = wasmSupport.relaxed && (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENSORGRAD_WASM_RELAXED === '1';
+
+/**
+ * Whether relaxed_madd is used. It is not by default: measured here (V8 with --experimental-wasm-relaxed-simd)
+ * it gained nothing (46.5 vs 48 GFLOP/s), and a fused multiply-add would make results differ from the JS
+ * kernel's and between machines. Opt in with TENSORGRAD_WASM_RELAXED=1 (read when the module is built).
+ */
+export function useRelaxed(): boolean {
+  return wasmSupport.relaxed && relaxedSimdWanted();
+}
 
 type Gemm = (...args: number[]) => void;
 interface Runtime {
@@ -61,12 +64,7 @@ type WorkerThreads = typeof import('node:worker_threads');
 
 /** node:worker_threads where it exists (Node), else null (browsers), without a static import. */
 function workerThreads(): WorkerThreads | null {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  try {
-    return (proc?.getBuiltinModule?.('node:worker_threads') as WorkerThreads | undefined) ?? null;
-  } catch {
-    return null;
-  }
+  return builtinModule<WorkerThreads>('node:worker_threads') ?? null;
 }
 
 /** The instance, created on first use; null if this engine cannot run it. */
@@ -77,7 +75,7 @@ function runtime(): Runtime | null {
     // shared memory only where a worker can use it (and SharedArrayBuffer exists)
     const shared = workerThreads() !== null && typeof SharedArrayBuffer === 'function';
     const memory = new wasmApi.Memory({ initial: 1, maximum: MAX_PAGES, shared });
-    const module = new wasmApi.Module(matmulModule({ shared, relaxed: wasmSupport.useRelaxed, initialPages: 1, maximumPages: MAX_PAGES }));
+    const module = new wasmApi.Module(matmulModule({ shared, relaxed: useRelaxed(), initialPages: 1, maximumPages: MAX_PAGES }));
     const exports = new wasmApi.Instance(module, { env: { memory } }).exports as Record<string, Gemm>;
     rt = { memory, module, shared, gemm: { f32: exports.gemm_f32, f64: exports.gemm_f64 }, narrow: exports.narrow_f64_f32, f32: new Float32Array(0), f64: new Float64Array(0), ctrl: new Int32Array(0) };
     deriveViews(rt);
@@ -123,26 +121,9 @@ export const THREAD_MIN_FLOPS = 4e6;
 const REQ = 0, DONE = 1, STATUS = 2, ERROR = 3, DTYPE = 4, ARGS = 5; // ARGS..ARGS+16: gemm's 17 arguments
 
 type WorkerState = 'off' | 'starting' | 'ready' | 'failed';
-let threads: 1 | 2 = defaultThreads();
 let workerState: WorkerState = 'off';
 let jobSeq = 0;
 
-function defaultThreads(): 1 | 2 {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENSORGRAD_THREADS;
-  if (env === '1') return 1;
-  if (env === '2') return 2;
-  const os = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule?.('node:os') as
-    | typeof import('node:os')
-    | undefined;
-  return os !== undefined && os.availableParallelism() >= 2 ? 2 : 1;
-}
-
-export function setThreads(n: 1 | 2): void {
-  threads = n;
-}
-export function getThreads(): 1 | 2 {
-  return threads;
-}
 /** 'ready' once the second thread is running; 'failed' if it could not start (then one thread is used). */
 export function getWorkerState(): WorkerState {
   if (workerState === 'starting' && rt !== null && Atomics.load(rt.ctrl, STATUS) === 1) workerState = 'ready';
@@ -233,7 +214,7 @@ export function wasmMatmul(
   const flops = 2 * M * N * K;
 
   let split = false;
-  if (threads === 2 && flops >= THREAD_MIN_FLOPS && r.shared) {
+  if (flops >= THREAD_MIN_FLOPS && r.shared && numThreads() === 2) {
     if (workerState === 'off') startWorker(r);
     split = getWorkerState() === 'ready' && (M >= 2 * MR || N >= 2 * NR);
   }

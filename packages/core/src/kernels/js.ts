@@ -1,0 +1,73 @@
+// The JS backend: every Backend entry, as the plain loops of this folder. The oracle the other backends match.
+import type { Backend, BinaryKernel } from './backend.js';
+import * as E from './elementwise.js';
+import { softmaxCrossEntropy, softmaxCrossEntropyBackward } from './losses.js';
+import { copyBlock, gather, permute, scatterAdd, stridedAdd, stridedCopy, take, takeAdd } from './layout.js';
+import { matmulJs } from './matmul.js';
+import { adagradStep, adamStep, rmspropStep, sgdStep } from './optim.js';
+import { argExtremumAxis, extremumAxis, sumAxis } from './reduce.js';
+
+/** A broadcasting binary kernel from a row kernel. */
+const broadcasting = (row: E.BinaryRow): BinaryKernel => (a, aShape, b, bShape, out, outShape) =>
+  E.binary(row, a, aShape, b, bShape, out, outShape);
+
+export const jsBackend: Backend = {
+  name: 'js',
+  add: broadcasting(E.addRow),
+  sub: broadcasting(E.subRow),
+  mul: broadcasting(E.mulRow),
+  div: broadcasting(E.divRow),
+  pow: broadcasting(E.powRow),
+  maximum: broadcasting(E.maximumRow),
+  minimum: broadcasting(E.minimumRow),
+  eq: broadcasting(E.eqRow),
+  ne: broadcasting(E.neRow),
+  gt: broadcasting(E.gtRow),
+  ge: broadcasting(E.geRow),
+  lt: broadcasting(E.ltRow),
+  le: broadcasting(E.leRow),
+  neg: E.neg,
+  exp: E.exp,
+  log: E.log,
+  sqrt: E.sqrt,
+  abs: E.abs,
+  sign: E.sign,
+  relu: E.relu,
+  sigmoid: E.sigmoid,
+  tanh: E.tanh,
+  step: E.step,
+  leakyRelu: E.leakyRelu,
+  clip: E.clip,
+  inRange: E.inRange,
+  powScalar: E.powScalar,
+  reluBackward: E.reluBackward,
+  select: E.select,
+  addRowsInPlace: E.addRowsInPlace,
+  addInPlace: E.addInPlace,
+  zeroNonFinite: E.zeroNonFinite,
+  nonFiniteKinds: E.nonFiniteKinds,
+  firstNonFinite: E.firstNonFinite,
+  arange: E.arange,
+  linspace: E.linspace,
+  eye: E.eye,
+  oneHot: E.oneHot,
+  dropoutMask: E.dropoutMask,
+  sumAxis,
+  extremumAxis,
+  argExtremumAxis,
+  permute,
+  stridedCopy,
+  stridedAdd,
+  copyBlock,
+  gather,
+  scatterAdd,
+  take,
+  takeAdd,
+  matmul: matmulJs,
+  sgdStep,
+  adagradStep,
+  rmspropStep,
+  adamStep,
+  softmaxCrossEntropy,
+  softmaxCrossEntropyBackward,
+};

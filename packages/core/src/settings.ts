@@ -1,0 +1,113 @@
+// Backend settings in one place: matmul precision, threads, the wasm FLOP threshold, and the TENSORGRAD_*
+// environment variables that set their defaults. Each variable is read when its setting is first needed (a
+// kernel call, backendInfo(), a getter), not at import: a bad value throws a BackendError then, naming the
+// variable, and a setter called first means the variable is never read.
+//   TENSORGRAD_BACKEND=js|wasm      the backend (default: 'wasm' where the engine validates SIMD, else 'js');
+//                                   a forced 'wasm' the engine cannot run is a BackendError (backend.ts)
+//   TENSORGRAD_WASM_MIN_FLOPS=n     matmuls below n FLOPs (2*M*N*K) run on JS even on 'wasm' (0: every one)
+//   TENSORGRAD_THREADS=1|2          threads for large wasm matmuls (default 2 where there are 2+ CPUs)
+//   TENSORGRAD_WASM_RELAXED=1       use relaxed SIMD's fused multiply-add where the engine has it (results then
+//                                   differ from the JS kernel's in the last bits)
+//   TENSORGRAD_MATMUL_PRECISION=highest|high   how float32 matmuls sum (see MatmulPrecision)
+import { BackendError } from './errors.js';
+import type { MatmulPrecision } from './kernels/backend.js';
+
+interface HostProcess {
+  env?: Record<string, string | undefined>;
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+/** The host's `process` (Node), or undefined (browsers): the one place core probes for it. */
+function hostProcess(): HostProcess | undefined {
+  return (globalThis as { process?: HostProcess }).process;
+}
+
+/** An environment variable; undefined where there is no process.env, and for an empty value. */
+export function env(name: string): string | undefined {
+  const value = hostProcess()?.env?.[name];
+  return value === '' ? undefined : value;
+}
+
+/** A Node built-in module (e.g. 'node:worker_threads') without a static import; undefined outside Node. */
+export function builtinModule<T>(id: string): T | undefined {
+  try {
+    return (hostProcess()?.getBuiltinModule?.(id) as T | undefined) ?? undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Default of TENSORGRAD_WASM_MIN_FLOPS. Measured on a 2-core AMD EPYC (Node 20), float32, wasm including the
+ * copies in and out against the JS kernel: 8x8x8 (1 kFLOP) 1.0 µs vs 0.7, 4x100x4 (3.2 kFLOP) 1.7 vs 2.5,
+ * 12x12x12 (3.5 kFLOP) 1.2 vs 2.3, 16x16x16 (8 kFLOP) 1.2 vs 5.4: the crossover is near 2 kFLOP. At 'highest'
+ * precision (float64 kernels on both sides) 8x8x8 1.0 vs 0.8, 4x100x4 1.9 vs 1.5, 12x12x12 1.5 vs 1.6,
+ * 16x16x16 1.7 vs 3.1: nearer 4 kFLOP, a few tenths of a µs either way, so one threshold serves both. Only
+ * speed depends on it: both kernels give the same bits.
+ */
+export const DEFAULT_MIN_FLOPS = 2048;
+
+export type BackendName = 'js' | 'wasm';
+
+/** TENSORGRAD_BACKEND, checked; undefined when unset. */
+export function requestedBackend(): BackendName | undefined {
+  const forced = env('TENSORGRAD_BACKEND');
+  if (forced !== undefined && forced !== 'js' && forced !== 'wasm') {
+    throw new BackendError(`TENSORGRAD_BACKEND must be 'js' or 'wasm', got '${forced}'`);
+  }
+  return forced;
+}
+
+let precision: MatmulPrecision | undefined;
+let minFlops: number | undefined;
+let threads: 1 | 2 | undefined;
+
+export function matmulPrecision(): MatmulPrecision {
+  if (precision === undefined) {
+    const p = env('TENSORGRAD_MATMUL_PRECISION');
+    if (p !== undefined && p !== 'highest' && p !== 'high') {
+      throw new BackendError(`TENSORGRAD_MATMUL_PRECISION must be 'highest' or 'high', got '${p}'`);
+    }
+    precision = p ?? 'highest';
+  }
+  return precision;
+}
+
+export function setMatmulPrecisionSetting(p: MatmulPrecision): void {
+  precision = p;
+}
+
+/** Matmuls of fewer FLOPs (2*M*N*K) run on the JS kernel even on the wasm backend. */
+export function wasmMinFlops(): number {
+  if (minFlops === undefined) {
+    const min = env('TENSORGRAD_WASM_MIN_FLOPS');
+    const value = min === undefined ? DEFAULT_MIN_FLOPS : Number(min);
+    if (!Number.isFinite(value) || value < 0) throw new BackendError(`TENSORGRAD_WASM_MIN_FLOPS must be a number >= 0, got '${min}'`);
+    minFlops = value;
+  }
+  return minFlops;
+}
+
+export function setWasmMinFlops(n: number): void {
+  minFlops = n;
+}
+
+/** Threads for large wasm matmuls: TENSORGRAD_THREADS, else 2 where the machine has 2+ CPUs. */
+export function numThreads(): 1 | 2 {
+  if (threads === undefined) {
+    const t = env('TENSORGRAD_THREADS');
+    if (t !== undefined && t !== '1' && t !== '2') throw new BackendError(`TENSORGRAD_THREADS must be 1 or 2, got '${t}'`);
+    const os = builtinModule<typeof import('node:os')>('node:os');
+    threads = t === '1' ? 1 : t === '2' ? 2 : os !== undefined && os.availableParallelism() >= 2 ? 2 : 1;
+  }
+  return threads;
+}
+
+export function setNumThreadsSetting(n: 1 | 2): void {
+  threads = n;
+}
+
+/** TENSORGRAD_WASM_RELAXED=1: use relaxed SIMD's fused multiply-add where the engine has it. */
+export function relaxedSimdWanted(): boolean {
+  return env('TENSORGRAD_WASM_RELAXED') === '1';
+}
