@@ -1,0 +1,13 @@
+{
+  "targets": [
+    {
+      "target_name": "tensorgrad",
+      "sources": ["src/addon.c", "src/gemm.c", "src/kernels.c"],
+      "cflags": ["-std=gnu11", "-ffp-contract=off", "-fno-fast-math", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "ldflags": ["-pthread"],
+      "xcode_settings": {
+        "OTHER_CFLAGS": ["-std=gnu11", "-O3", "-ffp-contract=off"]
+      }
+    }
+  ]
+}

@@ -1,0 +1,126 @@
+/* Node-API glue: the kernels work on the typed arrays' own memory (no copies in or out). */
+#include <node_api.h>
+#include <stdint.h>
+#include <string.h>
+#include "gemm.h"
+
+#define CHECK(call)                                                                                            \
+    do {                                                                                                       \
+        if ((call) != napi_ok) return NULL;                                                                    \
+    } while (0)
+
+static napi_value fail(napi_env env, const char *msg)
+{
+    napi_throw_range_error(env, NULL, msg);
+    return NULL;
+}
+
+/* The element at `off` of a Float32Array/Float64Array (byte offset of a subarray included) and its length. */
+static int typed(napi_env env, napi_value v, napi_typedarray_type *type, void **data, size_t *len)
+{
+    napi_value ab;
+    size_t byte_offset;
+    return napi_get_typedarray_info(env, v, type, len, data, &ab, &byte_offset) == napi_ok;
+}
+
+static int int_arg(napi_env env, napi_value v, int64_t *out)
+{
+    double d;
+    if (napi_get_value_double(env, v, &d) != napi_ok || !(d >= 0 && d <= 9007199254740991.0) || d != (double)(int64_t)d) return 0;
+    *out = (int64_t)d;
+    return 1;
+}
+
+/* matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, high): out[M,N] = op(a) @ op(b), all three
+ * Float32Array (high: sum in float32, else in double) or all Float64Array. */
+static napi_value matmul(napi_env env, napi_callback_info info)
+{
+    size_t argc = 12;
+    napi_value argv[12];
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 12) return fail(env, "matmul: expected 12 arguments");
+    napi_typedarray_type ta, tb, to;
+    void *pa, *pb, *po;
+    size_t la, lb, lo;
+    int64_t aOff, bOff, oOff, M, K, N;
+    bool transA, transB, high;
+    if (!typed(env, argv[0], &ta, &pa, &la) || !typed(env, argv[3], &tb, &pb, &lb) || !typed(env, argv[6], &to, &po, &lo))
+        return fail(env, "matmul: a, b and out must be typed arrays");
+    if (ta != to || tb != to || (to != napi_float32_array && to != napi_float64_array))
+        return fail(env, "matmul: a, b and out must all be Float32Array or all Float64Array");
+    if (!int_arg(env, argv[1], &aOff) || !int_arg(env, argv[4], &bOff) || !int_arg(env, argv[7], &oOff) ||
+        !int_arg(env, argv[8], &M) || !int_arg(env, argv[9], &K) || !int_arg(env, argv[10], &N))
+        return fail(env, "matmul: offsets and sizes must be integers >= 0");
+    if (napi_get_value_bool(env, argv[2], &transA) != napi_ok || napi_get_value_bool(env, argv[5], &transB) != napi_ok ||
+        napi_get_value_bool(env, argv[11], &high) != napi_ok)
+        return fail(env, "matmul: transA, transB and high must be booleans");
+    /* every element read or written lies inside its array (products in double: no int64 overflow) */
+    if ((M * K > 0 && (double)aOff + (double)M * K > (double)la) || (K * N > 0 && (double)bOff + (double)K * N > (double)lb) ||
+        (M * N > 0 && (double)oOff + (double)M * N > (double)lo))
+        return fail(env, "matmul: an operand is shorter than its offset plus M*K, K*N or M*N elements");
+    const size_t el = to == napi_float32_array ? 4 : 8;
+    const enum gemm_mode mode = to == napi_float64_array ? GEMM_F64 : high ? GEMM_F32_HIGH : GEMM_F32_HIGHEST;
+    if (gemm(mode, (char *)pa + aOff * el, transA, (char *)pb + bOff * el, transB, (char *)po + oOff * el, M, K, N) != 0)
+        return fail(env, "matmul: out of memory for the packed panels");
+    return NULL;
+}
+
+static napi_value set_threads(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1;
+    napi_value argv[1];
+    int64_t n;
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 1 || !int_arg(env, argv[0], &n) || n < 1 || n > 2) return fail(env, "setThreads: expected 1 or 2");
+    gemm_set_threads((int)n);
+    return NULL;
+}
+
+/* setKernel(name): use that microkernel family ('avx512', 'avx2', 'portable'); false if this CPU lacks it. */
+static napi_value set_kernel(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1, len;
+    napi_value argv[1], result;
+    char name[32];
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok)
+        return fail(env, "setKernel: expected a name");
+    CHECK(napi_get_boolean(env, gemm_set_kernel(name), &result));
+    return result;
+}
+
+/* info(): { kernel, kernels (those this CPU runs, fastest first), threads, threadMinFlops } */
+static napi_value info_fn(napi_env env, napi_callback_info info)
+{
+    (void)info;
+    napi_value o, v, list;
+    CHECK(napi_create_object(env, &o));
+    CHECK(napi_create_string_utf8(env, gemm_get_kernel()->name, NAPI_AUTO_LENGTH, &v));
+    CHECK(napi_set_named_property(env, o, "kernel", v));
+    CHECK(napi_create_array(env, &list));
+    for (int i = 0, n = 0; i < gemm_kernel_count; i++) {
+        if (!gemm_kernel_supported(&gemm_kernels[i])) continue;
+        CHECK(napi_create_string_utf8(env, gemm_kernels[i].name, NAPI_AUTO_LENGTH, &v));
+        CHECK(napi_set_element(env, list, n++, v));
+    }
+    CHECK(napi_set_named_property(env, o, "kernels", list));
+    CHECK(napi_create_int32(env, gemm_get_threads(), &v));
+    CHECK(napi_set_named_property(env, o, "threads", v));
+    CHECK(napi_create_double(env, GEMM_THREAD_MIN_FLOPS, &v));
+    CHECK(napi_set_named_property(env, o, "threadMinFlops", v));
+    return o;
+}
+
+NAPI_MODULE_INIT()
+{
+    static const struct { const char *name; napi_callback fn; } fns[] = {
+        { "matmul", matmul }, { "setThreads", set_threads }, { "setKernel", set_kernel }, { "info", info_fn },
+    };
+    for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
+        napi_value f;
+        if (napi_create_function(env, fns[i].name, NAPI_AUTO_LENGTH, fns[i].fn, NULL, &f) != napi_ok ||
+            napi_set_named_property(env, exports, fns[i].name, f) != napi_ok)
+            return NULL;
+    }
+    return exports;
+}

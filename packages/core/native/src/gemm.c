@@ -1,0 +1,327 @@
+/* Packed, cache-blocked matrix product in the BLIS/GotoBLAS structure:
+ *   for jc (NC columns): for pc (KC of k): pack B[pc.., jc..] into NR-wide panels
+ *     for ic (MC rows): pack A[ic.., pc..] into MR-high panels
+ *       for jr, ir: microkernel on an MR x NR tile (edges through a padded tile)
+ * Transposed operands are read in packing; float32 is widened to double in packing for 'highest'.
+ * Sum order: every element of out sums its K products in order, starting from 0, whatever the blocking, the
+ * kernel family or the thread split (a k block only stores and reloads the running sum). In double with
+ * products rounded first (float64), or exact (float32 widened), this is the JS kernel's arithmetic exactly.
+ * For float32 'highest' the running sums of a block of rows live in a double scratch and are rounded to
+ * float32 once, at the end. */
+#include "gemm.h"
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static const gemm_kernel *kern;
+static int n_threads = 1;
+
+/* ---- per-thread workspace: packed A block, packed B block, float32 'highest' scratch; grown, never freed */
+#define SCRATCH_BYTES (2L << 20)
+typedef struct { void *a, *b, *c; size_t na, nb, nc; } workspace;
+static _Thread_local workspace ws_tls;
+
+static void *grow(void **p, size_t *have, size_t need)
+{
+    if (*have >= need) return *p;
+    free(*p);
+    *p = aligned_alloc(64, (need + 63) & ~(size_t)63);
+    *have = *p ? need : 0;
+    return *p;
+}
+
+static long min_l(long x, long y) { return x < y ? x : y; }
+static long round_up(long x, long m) { return (x + m - 1) / m * m; }
+
+typedef struct {
+    enum gemm_mode mode;
+    const void *a, *b;
+    void *out;
+    int transA, transB;
+    long M, K, N;
+    const gemm_kernel *k;
+} job;
+
+/* ---- packing. A panel: P[k*mr + r] = A(i0+r, p0+k), zero past M; B panel: P[k*nr + c] = B(p0+k, j0+c), zero
+ * past N. A(i, k) = transA ? a[k*M + i] : a[i*K + k]; B(k, j) = transB ? b[j*K + k] : b[k*N + j]. */
+#define PACKERS(SUFFIX, TI, TO)                                                                                \
+    static void pack_a_##SUFFIX(const TI *a, int trans, long M, long K, long i0, long mc, long p0, long kc,   \
+                                int mr, TO *restrict P)                                                        \
+    {                                                                                                          \
+        for (long ip = 0; ip < mc; ip += mr, P += (long)mr * kc) {                                             \
+            long rows = min_l(mr, M - i0 - ip);                                                                \
+            if (trans) {                                                                                       \
+                for (long k = 0; k < kc; k++) {                                                                \
+                    const TI *src = a + (p0 + k) * M + i0 + ip;                                                \
+                    long r = 0;                                                                                \
+                    for (; r < rows; r++) P[k * mr + r] = (TO)src[r];                                          \
+                    for (; r < mr; r++) P[k * mr + r] = 0;                                                     \
+                }                                                                                              \
+            } else {                                                                                           \
+                long r = 0;                                                                                    \
+                for (; r < rows; r++) {                                                                        \
+                    const TI *src = a + (i0 + ip + r) * K + p0;                                                \
+                    for (long k = 0; k < kc; k++) P[k * mr + r] = (TO)src[k];                                  \
+                }                                                                                              \
+                for (; r < mr; r++)                                                                            \
+                    for (long k = 0; k < kc; k++) P[k * mr + r] = 0;                                           \
+            }                                                                                                  \
+        }                                                                                                      \
+    }                                                                                                          \
+    static void pack_b_##SUFFIX(const TI *b, int trans, long K, long N, long p0, long kc, long j0, long nc,   \
+                                int nr, TO *restrict P)                                                        \
+    {                                                                                                          \
+        for (long jp = 0; jp < nc; jp += nr, P += (long)nr * kc) {                                             \
+            long cols = min_l(nr, N - j0 - jp);                                                                \
+            if (trans) {                                                                                       \
+                long c = 0;                                                                                    \
+                for (; c < cols; c++) {                                                                        \
+                    const TI *src = b + (j0 + jp + c) * K + p0;                                                \
+                    for (long k = 0; k < kc; k++) P[k * nr + c] = (TO)src[k];                                  \
+                }                                                                                              \
+                for (; c < nr; c++)                                                                            \
+                    for (long k = 0; k < kc; k++) P[k * nr + c] = 0;                                           \
+            } else {                                                                                           \
+                for (long k = 0; k < kc; k++) {                                                                \
+                    const TI *src = b + (p0 + k) * N + j0 + jp;                                                \
+                    long c = 0;                                                                                \
+                    for (; c < cols; c++) P[k * nr + c] = (TO)src[c];                                          \
+                    for (; c < nr; c++) P[k * nr + c] = 0;                                                     \
+                }                                                                                              \
+            }                                                                                                  \
+        }                                                                                                      \
+    }
+PACKERS(ss, float, float)
+PACKERS(sd, float, double)
+PACKERS(dd, double, double)
+
+/* The next tile's running sums, to be in cache when its microkernel loads them (they come from L3 otherwise). */
+static inline void prefetch_tile(const void *c, int rows, long row_bytes, long stride)
+{
+    for (int r = 0; r < rows; r++)
+        for (long b = 0; b < row_bytes; b += 64) __builtin_prefetch((const char *)c + r * stride + b, 1);
+}
+
+/* ---- the macro-kernel over one packed A block (mc x kc) and B block (kc x nc); C is the running sums. */
+#define MACRO(T, UK)                                                                                           \
+    static void macro_##T(UK uk, int mr, int nr, long mc, long nc, long kc, const T *Ap, const T *Bp, T *C,   \
+                          long ldc, int first)                                                                 \
+    {                                                                                                          \
+        T tile[12 * 32] __attribute__((aligned(64)));                                                          \
+        for (long jr = 0; jr < nc; jr += nr) {                                                                 \
+            long cols = min_l(nr, nc - jr);                                                                    \
+            for (long ir = 0; ir < mc; ir += mr) {                                                             \
+                long rows = min_l(mr, mc - ir);                                                                \
+                T *c = C + ir * ldc + jr;                                                                      \
+                if (!first) prefetch_tile(ir + mr < mc ? c + mr * ldc : C + jr + nr, mr, nr * sizeof(T), ldc * sizeof(T)); \
+                if (rows == mr && cols == nr) {                                                                \
+                    uk(kc, Ap + ir * kc, Bp + jr * kc, c, ldc, first);                                         \
+                    continue;                                                                                  \
+                }                                                                                              \
+                if (!first)                                                                                    \
+                    for (long r = 0; r < rows; r++) memcpy(tile + r * nr, c + r * ldc, cols * sizeof(T));     \
+                uk(kc, Ap + ir * kc, Bp + jr * kc, tile, nr, first);                                           \
+                for (long r = 0; r < rows; r++) memcpy(c + r * ldc, tile + r * nr, cols * sizeof(T));         \
+            }                                                                                                  \
+        }                                                                                                      \
+    }
+MACRO(float, ukernel_s)
+MACRO(double, ukernel_d)
+
+/* Rows [m0, m1) and columns [n0, n1) of out. */
+static int run(const job *j, long m0, long m1, long n0, long n1)
+{
+    const gemm_kernel *k = j->k;
+    const int dbl = j->mode != GEMM_F32_HIGH;
+    const int mr = dbl ? k->mr_d : k->mr_s, nr = dbl ? k->nr_d : k->nr_s;
+    const long KC = dbl ? k->kc_d : k->kc_s, MC = dbl ? k->mc_d : k->mc_s, NC = dbl ? k->nc_d : k->nc_s;
+    const long K = j->K, N = j->N, M = j->M;
+    const size_t el = dbl ? sizeof(double) : sizeof(float);
+    workspace *ws = &ws_tls;
+    if (!grow(&ws->a, &ws->na, (size_t)MC * KC * el) || !grow(&ws->b, &ws->nb, (size_t)KC * NC * el)) return -1;
+    /* float32 'highest': a chunk of MB rows x NC columns of double running sums */
+    long MB = m1 - m0;
+    if (j->mode == GEMM_F32_HIGHEST) {
+        MB = (SCRATCH_BYTES / (long)sizeof(double) / NC) / MC * MC;
+        if (MB < MC) MB = MC;
+        if (!grow(&ws->c, &ws->nc, (size_t)MB * NC * sizeof(double))) return -1;
+    }
+    for (long jc = n0; jc < n1; jc += NC) {
+        const long nc = min_l(NC, n1 - jc);
+        for (long ib = m0; ib < m1; ib += MB) {
+            const long mb = min_l(MB, m1 - ib);
+            for (long pc = 0; pc < K; pc += KC) {
+                const long kc = min_l(KC, K - pc);
+                const int first = pc == 0;
+                if (j->mode == GEMM_F32_HIGH) pack_b_ss(j->b, j->transB, K, N, pc, kc, jc, nc, nr, ws->b);
+                else if (j->mode == GEMM_F32_HIGHEST) pack_b_sd(j->b, j->transB, K, N, pc, kc, jc, nc, nr, ws->b);
+                else pack_b_dd(j->b, j->transB, K, N, pc, kc, jc, nc, nr, ws->b);
+                for (long ic = ib; ic < ib + mb; ic += MC) {
+                    const long mc = min_l(MC, ib + mb - ic);
+                    if (j->mode == GEMM_F32_HIGH) {
+                        pack_a_ss(j->a, j->transA, M, K, ic, mc, pc, kc, mr, ws->a);
+                        macro_float(k->s, mr, nr, mc, nc, kc, ws->a, ws->b, (float *)j->out + ic * N + jc, N, first);
+                    } else if (j->mode == GEMM_F32_HIGHEST) {
+                        pack_a_sd(j->a, j->transA, M, K, ic, mc, pc, kc, mr, ws->a);
+                        macro_double(k->dx, mr, nr, mc, nc, kc, ws->a, ws->b, (double *)ws->c + (ic - ib) * nc, nc, first);
+                    } else {
+                        pack_a_dd(j->a, j->transA, M, K, ic, mc, pc, kc, mr, ws->a);
+                        macro_double(k->d, mr, nr, mc, nc, kc, ws->a, ws->b, (double *)j->out + ic * N + jc, N, first);
+                    }
+                }
+            }
+            if (j->mode == GEMM_F32_HIGHEST) {
+                const double *s = ws->c;
+                for (long r = 0; r < mb; r++) {
+                    float *o = (float *)j->out + (ib + r) * N + jc;
+                    for (long c = 0; c < nc; c++) o[c] = (float)s[r * nc + c];
+                }
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- one persistent worker thread: the caller computes one half, the worker the other */
+typedef struct { const job *j; long m0, m1, n0, n1; int err; } task;
+static pthread_mutex_t pool_busy = PTHREAD_MUTEX_INITIALIZER; /* one split product at a time */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv_job = PTHREAD_COND_INITIALIZER, cv_done = PTHREAD_COND_INITIALIZER;
+static atomic_long job_seq, done_seq;
+static task *current;
+static int worker_state; /* 0 not started, 1 running, -1 failed to start */
+
+static double now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Spin up to `us` microseconds for *v to become `want` (cheaper than sleeping between back-to-back products). */
+static int spin_until(atomic_long *v, long want, double us)
+{
+    double end = 0;
+    for (int i = 0;; i++) {
+        if (atomic_load_explicit(v, memory_order_acquire) == want) return 1;
+        cpu_relax();
+        if ((i & 63) == 63) {
+            double t = now_us();
+            if (end == 0) end = t + us;
+            else if (t > end) return 0;
+        }
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    (void)arg;
+    long seen = 0;
+    for (;;) {
+        if (!spin_until(&job_seq, seen + 1, 50)) {
+            pthread_mutex_lock(&mu);
+            while (atomic_load(&job_seq) == seen) pthread_cond_wait(&cv_job, &mu);
+            pthread_mutex_unlock(&mu);
+        }
+        seen++;
+        task *t = current;
+        t->err = run(t->j, t->m0, t->m1, t->n0, t->n1);
+        pthread_mutex_lock(&mu);
+        atomic_store_explicit(&done_seq, seen, memory_order_release);
+        pthread_cond_signal(&cv_done);
+        pthread_mutex_unlock(&mu);
+    }
+    return NULL;
+}
+
+static int start_worker(void)
+{
+    if (worker_state == 0) {
+        pthread_t th;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        worker_state = pthread_create(&th, &attr, worker_main, NULL) == 0 ? 1 : -1;
+        pthread_attr_destroy(&attr);
+    }
+    return worker_state == 1;
+}
+
+static int run_split(const job *j, long m0, long m1, long n0, long n1, task *other)
+{
+    current = other;
+    long seq = atomic_load(&job_seq) + 1;
+    pthread_mutex_lock(&mu);
+    atomic_store_explicit(&job_seq, seq, memory_order_release);
+    pthread_cond_signal(&cv_job);
+    pthread_mutex_unlock(&mu);
+    int err = run(j, m0, m1, n0, n1);
+    if (!spin_until(&done_seq, seq, 200)) {
+        pthread_mutex_lock(&mu);
+        while (atomic_load(&done_seq) != seq) pthread_cond_wait(&cv_done, &mu);
+        pthread_mutex_unlock(&mu);
+    }
+    return err ? err : other->err;
+}
+
+int gemm(enum gemm_mode mode, const void *a, int transA, const void *b, int transB, void *out, long M, long K, long N)
+{
+    if (M <= 0 || N <= 0) return 0;
+    if (!kern) gemm_set_kernel(NULL);
+    if (K <= 0) {
+        memset(out, 0, (size_t)M * N * (mode == GEMM_F64 ? sizeof(double) : sizeof(float)));
+        return 0;
+    }
+    job j = { mode, a, b, out, transA, transB, M, K, N, kern };
+    if (n_threads > 1 && 2.0 * M * N * K >= GEMM_THREAD_MIN_FLOPS && pthread_mutex_trylock(&pool_busy) == 0) {
+        const int dbl = mode != GEMM_F32_HIGH;
+        const long mr = dbl ? kern->mr_d : kern->mr_s, nr = dbl ? kern->nr_d : kern->nr_s;
+        /* split the longer side, on a tile boundary */
+        const long nmid = round_up((N + 1) / 2, nr), mmid = round_up((M + 1) / 2, mr);
+        int err = 1;
+        if (start_worker()) {
+            if (N >= M && nmid < N) {
+                task t = { &j, 0, M, nmid, N, 0 };
+                err = run_split(&j, 0, M, 0, nmid, &t);
+            } else if (mmid < M) {
+                task t = { &j, mmid, M, 0, N, 0 };
+                err = run_split(&j, 0, mmid, 0, N, &t);
+            }
+        }
+        pthread_mutex_unlock(&pool_busy);
+        if (err != 1) return err;
+    }
+    return run(&j, 0, M, 0, N);
+}
+
+void gemm_set_threads(int n) { n_threads = n < 2 ? 1 : 2; }
+int gemm_get_threads(void) { return n_threads; }
+
+const gemm_kernel *gemm_get_kernel(void)
+{
+    if (!kern) gemm_set_kernel(NULL);
+    return kern;
+}
+
+/* NULL: the fastest family this CPU supports. Returns 0 when `name` is unknown or unsupported here. */
+int gemm_set_kernel(const char *name)
+{
+    for (int i = 0; i < gemm_kernel_count; i++) {
+        const gemm_kernel *k = &gemm_kernels[i];
+        if ((name == NULL || strcmp(name, k->name) == 0) && gemm_kernel_supported(k)) {
+            kern = k;
+            return 1;
+        }
+    }
+    return 0;
+}

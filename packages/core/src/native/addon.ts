@@ -1,0 +1,98 @@
+// Loads the Node-API addon (packages/core/native, compiled from source by the install step) on first use.
+// Nothing here imports a node: module: in a browser, or wherever the addon was not built or does not load,
+// native() is null and nativeStatus() says why, and the wasm/JS kernels run instead.
+import type { TypedArray } from '../dtype.js';
+
+/** The addon's functions (native/src/addon.c). */
+export interface NativeAddon {
+  /** out[M,N] = op(a) @ op(b) on the arrays' own memory; all Float32Array (high: float32 sums) or all Float64Array */
+  matmul(
+    a: TypedArray, aOff: number, transA: boolean,
+    b: TypedArray, bOff: number, transB: boolean,
+    out: TypedArray, outOff: number,
+    M: number, K: number, N: number, high: boolean,
+  ): void;
+  setThreads(n: 1 | 2): void;
+  /** use one microkernel family; false where this CPU lacks it */
+  setKernel(name: NativeKernel): boolean;
+  info(): { kernel: NativeKernel; kernels: NativeKernel[]; threads: 1 | 2; threadMinFlops: number };
+}
+
+/** Microkernel families, fastest first: chosen at load by CPU features. */
+export type NativeKernel = 'avx512' | 'avx2' | 'portable';
+
+export type NativeStatus =
+  | { loaded: true; path: string; kernel: NativeKernel }
+  | { loaded: false; path: string; reason: string };
+
+interface NodeFs {
+  existsSync(path: string): boolean;
+  readFileSync(path: string, encoding: 'utf8'): string;
+}
+
+interface NodeProcess {
+  dlopen(module: { exports: unknown }, filename: string): void;
+  env: Record<string, string | undefined>;
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+const proc = (globalThis as { process?: NodeProcess }).process;
+let addon: NativeAddon | null = null;
+let status: NativeStatus | null = null;
+
+/** Where the install step puts the addon: packages/core/native/build/Release, two folders above this file (src/native or dist/native). */
+function defaultPath(): string {
+  const url = new URL('../../native/build/Release/tensorgrad.node', import.meta.url);
+  const nodeUrl = proc?.getBuiltinModule?.('node:url') as { fileURLToPath(u: URL): string } | undefined;
+  return nodeUrl ? nodeUrl.fileURLToPath(url) : decodeURIComponent(url.pathname);
+}
+
+/** Why the addon is not there: the install step's recorded reason if it failed, else a generic one. */
+function missingReason(path: string): string {
+  const fs = proc?.getBuiltinModule?.('node:fs') as NodeFs | undefined;
+  const log = path.replace(/Release[/\\]tensorgrad\.node$/, 'error.txt');
+  try {
+    if (fs && log !== path && fs.existsSync(log)) return `not built: ${fs.readFileSync(log, 'utf8').trim()}`;
+  } catch {
+    // fall through to the generic reason
+  }
+  return `not built: no file at ${path} (npm install compiles it; run \`npm rebuild @tensorgrad/core\` to retry)`;
+}
+
+/**
+ * Loads the addon from `path` (default: the install step's build, or TENSORGRAD_NATIVE_PATH), replacing any
+ * earlier attempt, and returns the status. Never throws: a missing or broken addon gives { loaded: false, reason }.
+ */
+export function loadNative(path?: string): NativeStatus {
+  addon = null;
+  const file = path ?? proc?.env.TENSORGRAD_NATIVE_PATH ?? (proc ? defaultPath() : '');
+  if (!proc || typeof proc.dlopen !== 'function') {
+    status = { loaded: false, path: file, reason: 'not Node.js (no process.dlopen): native addons need Node' };
+    return status;
+  }
+  const fs = proc.getBuiltinModule?.('node:fs') as NodeFs | undefined;
+  if (fs && !fs.existsSync(file)) {
+    status = { loaded: false, path: file, reason: missingReason(file) };
+    return status;
+  }
+  try {
+    const module = { exports: {} as NativeAddon };
+    proc.dlopen(module, file);
+    addon = module.exports;
+    status = { loaded: true, path: file, kernel: addon.info().kernel };
+  } catch (e) {
+    status = { loaded: false, path: file, reason: `failed to load ${file}: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  return status;
+}
+
+/** The addon, loaded on first call; null where it is not available (nativeStatus() says why). */
+export function native(): NativeAddon | null {
+  if (status === null) loadNative();
+  return addon;
+}
+
+export function nativeStatus(): NativeStatus {
+  if (status === null) loadNative();
+  return status as NativeStatus;
+}

@@ -1,0 +1,233 @@
+// The native addon's matmul (packages/core/native) against the JS kernel, and its loader's fallback.
+//
+// At 'highest' (float32 products summed in double, rounded once) and for float64, every element sums its K
+// products in order over k in double, as matmulJs does, whatever the microkernel (avx512/avx2/portable), the
+// cache blocking or the thread split: the results are the same bits, and that is what is tested. At 'high'
+// (float32 sums) the SIMD microkernels fuse each multiply-add (one rounding where JS has two), so they differ
+// from matmulJs within the recursive-summation bounds: |native - exact| <= K * u * sum_k |a_ik||b_kj| and
+// |native - js| <= (2K + 2) * u * sum_k |a_ik||b_kj|, u = 2^-24; the portable kernel does not fuse and agrees bit
+// for bit. One and two threads always agree bit for bit.
+//
+// The addon is compiled by the install step (packages/core/native/build.mjs). Where it was not built (a platform
+// without a C compiler), the tests that need it are skipped with the reason; on Linux it must be there.
+import { afterAll, describe, expect, it } from 'vitest';
+import { matmul, tensor } from '@tensorgrad/core';
+import { matmulJs, type MatmulPrecision } from '../packages/core/src/kernels/matmul.js';
+import { loadNative, native, nativeStatus, type NativeKernel } from '../packages/core/src/native/addon.js';
+
+const status = nativeStatus();
+const addon = native();
+const expectBuilt = process.platform === 'linux' && process.env.TENSORGRAD_NATIVE_SKIP_BUILD !== '1';
+if (!addon) console.warn(`native tests skipped: the addon is not loaded (${status.loaded ? '' : status.reason})`);
+
+describe('the native addon on this platform', () => {
+  it.runIf(expectBuilt)('is built by the install step and loaded on Linux', () => {
+    expect(status.loaded ? 'loaded' : status.reason).toBe('loaded');
+    expect(addon!.info().kernels).toContain('portable');
+    expect(addon!.info().kernels[0]).toBe(addon!.info().kernel); // the fastest this CPU runs, by default
+  });
+});
+
+type FloatArray = Float32Array | Float64Array;
+type Mode = { name: string; T: Float32ArrayConstructor | Float64ArrayConstructor; precision: MatmulPrecision };
+const exactModes: Mode[] = [
+  { name: 'float32 highest', T: Float32Array, precision: 'highest' },
+  { name: 'float64', T: Float64Array, precision: 'highest' },
+];
+
+/** mulberry32: values in [-1, 1) with some exact zeros and negative zeros (their signs must survive). */
+function random(seed: number) {
+  let s = seed;
+  return () => {
+    s = (s + 0x6d2b79f5) | 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const u = ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    return u < 0.02 ? 0 : u < 0.04 ? -0 : 2 * u - 1;
+  };
+}
+
+/** index of the first element that differs (Object.is: NaN equals NaN, 0 differs from -0), or -1 */
+function firstDifference(x: FloatArray, y: FloatArray): number {
+  if (x.length !== y.length) return 0;
+  for (let i = 0; i < x.length; i++) if (!Object.is(x[i], y[i])) return i;
+  return -1;
+}
+
+interface Case { M: number; K: number; N: number; transA: boolean; transB: boolean; a: FloatArray; b: FloatArray; aOff: number; bOff: number }
+
+function makeCase(T: Mode['T'], M: number, K: number, N: number, transA: boolean, transB: boolean, seed: number): Case {
+  const rnd = random(seed);
+  // operands sit at an offset inside a longer array, as one matrix of a batch does
+  const aOff = 3, bOff = 5;
+  const a = new T(aOff + M * K + 2).map(rnd), b = new T(bOff + K * N + 1).map(rnd);
+  return { M, K, N, transA, transB, a, b, aOff, bOff };
+}
+
+function runJs(c: Case, T: Mode['T'], precision: MatmulPrecision, outOff = 2): FloatArray {
+  const out = new T(outOff + c.M * c.N + 3).fill(7);
+  matmulJs(c.a, c.aOff, c.transA, c.b, c.bOff, c.transB, out, outOff, c.M, c.K, c.N, precision);
+  return out;
+}
+
+function runNative(c: Case, T: Mode['T'], precision: MatmulPrecision, outOff = 2): FloatArray {
+  const out = new T(outOff + c.M * c.N + 3).fill(7);
+  addon!.matmul(c.a, c.aOff, c.transA, c.b, c.bOff, c.transB, out, outOff, c.M, c.K, c.N, precision === 'high');
+  return out;
+}
+
+// Edge sizes around the tiles (4/6/12 rows, 8/16/32 columns), past the k block (256), the row block (64-144)
+// and the column block (2040-4096), empty dimensions, and shapes big enough to split over two threads.
+const shapes: [number, number, number][] = [
+  [1, 1, 1], [7, 17, 63], [17, 7, 1], [1, 65, 129], [63, 65, 17], [65, 129, 65], [129, 300, 33], [150, 513, 70],
+  [2, 3, 2050], [2, 1, 4100], [0, 5, 3], [3, 0, 5], [5, 3, 0],
+];
+const kernels: NativeKernel[] = addon ? addon.info().kernels : [];
+
+describe.runIf(addon)('native matmul: the same bits as the JS kernel', () => {
+  afterAll(() => {
+    addon!.setKernel(kernels[0]);
+    addon!.setThreads(1);
+  });
+
+  for (const mode of exactModes) {
+    it(`${mode.name}: every microkernel, 1 and 2 threads, transposes, offsets, edge and empty sizes`, () => {
+      let seed = 1;
+      for (const [M, K, N] of shapes) {
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            const c = makeCase(mode.T, M, K, N, transA, transB, seed++);
+            const want = runJs(c, mode.T, mode.precision);
+            for (const kernel of kernels) {
+              expect(addon!.setKernel(kernel)).toBe(true);
+              for (const threads of [1, 2] as const) {
+                addon!.setThreads(threads);
+                const got = runNative(c, mode.T, mode.precision);
+                const where = `${kernel}, ${threads} thread(s), ${M}x${K}x${N}, transA ${transA}, transB ${transB}`;
+                expect(firstDifference(got, want), where).toBe(-1);
+              }
+            }
+          }
+        }
+      }
+    });
+  }
+
+  it('the portable kernel at high precision: float32 sums without fusing, the same bits as JS', () => {
+    addon!.setKernel('portable');
+    for (const [M, K, N] of [[7, 17, 63], [65, 300, 33], [3, 0, 5]] as const) {
+      const c = makeCase(Float32Array, M, K, N, false, true, M);
+      expect(firstDifference(runNative(c, Float32Array, 'high'), runJs(c, Float32Array, 'high'))).toBe(-1);
+    }
+  });
+
+  it('infinities and NaN propagate as in JS (0 * Infinity is NaN), float32 and float64', () => {
+    for (const T of [Float32Array, Float64Array]) {
+      const c = makeCase(T, 9, 20, 18, false, false, 99);
+      c.a[c.aOff + 3] = Infinity;
+      c.a[c.aOff + 40] = -Infinity;
+      c.b[c.bOff + 17] = NaN;
+      for (const kernel of kernels) {
+        addon!.setKernel(kernel);
+        expect(firstDifference(runNative(c, T, 'highest'), runJs(c, T, 'highest')), kernel).toBe(-1);
+      }
+    }
+  });
+
+  it('works on subarrays (the typed array byte offset) and writes nothing outside out[outOff, outOff + M*N)', () => {
+    const T = Float64Array;
+    const big = new T(1000).map(random(5));
+    const a = big.subarray(7, 7 + 12 * 30), b = big.subarray(400, 400 + 30 * 11);
+    const outer = new T(200).fill(7);
+    const out = outer.subarray(9);
+    addon!.matmul(a, 0, false, b, 0, false, out, 4, 12, 30, 11, false);
+    const want = new T(191).fill(7);
+    matmulJs(a, 0, false, b, 0, false, want, 4, 12, 30, 11, 'highest');
+    expect(firstDifference(out, want)).toBe(-1);
+    expect(Array.from(outer.subarray(0, 9))).toEqual(new Array(9).fill(7));
+  });
+});
+
+describe.runIf(addon)('native matmul at high precision (float32 sums, fused multiply-add)', () => {
+  afterAll(() => {
+    addon!.setKernel(kernels[0]);
+    addon!.setThreads(1);
+  });
+
+  it('is within the recursive-summation bound of the exact sum and of the JS kernel', () => {
+    const u = 2 ** -24;
+    let seed = 500;
+    for (const kernel of kernels) {
+      addon!.setKernel(kernel);
+      for (const [M, K, N] of shapes) {
+        for (const [transA, transB] of [[false, false], [true, true]]) {
+          const c = makeCase(Float32Array, M, K, N, transA, transB, seed++);
+          const got = runNative(c, Float32Array, 'high', 0), js = runJs(c, Float32Array, 'high', 0);
+          for (let i = 0; i < M; i++) {
+            for (let j = 0; j < N; j++) {
+              let exact = 0, abs = 0;
+              for (let k = 0; k < K; k++) {
+                const x = c.a[c.aOff + (transA ? k * M + i : i * K + k)], y = c.b[c.bOff + (transB ? j * K + k : k * N + j)];
+                exact += x * y;
+                abs += Math.abs(x * y);
+              }
+              const g = got[i * N + j];
+              if (!(Math.abs(g - exact) <= K * u * abs) || !(Math.abs(g - js[i * N + j]) <= (2 * K + 2) * u * abs)) {
+                expect.fail(`${kernel} ${M}x${K}x${N} [${i},${j}]: native ${g}, js ${js[i * N + j]}, exact ${exact}, sum|ab| ${abs}`);
+              }
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it('one and two threads give the same bits', () => {
+    for (const kernel of kernels) {
+      addon!.setKernel(kernel);
+      const c = makeCase(Float32Array, 150, 513, 130, false, false, 3);
+      addon!.setThreads(1);
+      const one = runNative(c, Float32Array, 'high');
+      addon!.setThreads(2);
+      expect(firstDifference(runNative(c, Float32Array, 'high'), one), kernel).toBe(-1);
+    }
+  });
+});
+
+describe.runIf(addon)('native matmul arguments', () => {
+  it('rejects mixed or non-float arrays and operands shorter than their shapes, before writing anything', () => {
+    const a = new Float32Array(12), b = new Float32Array(12), out = new Float32Array(9).fill(7);
+    expect(() => addon!.matmul(a, 0, false, new Float64Array(12), 0, false, out, 0, 3, 4, 3, true)).toThrow(RangeError);
+    expect(() => addon!.matmul(new Int32Array(12) as never, 0, false, b, 0, false, out, 0, 3, 4, 3, true)).toThrow(/Float32Array/);
+    expect(() => addon!.matmul(a, 1, false, b, 0, false, out, 0, 3, 4, 3, true)).toThrow(/shorter/);
+    expect(() => addon!.matmul(a, 0, false, b, 0, false, out, 1, 3, 4, 3, true)).toThrow(/shorter/);
+    expect(() => addon!.matmul(a, -1, false, b, 0, false, out, 0, 3, 4, 3, true)).toThrow(/integers/);
+    expect(() => addon!.matmul(a, 0.5, false, b, 0, false, out, 0, 3, 4, 3, true)).toThrow(/integers/);
+    expect(Array.from(out)).toEqual(new Array(9).fill(7));
+    expect(() => addon!.setThreads(3 as never)).toThrow(/1 or 2/);
+    expect(addon!.setKernel('sse9' as never)).toBe(false);
+  });
+});
+
+describe('the loader without the addon', () => {
+  afterAll(() => {
+    loadNative(); // back to the install step's build for the other tests
+  });
+
+  it('reports why it is missing, and the tensor ops still compute (on wasm or JS)', () => {
+    const s = loadNative('/nonexistent/native/build/Release/tensorgrad.node');
+    expect(s.loaded).toBe(false);
+    expect(s.loaded ? '' : s.reason).toMatch(/^not built: no file at \/nonexistent\/native\/build\/Release\/tensorgrad\.node/);
+    expect(native()).toBeNull();
+    expect(nativeStatus()).toBe(s);
+    const y = matmul(tensor([[1, 2], [3, 4]]), tensor([[5], [6]]));
+    expect(Array.from(y.data)).toEqual([17, 39]);
+  });
+
+  it('reports a file that is not an addon as failing to load, with the loader error', () => {
+    const s = loadNative(new URL('../package.json', import.meta.url).pathname);
+    expect(s.loaded).toBe(false);
+    expect(s.loaded ? '' : s.reason).toMatch(/^failed to load .*package\.json: /);
+    expect(native()).toBeNull();
+  });
+});
