@@ -89,7 +89,7 @@ static napi_value set_kernel(napi_env env, napi_callback_info info)
     return result;
 }
 
-/* info(): { kernel, kernels (those this CPU runs, fastest first), threads, threadMinFlops } */
+/* info(): { kernel, kernels (usable here, fastest first), threads, threadMinFlops } */
 static napi_value info_fn(napi_env env, napi_callback_info info)
 {
     (void)info;
@@ -99,7 +99,7 @@ static napi_value info_fn(napi_env env, napi_callback_info info)
     CHECK(napi_set_named_property(env, o, "kernel", v));
     CHECK(napi_create_array(env, &list));
     for (int i = 0, n = 0; i < gemm_kernel_count; i++) {
-        if (!gemm_kernel_supported(&gemm_kernels[i])) continue;
+        if (!gemm_kernel_usable(i)) continue;
         CHECK(napi_create_string_utf8(env, gemm_kernels[i].name, NAPI_AUTO_LENGTH, &v));
         CHECK(napi_set_element(env, list, n++, v));
     }

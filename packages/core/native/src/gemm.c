@@ -313,13 +313,59 @@ const gemm_kernel *gemm_get_kernel(void)
     return kern;
 }
 
-/* NULL: the fastest family this CPU supports. Returns 0 when `name` is unknown or unsupported here. */
+/* A family is used only if it gives the portable kernel's bits on small products (with integer operands for
+ * the float32 'high' kernel, whose sums are then exact whether fused or not): a wrong kernel, e.g. one compiled
+ * for an ISA the build machine could not run, is refused instead of computing wrong values. Takes ~1 ms, once. */
+static int agrees_with_portable(const gemm_kernel *family)
+{
+    const gemm_kernel *p = &gemm_kernels[gemm_kernel_count - 1];
+    if (family == p) return 1;
+    /* small blocks, so that a small product runs every loop of run() more than once, with edges */
+    gemm_kernel k = *family;
+    k.kc_s = k.kc_d = 32;
+    k.mc_s = 2 * k.mr_s, k.mc_d = 2 * k.mr_d, k.nc_s = 2 * k.nr_s, k.nc_d = 2 * k.nr_d;
+    enum { M = 53, K = 75, N = 133 };
+    double *a = malloc(sizeof(double) * (M * K + K * N + 2 * M * N));
+    if (!a) return 0;
+    double *b = a + M * K, *c1 = b + K * N, *c2 = c1 + M * N;
+    unsigned s = 12345;
+    int ok = 1;
+    for (int mode = GEMM_F32_HIGH; mode <= GEMM_F64 && ok; mode++) {
+        for (long i = 0; i < M * K + K * N; i++) {
+            s = s * 1103515245u + 12345u;
+            double v = (double)(s >> 8) / (1 << 24) - 0.5;
+            if (mode == GEMM_F32_HIGH) ((float *)a)[i] = (float)((s >> 16) % 7) - 3;
+            else if (mode == GEMM_F32_HIGHEST) ((float *)a)[i] = (float)v;
+            else a[i] = v + (double)(s * 2654435761u) * 0x1p-60; /* 53 significant bits: fusing would show */
+        }
+        const void *bb = mode == GEMM_F64 ? (void *)b : (void *)((float *)a + M * K);
+        for (int t = 0; t < 4 && ok; t += 3) {
+            job j = { (enum gemm_mode)mode, a, bb, c1, t & 1, t >> 1, M, K, N, &k };
+            if (run(&j, 0, M, 0, N) != 0) ok = 0;
+            j.k = p;
+            j.out = c2;
+            if (run(&j, 0, M, 0, N) != 0) ok = 0;
+            if (memcmp(c1, c2, (size_t)M * N * (mode == GEMM_F64 ? sizeof(double) : sizeof(float))) != 0) ok = 0;
+        }
+    }
+    free(a);
+    return ok;
+}
+
+/* Supported by this CPU and agreeing with the portable kernel (checked once per family). */
+int gemm_kernel_usable(int i)
+{
+    static signed char verdict[8]; /* 0 unknown, 1 usable, -1 not */
+    if (!verdict[i]) verdict[i] = gemm_kernel_supported(&gemm_kernels[i]) && agrees_with_portable(&gemm_kernels[i]) ? 1 : -1;
+    return verdict[i] == 1;
+}
+
+/* NULL: the fastest usable family. Returns 0 when `name` is unknown or not usable here. */
 int gemm_set_kernel(const char *name)
 {
     for (int i = 0; i < gemm_kernel_count; i++) {
-        const gemm_kernel *k = &gemm_kernels[i];
-        if ((name == NULL || strcmp(name, k->name) == 0) && gemm_kernel_supported(k)) {
-            kern = k;
+        if ((name == NULL || strcmp(name, gemm_kernels[i].name) == 0) && gemm_kernel_usable(i)) {
+            kern = &gemm_kernels[i];
             return 1;
         }
     }

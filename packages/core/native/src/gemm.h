@@ -20,7 +20,8 @@ typedef struct {
 
 extern const gemm_kernel gemm_kernels[];
 extern const int gemm_kernel_count;
-int gemm_kernel_supported(const gemm_kernel *k);
+int gemm_kernel_supported(const gemm_kernel *k); /* by this CPU */
+int gemm_kernel_usable(int i);                    /* supported, and gives the portable kernel's bits */
 
 /* How a float32 product sums: in float32 ('high') or in double, rounded once ('highest'). */
 enum gemm_mode { GEMM_F32_HIGH, GEMM_F32_HIGHEST, GEMM_F64 };
