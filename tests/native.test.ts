@@ -70,9 +70,9 @@ function runJs(c: Case, T: Mode['T'], precision: MatmulPrecision, outOff = 2): F
   return out;
 }
 
-function runNative(c: Case, T: Mode['T'], precision: MatmulPrecision, outOff = 2): FloatArray {
+function runNative(c: Case, T: Mode['T'], precision: MatmulPrecision, outOff = 2, threads: 1 | 2 = 1): FloatArray {
   const out = new T(outOff + c.M * c.N + 3).fill(7);
-  addon!.matmul(c.a, c.aOff, c.transA, c.b, c.bOff, c.transB, out, outOff, c.M, c.K, c.N, precision === 'high');
+  addon!.matmul(c.a, c.aOff, c.transA, c.b, c.bOff, c.transB, out, outOff, c.M, c.K, c.N, precision === 'high', threads);
   return out;
 }
 
@@ -87,7 +87,6 @@ const kernels: NativeKernel[] = addon ? addon.info().kernels : [];
 describe.runIf(addon)('native matmul: the same bits as the JS kernel', () => {
   afterAll(() => {
     addon!.setKernel(kernels[0]);
-    addon!.setThreads(1);
   });
 
   for (const mode of exactModes) {
@@ -101,8 +100,7 @@ describe.runIf(addon)('native matmul: the same bits as the JS kernel', () => {
             for (const kernel of kernels) {
               expect(addon!.setKernel(kernel)).toBe(true);
               for (const threads of [1, 2] as const) {
-                addon!.setThreads(threads);
-                const got = runNative(c, mode.T, mode.precision);
+                const got = runNative(c, mode.T, mode.precision, 2, threads);
                 const where = `${kernel}, ${threads} thread(s), ${M}x${K}x${N}, transA ${transA}, transB ${transB}`;
                 expect(firstDifference(got, want), where).toBe(-1);
               }
@@ -140,7 +138,7 @@ describe.runIf(addon)('native matmul: the same bits as the JS kernel', () => {
     const a = big.subarray(7, 7 + 12 * 30), b = big.subarray(400, 400 + 30 * 11);
     const outer = new T(200).fill(7);
     const out = outer.subarray(9);
-    addon!.matmul(a, 0, false, b, 0, false, out, 4, 12, 30, 11, false);
+    addon!.matmul(a, 0, false, b, 0, false, out, 4, 12, 30, 11, false, 1);
     const want = new T(191).fill(7);
     matmulJs(a, 0, false, b, 0, false, want, 4, 12, 30, 11, 'highest');
     expect(firstDifference(out, want)).toBe(-1);
@@ -151,7 +149,6 @@ describe.runIf(addon)('native matmul: the same bits as the JS kernel', () => {
 describe.runIf(addon)('native matmul at high precision (float32 sums, fused multiply-add)', () => {
   afterAll(() => {
     addon!.setKernel(kernels[0]);
-    addon!.setThreads(1);
   });
 
   it('is within the recursive-summation bound of the exact sum and of the JS kernel', () => {
@@ -186,10 +183,7 @@ describe.runIf(addon)('native matmul at high precision (float32 sums, fused mult
     for (const kernel of kernels) {
       addon!.setKernel(kernel);
       const c = makeCase(Float32Array, 150, 513, 130, false, false, 3);
-      addon!.setThreads(1);
-      const one = runNative(c, Float32Array, 'high');
-      addon!.setThreads(2);
-      expect(firstDifference(runNative(c, Float32Array, 'high'), one), kernel).toBe(-1);
+      expect(firstDifference(runNative(c, Float32Array, 'high', 0, 2), runNative(c, Float32Array, 'high', 0, 1)), kernel).toBe(-1);
     }
   });
 });
@@ -197,14 +191,14 @@ describe.runIf(addon)('native matmul at high precision (float32 sums, fused mult
 describe.runIf(addon)('native matmul arguments', () => {
   it('rejects mixed or non-float arrays and operands shorter than their shapes, before writing anything', () => {
     const a = new Float32Array(12), b = new Float32Array(12), out = new Float32Array(9).fill(7);
-    expect(() => addon!.matmul(a, 0, false, new Float64Array(12), 0, false, out, 0, 3, 4, 3, true)).toThrow(RangeError);
-    expect(() => addon!.matmul(new Int32Array(12) as never, 0, false, b, 0, false, out, 0, 3, 4, 3, true)).toThrow(/Float32Array/);
-    expect(() => addon!.matmul(a, 1, false, b, 0, false, out, 0, 3, 4, 3, true)).toThrow(/shorter/);
-    expect(() => addon!.matmul(a, 0, false, b, 0, false, out, 1, 3, 4, 3, true)).toThrow(/shorter/);
-    expect(() => addon!.matmul(a, -1, false, b, 0, false, out, 0, 3, 4, 3, true)).toThrow(/integers/);
-    expect(() => addon!.matmul(a, 0.5, false, b, 0, false, out, 0, 3, 4, 3, true)).toThrow(/integers/);
+    expect(() => addon!.matmul(a, 0, false, new Float64Array(12), 0, false, out, 0, 3, 4, 3, true, 1)).toThrow(RangeError);
+    expect(() => addon!.matmul(new Int32Array(12) as never, 0, false, b, 0, false, out, 0, 3, 4, 3, true, 1)).toThrow(/Float32Array/);
+    expect(() => addon!.matmul(a, 1, false, b, 0, false, out, 0, 3, 4, 3, true, 1)).toThrow(/shorter/);
+    expect(() => addon!.matmul(a, 0, false, b, 0, false, out, 1, 3, 4, 3, true, 1)).toThrow(/shorter/);
+    expect(() => addon!.matmul(a, -1, false, b, 0, false, out, 0, 3, 4, 3, true, 1)).toThrow(/integers/);
+    expect(() => addon!.matmul(a, 0.5, false, b, 0, false, out, 0, 3, 4, 3, true, 1)).toThrow(/integers/);
+    expect(() => addon!.matmul(a, 0, false, b, 0, false, out, 0, 3, 4, 3, true, 3 as never)).toThrow(/1 or 2/);
     expect(Array.from(out)).toEqual(new Array(9).fill(7));
-    expect(() => addon!.setThreads(3 as never)).toThrow(/1 or 2/);
     expect(addon!.setKernel('sse9' as never)).toBe(false);
   });
 });

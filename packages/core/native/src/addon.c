@@ -31,26 +31,28 @@ static int int_arg(napi_env env, napi_value v, int64_t *out)
     return 1;
 }
 
-/* matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, high): out[M,N] = op(a) @ op(b), all three
- * Float32Array (high: sum in float32, else in double) or all Float64Array. */
+/* matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, high, threads): out[M,N] = op(a) @ op(b), all
+ * three Float32Array (high: sum in float32, else in double) or all Float64Array; threads 1 or 2. */
 static napi_value matmul(napi_env env, napi_callback_info info)
 {
-    size_t argc = 12;
-    napi_value argv[12];
+    size_t argc = 13;
+    napi_value argv[13];
     CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-    if (argc < 12) return fail(env, "matmul: expected 12 arguments");
+    if (argc < 13) return fail(env, "matmul: expected 13 arguments");
     napi_typedarray_type ta, tb, to;
     void *pa, *pb, *po;
     size_t la, lb, lo;
-    int64_t aOff, bOff, oOff, M, K, N;
+    int64_t aOff, bOff, oOff, M, K, N, threads;
     bool transA, transB, high;
     if (!typed(env, argv[0], &ta, &pa, &la) || !typed(env, argv[3], &tb, &pb, &lb) || !typed(env, argv[6], &to, &po, &lo))
         return fail(env, "matmul: a, b and out must be typed arrays");
     if (ta != to || tb != to || (to != napi_float32_array && to != napi_float64_array))
         return fail(env, "matmul: a, b and out must all be Float32Array or all Float64Array");
     if (!int_arg(env, argv[1], &aOff) || !int_arg(env, argv[4], &bOff) || !int_arg(env, argv[7], &oOff) ||
-        !int_arg(env, argv[8], &M) || !int_arg(env, argv[9], &K) || !int_arg(env, argv[10], &N))
+        !int_arg(env, argv[8], &M) || !int_arg(env, argv[9], &K) || !int_arg(env, argv[10], &N) ||
+        !int_arg(env, argv[12], &threads))
         return fail(env, "matmul: offsets and sizes must be integers >= 0");
+    if (threads < 1 || threads > 2) return fail(env, "matmul: threads must be 1 or 2");
     if (napi_get_value_bool(env, argv[2], &transA) != napi_ok || napi_get_value_bool(env, argv[5], &transB) != napi_ok ||
         napi_get_value_bool(env, argv[11], &high) != napi_ok)
         return fail(env, "matmul: transA, transB and high must be booleans");
@@ -60,19 +62,8 @@ static napi_value matmul(napi_env env, napi_callback_info info)
         return fail(env, "matmul: an operand is shorter than its offset plus M*K, K*N or M*N elements");
     const size_t el = to == napi_float32_array ? 4 : 8;
     const enum gemm_mode mode = to == napi_float64_array ? GEMM_F64 : high ? GEMM_F32_HIGH : GEMM_F32_HIGHEST;
-    if (gemm(mode, (char *)pa + aOff * el, transA, (char *)pb + bOff * el, transB, (char *)po + oOff * el, M, K, N) != 0)
+    if (gemm(mode, (char *)pa + aOff * el, transA, (char *)pb + bOff * el, transB, (char *)po + oOff * el, M, K, N, (int)threads) != 0)
         return fail(env, "matmul: out of memory for the packed panels");
-    return NULL;
-}
-
-static napi_value set_threads(napi_env env, napi_callback_info info)
-{
-    size_t argc = 1;
-    napi_value argv[1];
-    int64_t n;
-    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-    if (argc < 1 || !int_arg(env, argv[0], &n) || n < 1 || n > 2) return fail(env, "setThreads: expected 1 or 2");
-    gemm_set_threads((int)n);
     return NULL;
 }
 
@@ -89,7 +80,7 @@ static napi_value set_kernel(napi_env env, napi_callback_info info)
     return result;
 }
 
-/* info(): { kernel, kernels (usable here, fastest first), threads, threadMinFlops } */
+/* info(): { kernel, kernels (usable here, fastest first), threadMinFlops } */
 static napi_value info_fn(napi_env env, napi_callback_info info)
 {
     (void)info;
@@ -104,8 +95,6 @@ static napi_value info_fn(napi_env env, napi_callback_info info)
         CHECK(napi_set_element(env, list, n++, v));
     }
     CHECK(napi_set_named_property(env, o, "kernels", list));
-    CHECK(napi_create_int32(env, gemm_get_threads(), &v));
-    CHECK(napi_set_named_property(env, o, "threads", v));
     CHECK(napi_create_double(env, GEMM_THREAD_MIN_FLOPS, &v));
     CHECK(napi_set_named_property(env, o, "threadMinFlops", v));
     return o;
@@ -114,7 +103,7 @@ static napi_value info_fn(napi_env env, napi_callback_info info)
 NAPI_MODULE_INIT()
 {
     static const struct { const char *name; napi_callback fn; } fns[] = {
-        { "matmul", matmul }, { "setThreads", set_threads }, { "setKernel", set_kernel }, { "info", info_fn },
+        { "matmul", matmul }, { "setKernel", set_kernel }, { "info", info_fn },
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         napi_value f;

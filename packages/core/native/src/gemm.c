@@ -17,7 +17,6 @@
 #include <time.h>
 
 static const gemm_kernel *kern;
-static int n_threads = 1;
 
 /* ---- per-thread workspace: packed A block, packed B block, float32 'highest' scratch; grown, never freed */
 #define SCRATCH_BYTES (2L << 20)
@@ -274,7 +273,8 @@ static int run_split(const job *j, long m0, long m1, long n0, long n1, task *oth
     return err ? err : other->err;
 }
 
-int gemm(enum gemm_mode mode, const void *a, int transA, const void *b, int transB, void *out, long M, long K, long N)
+int gemm(enum gemm_mode mode, const void *a, int transA, const void *b, int transB, void *out, long M, long K, long N,
+         int threads)
 {
     if (M <= 0 || N <= 0) return 0;
     if (!kern) gemm_set_kernel(NULL);
@@ -283,7 +283,7 @@ int gemm(enum gemm_mode mode, const void *a, int transA, const void *b, int tran
         return 0;
     }
     job j = { mode, a, b, out, transA, transB, M, K, N, kern };
-    if (n_threads > 1 && 2.0 * M * N * K >= GEMM_THREAD_MIN_FLOPS && pthread_mutex_trylock(&pool_busy) == 0) {
+    if (threads > 1 && 2.0 * M * N * K >= GEMM_THREAD_MIN_FLOPS && pthread_mutex_trylock(&pool_busy) == 0) {
         const int dbl = mode != GEMM_F32_HIGH;
         const long mr = dbl ? kern->mr_d : kern->mr_s, nr = dbl ? kern->nr_d : kern->nr_s;
         /* split the longer side, on a tile boundary */
@@ -303,9 +303,6 @@ int gemm(enum gemm_mode mode, const void *a, int transA, const void *b, int tran
     }
     return run(&j, 0, M, 0, N);
 }
-
-void gemm_set_threads(int n) { n_threads = n < 2 ? 1 : 2; }
-int gemm_get_threads(void) { return n_threads; }
 
 const gemm_kernel *gemm_get_kernel(void)
 {

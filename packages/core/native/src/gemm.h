@@ -27,13 +27,12 @@ int gemm_kernel_usable(int i);                    /* supported, and gives the po
 enum gemm_mode { GEMM_F32_HIGH, GEMM_F32_HIGHEST, GEMM_F64 };
 
 /* out[M,N] = op(a) @ op(b); a is [M,K] ([K,M] when transA), b is [K,N] ([N,K] when transB); row-major,
- * pointers at the first element. Returns 0, or -1 when memory for the packed panels could not be allocated. */
+ * pointers at the first element. threads 2: products of at least GEMM_THREAD_MIN_FLOPS are split with the
+ * worker thread (same bits). Returns 0, or -1 when memory for the packed panels could not be allocated. */
 int gemm(enum gemm_mode mode, const void *a, int transA, const void *b, int transB, void *out,
-         long M, long K, long N);
+         long M, long K, long N, int threads);
 
-/* Threads (1 or 2) and the kernel family (index into gemm_kernels; must be supported). */
-void gemm_set_threads(int n);
-int gemm_get_threads(void);
+/* The kernel family in use; set by name (NULL: the fastest usable). */
 const gemm_kernel *gemm_get_kernel(void);
 int gemm_set_kernel(const char *name);
 /* FLOPs (2*M*N*K) from which a product is split over two threads */

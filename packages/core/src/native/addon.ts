@@ -5,17 +5,19 @@ import type { TypedArray } from '../dtype.js';
 
 /** The addon's functions (native/src/addon.c). */
 export interface NativeAddon {
-  /** out[M,N] = op(a) @ op(b) on the arrays' own memory; all Float32Array (high: float32 sums) or all Float64Array */
+  /**
+   * out[M,N] = op(a) @ op(b) on the arrays' own memory; all Float32Array (high: float32 sums) or all Float64Array.
+   * threads 2: large products are split with the addon's worker thread (the same bits).
+   */
   matmul(
     a: TypedArray, aOff: number, transA: boolean,
     b: TypedArray, bOff: number, transB: boolean,
     out: TypedArray, outOff: number,
-    M: number, K: number, N: number, high: boolean,
+    M: number, K: number, N: number, high: boolean, threads: 1 | 2,
   ): void;
-  setThreads(n: 1 | 2): void;
   /** use one microkernel family; false where this CPU lacks it */
   setKernel(name: NativeKernel): boolean;
-  info(): { kernel: NativeKernel; kernels: NativeKernel[]; threads: 1 | 2; threadMinFlops: number };
+  info(): { kernel: NativeKernel; kernels: NativeKernel[]; threadMinFlops: number };
 }
 
 /** Microkernel families, fastest first: chosen at load by CPU features. */
