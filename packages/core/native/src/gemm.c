@@ -184,12 +184,16 @@ static int run(const job *j, long m0, long m1, long n0, long n1)
     return 0;
 }
 
-/* ---- one persistent worker thread: the caller computes one half, the worker the other */
+/* ---- one persistent worker thread. The caller posts one half of a product, computes the other, then waits
+ * for the worker if it claimed the half, or takes the half back if it has not woken up yet (on a busy machine
+ * it may not run for milliseconds): two threads are then never slower than one. The same bits either way. */
 typedef struct { const job *j; long m0, m1, n0, n1; int err; } task;
+enum { IDLE, POSTED, CLAIMED, DONE };
 static pthread_mutex_t pool_busy = PTHREAD_MUTEX_INITIALIZER; /* one split product at a time */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv_job = PTHREAD_COND_INITIALIZER, cv_done = PTHREAD_COND_INITIALIZER;
-static atomic_long job_seq, done_seq;
+static atomic_long job_seq;
+static atomic_int state = IDLE;
 static task *current;
 static int worker_state; /* 0 not started, 1 running, -1 failed to start */
 
@@ -207,36 +211,40 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Spin up to `us` microseconds for *v to become `want` (cheaper than sleeping between back-to-back products). */
-static int spin_until(atomic_long *v, long want, double us)
-{
-    double end = 0;
-    for (int i = 0;; i++) {
-        if (atomic_load_explicit(v, memory_order_acquire) == want) return 1;
-        cpu_relax();
-        if ((i & 63) == 63) {
-            double t = now_us();
-            if (end == 0) end = t + us;
-            else if (t > end) return 0;
-        }
-    }
-}
+/* Spin up to `us` microseconds while cond() is false (cheaper than sleeping between back-to-back products). */
+#define SPIN_WHILE(cond, us, ok)                                                                               \
+    do {                                                                                                       \
+        double end_ = 0;                                                                                       \
+        ok = 1;                                                                                                \
+        for (int i_ = 1; (cond); i_++) {                                                                       \
+            cpu_relax();                                                                                       \
+            if ((i_ & 63) == 0) {                                                                              \
+                double t_ = now_us();                                                                          \
+                if (end_ == 0) end_ = t_ + (us);                                                               \
+                else if (t_ > end_) { ok = 0; break; }                                                         \
+            }                                                                                                  \
+        }                                                                                                      \
+    } while (0)
 
 static void *worker_main(void *arg)
 {
     (void)arg;
     long seen = 0;
     for (;;) {
-        if (!spin_until(&job_seq, seen + 1, 50)) {
+        int woke;
+        SPIN_WHILE(atomic_load(&job_seq) == seen, 50, woke);
+        if (!woke) {
             pthread_mutex_lock(&mu);
             while (atomic_load(&job_seq) == seen) pthread_cond_wait(&cv_job, &mu);
             pthread_mutex_unlock(&mu);
         }
-        seen++;
+        seen = atomic_load(&job_seq);
+        int posted = POSTED;
+        if (!atomic_compare_exchange_strong(&state, &posted, CLAIMED)) continue; /* taken back by the caller */
         task *t = current;
         t->err = run(t->j, t->m0, t->m1, t->n0, t->n1);
         pthread_mutex_lock(&mu);
-        atomic_store_explicit(&done_seq, seen, memory_order_release);
+        atomic_store(&state, DONE);
         pthread_cond_signal(&cv_done);
         pthread_mutex_unlock(&mu);
     }
@@ -259,16 +267,24 @@ static int start_worker(void)
 static int run_split(const job *j, long m0, long m1, long n0, long n1, task *other)
 {
     current = other;
-    long seq = atomic_load(&job_seq) + 1;
+    atomic_store(&state, POSTED);
     pthread_mutex_lock(&mu);
-    atomic_store_explicit(&job_seq, seq, memory_order_release);
+    atomic_fetch_add(&job_seq, 1);
     pthread_cond_signal(&cv_job);
     pthread_mutex_unlock(&mu);
     int err = run(j, m0, m1, n0, n1);
-    if (!spin_until(&done_seq, seq, 200)) {
-        pthread_mutex_lock(&mu);
-        while (atomic_load(&done_seq) != seq) pthread_cond_wait(&cv_done, &mu);
-        pthread_mutex_unlock(&mu);
+    int posted = POSTED;
+    if (atomic_compare_exchange_strong(&state, &posted, IDLE)) {
+        other->err = run(j, other->m0, other->m1, other->n0, other->n1);
+    } else {
+        int done;
+        SPIN_WHILE(atomic_load(&state) != DONE, 200, done);
+        if (!done) {
+            pthread_mutex_lock(&mu);
+            while (atomic_load(&state) != DONE) pthread_cond_wait(&cv_done, &mu);
+            pthread_mutex_unlock(&mu);
+        }
+        atomic_store(&state, IDLE);
     }
     return err ? err : other->err;
 }
