@@ -1,8 +1,10 @@
 /* Node-API glue: the kernels work on the typed arrays' own memory (no copies in or out). */
 #include <node_api.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include "gemm.h"
+#include "optim.h"
 
 #define CHECK(call)                                                                                            \
     do {                                                                                                       \
@@ -67,6 +69,84 @@ static napi_value matmul(napi_env env, napi_callback_info info)
     return NULL;
 }
 
+/* ---- optimizer updates: w and its state arrays, all Float32Array or all Float64Array of one length, distinct */
+typedef struct { void *p[4]; size_t n; int f64; } arrays;
+
+static int get_arrays(napi_env env, napi_value *argv, int count, int optional_last, arrays *out, const char *name)
+{
+    char msg[160];
+    napi_typedarray_type t0 = napi_float32_array;
+    for (int i = 0; i < count; i++) {
+        napi_valuetype vt;
+        if (i == count - 1 && optional_last && napi_typeof(env, argv[i], &vt) == napi_ok && vt == napi_null) {
+            out->p[i] = NULL;
+            continue;
+        }
+        napi_typedarray_type t;
+        size_t len;
+        if (!typed(env, argv[i], &t, &out->p[i], &len) || (t != napi_float32_array && t != napi_float64_array) ||
+            (i > 0 && (t != t0 || len != out->n))) {
+            snprintf(msg, sizeof msg, "%s: the arrays must be all Float32Array or all Float64Array, of one length", name);
+            napi_throw_range_error(env, NULL, msg);
+            return 0;
+        }
+        if (i == 0) t0 = t, out->n = len;
+    }
+    out->f64 = t0 == napi_float64_array;
+    const size_t bytes = out->n * (out->f64 ? 8 : 4);
+    for (int i = 0; i < count; i++)
+        for (int j = i + 1; j < count; j++)
+            if (out->p[i] && out->p[j] && (char *)out->p[i] < (char *)out->p[j] + bytes && (char *)out->p[j] < (char *)out->p[i] + bytes) {
+                snprintf(msg, sizeof msg, "%s: the arrays must not overlap", name);
+                napi_throw_range_error(env, NULL, msg);
+                return 0;
+            }
+    return 1;
+}
+
+static int get_doubles(napi_env env, napi_value *argv, int count, double *out, const char *name)
+{
+    for (int i = 0; i < count; i++) {
+        if (napi_get_value_double(env, argv[i], &out[i]) != napi_ok) {
+            char msg[96];
+            snprintf(msg, sizeof msg, "%s: the hyperparameters must be numbers", name);
+            napi_throw_range_error(env, NULL, msg);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+#define OPTIMIZER(NAME, JSNAME, NARRAYS, OPTIONAL, NNUM, CALL32, CALL64)                                       \
+    static napi_value NAME(napi_env env, napi_callback_info info)                                            \
+    {                                                                                                          \
+        size_t argc = NARRAYS + NNUM;                                                                          \
+        napi_value argv[NARRAYS + NNUM];                                                                       \
+        arrays x;                                                                                              \
+        double h[NNUM];                                                                                        \
+        CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));                                           \
+        if (argc < NARRAYS + NNUM) return fail(env, JSNAME ": expected " #NARRAYS " arrays and " #NNUM " numbers"); \
+        if (!get_arrays(env, argv, NARRAYS, OPTIONAL, &x, JSNAME) || !get_doubles(env, argv + NARRAYS, NNUM, h, JSNAME)) \
+            return NULL;                                                                                       \
+        const long n = (long)x.n;                                                                              \
+        if (x.f64) CALL64;                                                                                     \
+        else CALL32;                                                                                           \
+        return NULL;                                                                                           \
+    }
+
+/* sgdStep(w, g, v | null, momentum, lr, nesterov (0 or 1)) */
+OPTIMIZER(sgd_step, "sgdStep", 3, 1, 3, sgd_f32(x.p[0], x.p[1], x.p[2], n, h[0], h[1], h[2] != 0),
+          sgd_f64(x.p[0], x.p[1], x.p[2], n, h[0], h[1], h[2] != 0))
+/* adagradStep(w, g, cache, lr, epsilon) */
+OPTIMIZER(adagrad_step, "adagradStep", 3, 0, 2, adagrad_f32(x.p[0], x.p[1], x.p[2], n, h[0], h[1]),
+          adagrad_f64(x.p[0], x.p[1], x.p[2], n, h[0], h[1]))
+/* rmspropStep(w, g, cache, lr, epsilon, rho) */
+OPTIMIZER(rmsprop_step, "rmspropStep", 3, 0, 3, rmsprop_f32(x.p[0], x.p[1], x.p[2], n, h[0], h[1], h[2]),
+          rmsprop_f64(x.p[0], x.p[1], x.p[2], n, h[0], h[1], h[2]))
+/* adamStep(w, g, m, v, lr, epsilon, beta1, beta2, c1, c2, keep) */
+OPTIMIZER(adam_step, "adamStep", 4, 0, 7, adam_f32(x.p[0], x.p[1], x.p[2], x.p[3], n, h[0], h[1], h[2], h[3], h[4], h[5], h[6]),
+          adam_f64(x.p[0], x.p[1], x.p[2], x.p[3], n, h[0], h[1], h[2], h[3], h[4], h[5], h[6]))
+
 /* setKernel(name): use that microkernel family ('avx512', 'avx2', 'portable'); false if this CPU lacks it. */
 static napi_value set_kernel(napi_env env, napi_callback_info info)
 {
@@ -103,7 +183,8 @@ static napi_value info_fn(napi_env env, napi_callback_info info)
 NAPI_MODULE_INIT()
 {
     static const struct { const char *name; napi_callback fn; } fns[] = {
-        { "matmul", matmul }, { "setKernel", set_kernel }, { "info", info_fn },
+        { "matmul", matmul }, { "setKernel", set_kernel }, { "info", info_fn }, { "sgdStep", sgd_step },
+        { "adagradStep", adagrad_step }, { "rmspropStep", rmsprop_step }, { "adamStep", adam_step },
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         napi_value f;

@@ -15,6 +15,15 @@ export interface NativeAddon {
     out: TypedArray, outOff: number,
     M: number, K: number, N: number, high: boolean, threads: 1 | 2,
   ): void;
+  // The optimizers' updates in place (the JS backend's kernels/optim.ts, the same bits): w and its state arrays
+  // all Float32Array or all Float64Array, of one length; nesterov is 0 or 1.
+  sgdStep(w: TypedArray, g: TypedArray, v: TypedArray | null, momentum: number, lr: number, nesterov: number): void;
+  adagradStep(w: TypedArray, g: TypedArray, cache: TypedArray, lr: number, epsilon: number): void;
+  rmspropStep(w: TypedArray, g: TypedArray, cache: TypedArray, lr: number, epsilon: number, rho: number): void;
+  adamStep(
+    w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray,
+    lr: number, epsilon: number, beta1: number, beta2: number, c1: number, c2: number, keep: number,
+  ): void;
   /** use one microkernel family; false where this CPU lacks it */
   setKernel(name: NativeKernel): boolean;
   info(): { kernel: NativeKernel; kernels: NativeKernel[]; threadMinFlops: number };
