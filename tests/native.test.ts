@@ -77,10 +77,11 @@ function runNative(c: Case, T: Mode['T'], precision: MatmulPrecision, outOff = 2
 }
 
 // Edge sizes around the tiles (4/6/12 rows, 8/16/32 columns), past the k block (256), the row block (64-144)
-// and the column block (2040-4096), empty dimensions, and shapes big enough to split over two threads.
+// and the column block (2040-4096), thin products (computed transposed), empty dimensions, and shapes big
+// enough to split over two threads.
 const shapes: [number, number, number][] = [
   [1, 1, 1], [7, 17, 63], [17, 7, 1], [1, 65, 129], [63, 65, 17], [65, 129, 65], [129, 300, 33], [150, 513, 70],
-  [2, 3, 2050], [2, 1, 4100], [0, 5, 3], [3, 0, 5], [5, 3, 0],
+  [2, 3, 2050], [2, 1, 4100], [300, 64, 3], [129, 40, 2], [700, 300, 3], [0, 5, 3], [3, 0, 5], [5, 3, 0],
 ];
 const kernels: NativeKernel[] = addon ? addon.info().kernels : [];
 

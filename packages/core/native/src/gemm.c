@@ -42,6 +42,7 @@ typedef struct {
     int transA, transB;
     long M, K, N;
     const gemm_kernel *k;
+    int tc; /* out holds the transpose: element (i, j) at out[j*M + i] (see gemm: thin products are swapped) */
 } job;
 
 /* ---- packing. A panel: P[k*mr + r] = A(i0+r, p0+k), zero past M; B panel: P[k*nr + c] = B(p0+k, j0+c), zero
@@ -104,16 +105,27 @@ static inline void prefetch_tile(const void *c, int rows, long row_bytes, long s
         for (long b = 0; b < row_bytes; b += 64) __builtin_prefetch((const char *)c + r * stride + b, 1);
 }
 
-/* ---- the macro-kernel over one packed A block (mc x kc) and B block (kc x nc); C is the running sums. */
+/* ---- the macro-kernel over one packed A block (mc x kc) and B block (kc x nc); C is the running sums, row-major
+ * with row stride ldc, or column-major (tc: element (r, c) at C[c*ldc + r], through the edge tile). */
 #define MACRO(T, UK)                                                                                           \
     static void macro_##T(UK uk, int mr, int nr, long mc, long nc, long kc, const T *Ap, const T *Bp, T *C,   \
-                          long ldc, int first)                                                                 \
+                          long ldc, int first, int tc)                                                         \
     {                                                                                                          \
         T tile[12 * 32] __attribute__((aligned(64)));                                                          \
         for (long jr = 0; jr < nc; jr += nr) {                                                                 \
             long cols = min_l(nr, nc - jr);                                                                    \
             for (long ir = 0; ir < mc; ir += mr) {                                                             \
                 long rows = min_l(mr, mc - ir);                                                                \
+                if (tc) {                                                                                      \
+                    T *c = C + jr * ldc + ir;                                                                  \
+                    if (!first)                                                                                \
+                        for (long r = 0; r < rows; r++)                                                        \
+                            for (long q = 0; q < cols; q++) tile[r * nr + q] = c[q * ldc + r];                 \
+                    uk(kc, Ap + ir * kc, Bp + jr * kc, tile, nr, first);                                       \
+                    for (long r = 0; r < rows; r++)                                                            \
+                        for (long q = 0; q < cols; q++) c[q * ldc + r] = tile[r * nr + q];                     \
+                    continue;                                                                                  \
+                }                                                                                              \
                 T *c = C + ir * ldc + jr;                                                                      \
                 if (!first) prefetch_tile(ir + mr < mc ? c + mr * ldc : C + jr + nr, mr, nr * sizeof(T), ldc * sizeof(T)); \
                 if (rows == mr && cols == nr) {                                                                \
@@ -130,6 +142,9 @@ static inline void prefetch_tile(const void *c, int rows, long row_bytes, long s
 MACRO(float, ukernel_s)
 MACRO(double, ukernel_d)
 
+/* Where element (i, j) of the product is in out, and out's leading dimension. */
+static inline long at(const job *j, long i, long jj) { return j->tc ? jj * j->M + i : i * j->N + jj; }
+
 /* Rows [m0, m1) and columns [n0, n1) of out. */
 static int run(const job *j, long m0, long m1, long n0, long n1)
 {
@@ -139,6 +154,7 @@ static int run(const job *j, long m0, long m1, long n0, long n1)
     const long KC = dbl ? k->kc_d : k->kc_s, MC = dbl ? k->mc_d : k->mc_s, NC = dbl ? k->nc_d : k->nc_s;
     const long K = j->K, N = j->N, M = j->M;
     const size_t el = dbl ? sizeof(double) : sizeof(float);
+    const long ld = j->tc ? M : N;
     workspace *ws = &ws_tls;
     if (!grow(&ws->a, &ws->na, (size_t)MC * KC * el) || !grow(&ws->b, &ws->nb, (size_t)KC * NC * el)) return -1;
     /* float32 'highest': a chunk of MB rows x NC columns of double running sums */
@@ -162,22 +178,21 @@ static int run(const job *j, long m0, long m1, long n0, long n1)
                     const long mc = min_l(MC, ib + mb - ic);
                     if (j->mode == GEMM_F32_HIGH) {
                         pack_a_ss(j->a, j->transA, M, K, ic, mc, pc, kc, mr, ws->a);
-                        macro_float(k->s, mr, nr, mc, nc, kc, ws->a, ws->b, (float *)j->out + ic * N + jc, N, first);
+                        macro_float(k->s, mr, nr, mc, nc, kc, ws->a, ws->b, (float *)j->out + at(j, ic, jc), ld, first, j->tc);
                     } else if (j->mode == GEMM_F32_HIGHEST) {
                         pack_a_sd(j->a, j->transA, M, K, ic, mc, pc, kc, mr, ws->a);
-                        macro_double(k->dx, mr, nr, mc, nc, kc, ws->a, ws->b, (double *)ws->c + (ic - ib) * nc, nc, first);
+                        macro_double(k->dx, mr, nr, mc, nc, kc, ws->a, ws->b, (double *)ws->c + (ic - ib) * nc, nc, first, 0);
                     } else {
                         pack_a_dd(j->a, j->transA, M, K, ic, mc, pc, kc, mr, ws->a);
-                        macro_double(k->d, mr, nr, mc, nc, kc, ws->a, ws->b, (double *)j->out + ic * N + jc, N, first);
+                        macro_double(k->d, mr, nr, mc, nc, kc, ws->a, ws->b, (double *)j->out + at(j, ic, jc), ld, first, j->tc);
                     }
                 }
             }
             if (j->mode == GEMM_F32_HIGHEST) {
                 const double *s = ws->c;
-                for (long r = 0; r < mb; r++) {
-                    float *o = (float *)j->out + (ib + r) * N + jc;
-                    for (long c = 0; c < nc; c++) o[c] = (float)s[r * nc + c];
-                }
+                float *o = (float *)j->out;
+                for (long r = 0; r < mb; r++)
+                    for (long c = 0; c < nc; c++) o[at(j, ib + r, jc + c)] = (float)s[r * nc + c];
             }
         }
     }
@@ -298,26 +313,31 @@ int gemm(enum gemm_mode mode, const void *a, int transA, const void *b, int tran
         memset(out, 0, (size_t)M * N * (mode == GEMM_F64 ? sizeof(double) : sizeof(float)));
         return 0;
     }
-    job j = { mode, a, b, out, transA, transB, M, K, N, kern };
+    const int dbl = mode != GEMM_F32_HIGH;
+    const long mr = dbl ? kern->mr_d : kern->mr_s, nr = dbl ? kern->nr_d : kern->nr_s;
+    job j = { mode, a, b, out, transA, transB, M, K, N, kern, 0 };
+    /* A thin product (few columns, e.g. a 3-class output layer) wastes most of each nr-wide tile: compute its
+     * transpose op(b)^T op(a)^T instead, into out transposed. Each element sums the same products in the same
+     * order, so the bits are the same. */
+    if ((double)M / round_up(M, mr) * N / round_up(N, nr) * 1.2 < (double)N / round_up(N, mr) * M / round_up(M, nr))
+        j = (job){ mode, b, a, out, !transB, !transA, N, K, M, kern, 1 };
     if (threads > 1 && 2.0 * M * N * K >= GEMM_THREAD_MIN_FLOPS && pthread_mutex_trylock(&pool_busy) == 0) {
-        const int dbl = mode != GEMM_F32_HIGH;
-        const long mr = dbl ? kern->mr_d : kern->mr_s, nr = dbl ? kern->nr_d : kern->nr_s;
         /* split the longer side, on a tile boundary */
-        const long nmid = round_up((N + 1) / 2, nr), mmid = round_up((M + 1) / 2, mr);
+        const long nmid = round_up((j.N + 1) / 2, nr), mmid = round_up((j.M + 1) / 2, mr);
         int err = 1;
         if (start_worker()) {
-            if (N >= M && nmid < N) {
-                task t = { &j, 0, M, nmid, N, 0 };
-                err = run_split(&j, 0, M, 0, nmid, &t);
-            } else if (mmid < M) {
-                task t = { &j, mmid, M, 0, N, 0 };
-                err = run_split(&j, 0, mmid, 0, N, &t);
+            if (j.N >= j.M && nmid < j.N) {
+                task t = { &j, 0, j.M, nmid, j.N, 0 };
+                err = run_split(&j, 0, j.M, 0, nmid, &t);
+            } else if (mmid < j.M) {
+                task t = { &j, mmid, j.M, 0, j.N, 0 };
+                err = run_split(&j, 0, mmid, 0, j.N, &t);
             }
         }
         pthread_mutex_unlock(&pool_busy);
         if (err != 1) return err;
     }
-    return run(&j, 0, M, 0, N);
+    return run(&j, 0, j.M, 0, j.N);
 }
 
 const gemm_kernel *gemm_get_kernel(void)
