@@ -1,7 +1,7 @@
 // The tensorgrad command: flags and CSV errors (exit 2, one line naming the row and column), a train -> eval ->
 // predict round trip through a model directory, and the real bin in a subprocess.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync, cpSync, mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -249,6 +249,32 @@ describe('train -> eval -> predict', () => {
     expectUsageError(await cli('eval', '--model', model, '--data', file('x2.csv', noTarget.join('\n'))), '2 columns', 'needs 3');
     expectUsageError(await cli('predict', '--model', model, '--data', file('one.csv', '1\n2\n')), '1 column', '2 (features) or 3');
     expectUsageError(await cli('predict', '--model', model, '--data', data, '--proba'), '--proba');
+  });
+
+  it('eval refuses a model file or data file that is a FIFO, a /dev/zero link or a directory, at once (exit 1)', async () => {
+    const model = join(dir, 'special-model');
+    expect((await cli('train', '--data', 'spiral', ...FAST, '--out', model)).code).toBe(0);
+    const makers: [string, (p: string) => void, string][] = [
+      ['fifo', (p) => void spawnSync('mkfifo', [p]), 'FIFO'],
+      ['zero', (p) => symlinkSync('/dev/zero', p), 'character device'],
+      ['dir', (p) => mkdirSync(p), 'directory'],
+    ];
+    for (const [name, make, kind] of makers) {
+      for (const file of ['model.json', 'model.safetensors', 'training.json']) {
+        const copy = join(dir, `special-${name}-${file}`);
+        cpSync(model, copy, { recursive: true });
+        rmSync(join(copy, file));
+        make(join(copy, file));
+        const r = await cli('eval', '--model', copy, '--data', 'spiral');
+        expect(r.code, `${name} ${file}: ${r.err}`).toBe(1);
+        expect(r.err).toContain(kind);
+      }
+      const data = join(dir, `special-${name}.csv`);
+      make(data);
+      const r = await cli('eval', '--model', model, '--data', data);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(name === 'dir' ? 'is a directory' : kind);
+    }
   });
 
   it('eval checks CSV labels against the model classes, naming row and column', async () => {

@@ -1,5 +1,5 @@
 // The commands: train (fit a dense network and save it), eval (loss and accuracy on data), predict (outputs as CSV).
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Generator, Tensor, manualSeed, tensor, take, zeros, noGrad } from '@tensorgrad/core';
 import {
@@ -7,7 +7,7 @@ import {
   spiralData, verticalData, sineData, type Module, type Initializer,
 } from '@tensorgrad/nn';
 import { SGD, AdaGrad, RMSProp, Adam, NonFiniteGradientError } from '@tensorgrad/optim';
-import { saveModel, loadModel as loadModelFiles } from '@tensorgrad/io';
+import { saveModel, loadModel as loadModelFiles, readFileLimited } from '@tensorgrad/io';
 import { type CommandSpec, type FlagSpec, type Flags } from './args.js';
 import { readCsv, cellError, type CsvTable } from './csv.js';
 import { UsageError, CsvError, CliError } from './errors.js';
@@ -374,9 +374,15 @@ export function loadModel(dir: string): Loaded {
   if (!statSync(dir).isDirectory()) throw new CliError(`--model ${dir}: is not a directory`);
   const metaPath = join(dir, METADATA_FILE);
   if (!existsSync(metaPath)) throw new CliError(`--model ${dir}: no ${METADATA_FILE} (not a directory written by tensorgrad train --out)`);
+  let text: string;
+  try {
+    text = new TextDecoder().decode(readFileLimited(metaPath, 1 << 20, 'tensorgrad')); // a regular file of at most 1 MiB
+  } catch (err) {
+    throw new CliError(`--model ${dir}: cannot read ${METADATA_FILE}: ${(err as Error).message}`);
+  }
   let meta: TrainingMetadata;
   try {
-    meta = JSON.parse(readFileSync(metaPath, 'utf8')) as TrainingMetadata;
+    meta = JSON.parse(text) as TrainingMetadata;
   } catch (err) {
     throw new CliError(`${metaPath}: not valid JSON (${(err as Error).message})`);
   }

@@ -1,6 +1,6 @@
 // A strict reader for numeric CSV files: every row the same width, every cell a number, errors that name the
 // file, the row (the line of the file, counting from 1) and the column (from 1).
-import { readFileSync } from 'node:fs';
+import { readFileLimited, FileError } from '@tensorgrad/io';
 import { parseDecimal } from './args.js';
 import { CsvError, CliError } from './errors.js';
 
@@ -86,14 +86,18 @@ export function parseCsv(text: string, name: string): CsvTable {
   return { name, header, rows: rowLines.length, cols, data: Float64Array.from(values), lines: Int32Array.from(rowLines) };
 }
 
-/** Reads and parses a CSV file. A file that cannot be read is not a usage error (exit 1). */
+/** The largest CSV file read (1 GiB): its numbers would take 8 bytes each, several times the text. */
+export const MAX_CSV_BYTES = 2 ** 30;
+
+/** Reads and parses a CSV file (a regular file only: a FIFO or a device is refused, not waited on). A file that cannot be read is not a usage error (exit 1). */
 export function readCsv(path: string): CsvTable {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = new TextDecoder().decode(readFileLimited(path, MAX_CSV_BYTES, 'readCsv'));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new CliError(code === 'ENOENT' ? `${path}: no such file` : code === 'EISDIR' ? `${path}: is a directory, not a CSV file` : `${path}: cannot read (${(err as Error).message})`);
+    if (err instanceof FileError && /is a directory/.test(err.message)) throw new CliError(`${path}: is a directory, not a CSV file`);
+    throw new CliError(code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read (${(err as Error).message})`);
   }
   return parseCsv(text, path);
 }

@@ -10,8 +10,6 @@ import {
 import { decodeSafetensors } from './safetensors.js';
 import { parametersToBytes } from './params.js';
 
-export { ModelFormatError, MODEL_LIMITS, registerLayer, type LayerSerializer, type JsonValue, type JsonObject } from '@tensorgrad/nn';
-
 export const MODEL_FORMAT = 'tensorgrad.model';
 export const MODEL_FORMAT_VERSION = 1;
 
@@ -78,7 +76,7 @@ function readDocument(json: unknown): Fields {
     throw new ModelFormatError(`model JSON: not valid JSON: ${(err as Error).message}`);
   }
   if (!isObject(doc)) throw new ModelFormatError(`model JSON: must be a JSON object, got ${show(doc)}`);
-  const allowed = ['format', 'version', 'layers', 'loss', 'accuracy'];
+  const allowed = ['format', 'version', 'layers', 'loss', 'accuracy', 'weights'];
   const extra = Object.keys(doc).filter((k) => !allowed.includes(k));
   if (extra.length > 0) {
     fail('the top level', `has unknown key${extra.length > 1 ? 's' : ''} ${extra.slice(0, 5).map((k) => show(k)).join(', ')} (allowed: ${allowed.join(', ')})`);
@@ -93,6 +91,11 @@ function readDocument(json: unknown): Fields {
     fail('accuracy', `must be one of 'categorical', 'regression', got ${show(accuracy)}`);
   }
   if (!Array.isArray(get('layers'))) fail('layers', `must be an array of layers, got ${show(get('layers'))}`);
+  const weights = get('weights');
+  if (weights !== undefined) {
+    const ok = isObject(weights) && Object.keys(weights).length === 1 && typeof weights.sha256 === 'string' && /^[0-9a-f]{64}$/.test(weights.sha256);
+    if (!ok) fail('weights', `must be { "sha256": <64 lowercase hex digits> } (written by saveModel), got ${show(weights)}`);
+  }
   return doc;
 }
 
@@ -118,6 +121,12 @@ function checkModel(doc: Fields, generator: Generator | undefined): ReadBudget {
 
 /** The real read after checkModel: builds the rest. */
 const realRead = (dry: ReadBudget): ReadBudget => ({ layers: 0, parameters: 0, dry: false, built: dry.built });
+
+/** The SHA-256 (hex) of the weights that saveModel recorded in a model JSON, or null when it records none; checks the document. */
+export function weightsHashOf(json: string): string | null {
+  const weights = readDocument(json).weights as { sha256: string } | undefined;
+  return weights?.sha256 ?? null;
+}
 
 /** A new Model from modelToJson's text, with freshly initialised parameters (as `new Dense` initialises them). */
 export function modelFromJson(json: string): Model {
