@@ -627,3 +627,42 @@ describe('fuzzing: every input either decodes correctly or throws a TensorgradEr
     }), { numRuns: 200 });
   });
 });
+
+describe('hostile header sizes (issue 15, item 3; scaled down so the suite stays fast)', () => {
+  /** A file whose header holds `n` zero-size tensors (the issue's 1.68 million, scaled). */
+  const zeroSizeTensors = (n: number, name = (i: number) => `t${i}`) => {
+    const parts = Array.from({ length: n }, (_, i) => `"${name(i)}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}`);
+    const header = new TextEncoder().encode(`{${parts.join(',')}}`);
+    const out = new Uint8Array(8 + header.length);
+    new DataView(out.buffer).setBigUint64(0, BigInt(header.length), true);
+    out.set(header, 8);
+    return out;
+  };
+
+  it('more tensors than maxTensors (default 65536) is refused while the header is parsed', () => {
+    expect(Object.keys(decodeSafetensors(zeroSizeTensors(100), { maxTensors: 100 }).tensors)).toHaveLength(100);
+    expect(() => decodeSafetensors(zeroSizeTensors(101), { maxTensors: 100 })).toThrow(/holds more than 100 tensors/);
+    expect(() => decodeSafetensors(zeroSizeTensors(65_537))).toThrow(/holds more than 65536 tensors \(the limit is 65536/);
+  });
+
+  it('an error about many names names the first few and counts the rest (not a message of megabytes)', () => {
+    const model = new Sequential([new Dense(2, 3)]);
+    let message = '';
+    try {
+      parametersFromBytes(model, zeroSizeTensors(20_000));
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/missing \[layers\.0\.weights, layers\.0\.biases\], unexpected \[t0, t1, t2, t3, t4 and 19995 more\]/);
+    expect(message.length).toBeLessThan(200);
+  });
+
+  it('names made of \\u escapes decode to the same names, checked as before', () => {
+    const escaped = (i: number) => `\\u0074\\u0065\\u006e\\u0073\\u006f\\u0072${i}`.repeat(3);
+    const names = Object.keys(decodeSafetensors(zeroSizeTensors(50, escaped)).tensors);
+    expect(names[7]).toBe('tensor7tensor7tensor7');
+    expect(() => decodeSafetensors(zeroSizeTensors(1, () => '\\ud800'))).toThrow(/lone high surrogate/);
+    expect(() => decodeSafetensors(zeroSizeTensors(1, () => 'a\\qb'))).toThrow(/invalid escape/);
+    expect(() => decodeSafetensors(zeroSizeTensors(2, () => '\\u0061'))).toThrow(/duplicate tensor name 'a'/);
+  });
+});

@@ -13,6 +13,8 @@ export class SafetensorsError extends ValueError {}
 export interface DecodeOptions {
   /** Largest header accepted, in bytes. Default 100_000_000, the reference implementation's limit. */
   maxHeaderBytes?: number;
+  /** Most tensors accepted (default 65536; large models' shards hold a few thousand). Parsing stops as soon as a header holds more. */
+  maxTensors?: number;
   /**
    * Read the dtypes tensorgrad has no type for by converting them exactly (default true): F16 and BF16 to
    * float32; BOOL, U8, I8, U16 and I16 to int32; U32, I64 and U64 to int32 when every value fits, else an
@@ -27,6 +29,7 @@ export interface Safetensors {
 }
 
 export const MAX_HEADER_BYTES = 100_000_000;
+export const MAX_TENSORS = 65_536;
 
 /** A valid header nests 3 deep ({name: {shape: [...]}}); the limit stops a nesting bomb long before the stack. */
 const MAX_DEPTH = 16;
@@ -158,7 +161,8 @@ export function decodeSafetensors(bytes: Uint8Array, options: DecodeOptions = {}
   }
   if (text.length === 0) throw fail('the header is empty; it must be a JSON object');
   if (text[0] !== '{') throw fail(`the header must be a JSON object starting with '{', got ${quote(text.slice(0, 20))}`);
-  const header = new JsonParser(text).parse();
+  const maxTensors = options.maxTensors ?? MAX_TENSORS;
+  const header = new JsonParser(text, maxTensors).parse();
   if (!(header instanceof Map)) throw fail('the header must be a JSON object');
 
   const data = bytes.subarray(8 + n);
@@ -351,7 +355,9 @@ const HEX4 = /^[0-9a-fA-F]{4}$/;
 
 class JsonParser {
   private pos = 0;
-  constructor(private readonly text: string) {}
+  private tensors = 0;
+  /** `maxTensors`: the most tensors (top-level keys but __metadata__) the header may hold. */
+  constructor(private readonly text: string, private readonly maxTensors: number) {}
 
   parse(): Json {
     const value = this.value(0, '');
@@ -413,6 +419,10 @@ class JsonParser {
       if (this.text.charCodeAt(this.pos) !== 0x3a) this.fail(`expected ':' after key ${quote(k)}`);
       this.pos++;
       out.set(k, this.value(depth, k));
+      // Checked as the header is read, so a header of a million entries costs no more than one over the limit.
+      if (depth === 1 && k !== '__metadata__' && ++this.tensors > this.maxTensors) {
+        throw new SafetensorsError(`decodeSafetensors: the header holds more than ${this.maxTensors} tensors (the limit is ${this.maxTensors}: options.maxTensors)`);
+      }
       if (this.next(0x7d)) return out;
     }
   }
@@ -440,11 +450,16 @@ class JsonParser {
     this.fail(`expected ',' or '${String.fromCharCode(close)}'`);
   }
 
+  /**
+   * A string, checked in one pass (escapes, control characters, lone surrogates); one with escapes is then decoded by
+   * JSON.parse as a whole, so a header of millions of escapes costs memory in proportion to its length, not a piece per
+   * escape.
+   */
   private string(): string {
     const t = this.text;
-    let pos = this.pos + 1;
-    let start = pos;
-    let out = '';
+    const begin = this.pos;
+    let pos = begin + 1;
+    let escaped = false;
     for (;;) {
       const c = t.charCodeAt(pos);
       if (Number.isNaN(c)) {
@@ -453,7 +468,7 @@ class JsonParser {
       }
       if (c === 0x22) {
         this.pos = pos + 1;
-        return out + t.slice(start, pos);
+        return escaped ? (JSON.parse(t.slice(begin, pos + 1)) as string) : t.slice(begin + 1, pos);
       }
       if (c < 0x20) {
         this.pos = pos;
@@ -463,31 +478,25 @@ class JsonParser {
         pos++;
         continue;
       }
-      out += t.slice(start, pos);
+      escaped = true;
       const e = t[pos + 1];
-      const simple = ESCAPES.get(e);
-      if (simple !== undefined) {
-        out += simple;
+      if (ESCAPES.has(e)) {
         pos += 2;
       } else if (e === 'u') {
         this.pos = pos;
-        let code = this.hex(pos + 2);
+        const code = this.hex(pos + 2);
         pos += 6;
         if (code >= 0xdc00 && code <= 0xdfff) this.fail('lone low surrogate escape');
         if (code >= 0xd800 && code <= 0xdbff) {
           // A high surrogate must be followed by an escaped low one, as UTF-8 has no room for halves.
           const low = t.startsWith('\\u', pos) ? this.hex(pos + 2) : -1;
           if (low < 0xdc00 || low > 0xdfff) this.fail('lone high surrogate escape');
-          out += String.fromCharCode(code, low);
           pos += 6;
-          code = -1;
         }
-        if (code >= 0) out += String.fromCharCode(code);
       } else {
         this.pos = pos;
         this.fail(`invalid escape ${JSON.stringify(`\\${e ?? ''}`)}`);
       }
-      start = pos;
     }
   }
 
@@ -506,4 +515,4 @@ class JsonParser {
   }
 }
 
-const ESCAPES = new Map([['"', '"'], ['\\', '\\'], ['/', '/'], ['b', '\b'], ['f', '\f'], ['n', '\n'], ['r', '\r'], ['t', '\t']]);
+const ESCAPES = new Set(['"', '\\', '/', 'b', 'f', 'n', 'r', 't']);

@@ -2,7 +2,7 @@
 // torch.nn.Sequential of nn.Linear layers). Each layer says how it maps (nn's torchParameters/torchChildren):
 // Dense computes x @ weights + biases with weights [nIn, nOut], nn.Linear x @ weight.T + bias with weight [out, in].
 import { Tensor, ShapeError, DTypeError } from '@tensorgrad/core';
-import { Module, StateDictError, registeredLayers, type TorchParameter } from '@tensorgrad/nn';
+import { Module, StateDictError, registeredLayers, nameList, type TorchParameter } from '@tensorgrad/nn';
 import { encodeSafetensors, decodeSafetensors } from './safetensors.js';
 
 /** Names that do not match the model in PyTorch's layout, or a layer with parameters that has no PyTorch counterpart here. */
@@ -54,7 +54,7 @@ function load(model: Module, tensors: Record<string, Tensor>, where: string): vo
   const missing = [...expected.keys()].filter((k) => !givenSet.has(k));
   const extra = given.filter((k) => !expected.has(k));
   if (missing.length > 0 || extra.length > 0) {
-    throw new TorchStateDictError(`${where}: names differ: missing [${missing.join(', ')}], unexpected [${extra.join(', ')}]`);
+    throw new TorchStateDictError(`${where}: names differ: missing [${nameList(missing)}], unexpected [${nameList(extra)}]`);
   }
   for (const [name, { shape }] of expected) {
     const t = tensors[name];

@@ -1,6 +1,6 @@
 // @tensorgrad/nn: modules, layers, activations, losses, metrics, data sets and Model, on @tensorgrad/core's public API.
 // File formats live in @tensorgrad/io, pictures in @tensorgrad/plot.
-export { Module, StateDictError, type StateDict } from './module.js';
+export { Module, StateDictError, nameList, type StateDict } from './module.js';
 export {
   registerLayer, registeredLayer, registeredLayers, registerLoss, layerToJson, layerFromJson, lossToJson, lossFromJson, ConfigReader,
   checkJson, show,

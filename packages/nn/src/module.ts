@@ -7,6 +7,12 @@ export class StateDictError extends ValueError {}
 
 export type StateDict = Record<string, Tensor>;
 
+/** Names for an error message: the first `few`, then how many more (a hostile file may hold millions). */
+export function nameList(names: readonly string[], few = 5): string {
+  const shown = names.slice(0, few).join(', ');
+  return names.length > few ? `${shown} and ${names.length - few} more` : shown;
+}
+
 /**
  * Fields holding a Tensor that requires grad are parameters; fields holding a Module (or an array of them)
  * are submodules. `registerParameter` / `registerModule` add ones that fields cannot express.
@@ -118,7 +124,7 @@ export abstract class Module {
     const extra = given.filter((k) => !params.has(k));
     if (missing.length > 0 || extra.length > 0) {
       throw new StateDictError(
-        `loadStateDict: names differ: missing [${missing.join(', ')}], unexpected [${extra.join(', ')}]`,
+        `loadStateDict: names differ: missing [${nameList(missing)}], unexpected [${nameList(extra)}]`,
       );
     }
     for (const [name, p] of params) {
