@@ -24,6 +24,7 @@ describe('decisionRegionsSvg', () => {
   it('has a legend entry per class, with the names given (and class k for the rest)', () => {
     expect(svg).toContain('<g class="legend">');
     for (const name of ['red', 'green', 'class 2']) expect(svg).toContain(`>${name}</text>`);
+    expect(svg.match(/<circle /g)).toHaveLength(4); // one circle per data point, none in the legend
   });
 
   it('draws the cells with crisp edges, edge to edge on whole pixels: no overlap, no gap', () => {

@@ -139,7 +139,8 @@ export function decisionRegionsSvg(predict: (x: Tensor) => Tensor, X: Tensor, y:
     const ly = top + 22 + k * 20;
     const colour = PALETTE[k % PALETTE.length];
     body.push(`<rect x="${lx}" y="${ly - 9}" width="12" height="12" fill="${colour}" fill-opacity="0.3" stroke="${colour}"/>`);
-    body.push(`<circle cx="${lx + 6}" cy="${ly - 3}" r="3" fill="${colour}" stroke="#222" stroke-width="0.5"/>`);
+    // the points' mark, as a round rect: the picture's circles are its data points, one each
+    body.push(`<rect x="${lx + 3}" y="${ly - 6}" width="6" height="6" rx="3" fill="${colour}" stroke="#222" stroke-width="0.5"/>`);
     body.push(`<text x="${lx + 18}" y="${ly + 1}">${esc(options.classNames?.[k] ?? `class ${k}`)}</text>`);
   }
   body.push('</g>');
