@@ -5,7 +5,7 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 
 const all = ['tests/**/*.test.ts', 'packages/*/test/**/*.test.ts'];
 // The tests that compute values: run again with every matmul through wasm (see the projects below).
-const numeric = ['backend', 'ops', 'gradients', 'autograd', 'notebook', 'nn', 'optim', 'errors', 'robustness'].map((n) => `tests/${n}.test.ts`);
+const numeric = ['backend', 'ops', 'ops_torch', 'gradients', 'autograd', 'notebook', 'nn', 'optim', 'errors', 'robustness'].map((n) => `tests/${n}.test.ts`);
 
 // Tests run from the TypeScript sources: the packages resolve to src/, not to a build.
 export default defineConfig({

@@ -10,6 +10,7 @@ import {
   add, sub, mul, div, pow, maximum, minimum, where, concat, gather, take, pick, slice, matmul, linear,
   sum, mean, max, min, logsumexp, softmax, logSoftmax,
 } from '@tensorgrad/core';
+import * as tg from '@tensorgrad/core';
 import {
   shapeArb, broadcastShapesArb, broadcastShape, tensorArb, tensorsArb, tensorSource, printable, gradcheckProperty,
   type ShapeOptions,
@@ -166,6 +167,153 @@ const concatArb = withShape({ minDims: 1 }, (shape) =>
   }),
 );
 
+/** One axis or all of them (undefined): never an empty list, so that var's N - correction stays positive on sides >= 2. */
+const reducingAxisArb = (ndim: number) => fc.option(axisArb(ndim), { nil: undefined });
+
+/** The outputs of a many-output op as one tensor, so gradcheck can project them. */
+const joined = (ts: Tensor[]) => concat(ts.map((t) => t.reshape(-1)));
+
+/** A float64 probability table shaped like `shape`, rows summing to 1 along axis 1 (0 for 1-D). */
+const probsLike = (shape: number[], seed: number) => {
+  const raw = tensor(Array.from({ length: shape.reduce((p, d) => p * d, 1) }, (_, i) => 0.5 + ((i * 7 + seed) % 5)), { dtype: 'float64', shape });
+  return raw.div(raw.sum(shape.length === 1 ? 0 : 1, true));
+};
+
+/** The composed ops (statistics, activations, manipulation, einsum, attention, losses). */
+const COMPOSED: Record<string, fc.Arbitrary<Case> | fc.Arbitrary<Case>[]> = {
+  var: withShape({ minDims: 1, minSide: 2 }, (s) => fc.tuple(tensorArb(s), reducingAxisArb(s.length), fc.boolean(), fc.constantFrom(0, 1))).map(([x, axis, keep, c]) =>
+    makeCase(`var(x, ${str(axis)}, { correction: ${c}, keepdims: ${keep} })`, (t) => t.var(axis, { correction: c, keepdims: keep }), [x]),
+  ),
+  std: withShape({ minDims: 1, minSide: 2 }, (s) => fc.tuple(tensorArb(s, { distinct: true, margin: 0.05 }), reducingAxisArb(s.length))).map(([x, axis]) =>
+    makeCase(`std(x, ${str(axis)})`, (t) => tg.std(t, axis, { correction: 0 }), [x]),
+  ),
+  varMean: withShape({ minDims: 1, minSide: 2 }, (s) => fc.tuple(tensorArb(s), reducingAxisArb(s.length))).map(([x, axis]) =>
+    makeCase(`varMean(x, ${str(axis)})`, (t) => joined(tg.varMean(t, axis, true)), [x]),
+  ),
+  stdMean: withShape({ minDims: 1, minSide: 2 }, (s) => fc.tuple(tensorArb(s, { distinct: true, margin: 0.05 }), reducingAxisArb(s.length))).map(([x, axis]) =>
+    makeCase(`stdMean(x, ${str(axis)})`, (t) => joined(tg.stdMean(t, axis)), [x]),
+  ),
+  norm: fc.constantFrom<tg.NormOrder>(1, 2, 3, 0.5, -1, Infinity, -Infinity, 'fro').chain((p) =>
+    // the infinity norms on positive values: distinct |x|, so no tie shares the gradient
+    withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s, Math.abs(Number(p)) === Infinity ? { min: 0.1, max: 2, distinct: true } : { avoid: [0], margin: 0.1 }), axesArb(s.length))).map(([x, axis]) =>
+      makeCase(`norm(x, ${String(p)}, ${str(axis)})`, (t) => t.norm(p, axis), [x]),
+    ),
+  ),
+  silu: unary('silu', (x) => x.silu()),
+  elu: fc.constantFrom(1, 0.5, 2).chain((a) => unary(`elu(x, ${a})`, (x) => x.elu(a), { avoid: [0] })),
+  celu: fc.constantFrom(1, 0.5, 2).chain((a) => unary(`celu(x, ${a})`, (x) => x.celu(a), { avoid: [0] })),
+  selu: unary('selu', (x) => x.selu(), { avoid: [0] }),
+  hardtanh: unary('hardtanh(x, -1, 1.5)', (x) => x.hardtanh(-1, 1.5), { min: -3, max: 3, avoid: [-1, 1.5] }),
+  relu6: unary('relu6', (x) => x.relu6(), { min: -2, max: 8, avoid: [0, 6] }),
+  hardsigmoid: unary('hardsigmoid', (x) => x.hardsigmoid(), { min: -5, max: 5, avoid: [-3, 3] }),
+  hardswish: unary('hardswish', (x) => x.hardswish(), { min: -5, max: 5, avoid: [-3, 3] }),
+  logsigmoid: unary('logsigmoid', (x) => x.logsigmoid(), { min: -30, max: 30, avoid: [0] }),
+  softsign: unary('softsign', (x) => x.softsign(), { avoid: [0] }),
+  softmin: withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s), axisArb(s.length))).map(([x, axis]) => makeCase(`softmin(x, ${axis})`, (t) => t.softmin(axis), [x])),
+  glu: withShape({ minDims: 1 }, (s) => axisArb(s.length).chain((axis) => {
+    const a = axis < 0 ? axis + s.length : axis;
+    return tensorArb(s.map((d, i) => (i === a ? 2 * d : d))).map((x) => makeCase(`glu(x, ${axis})`, (t) => t.glu(axis), [x]));
+  })),
+  gelu: unary("gelu(x, { approximate: 'tanh' })", (x) => x.gelu({ approximate: 'tanh' })),
+  split: withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s), axisArb(s.length))).map(([x, axis]) => {
+    const n = x.shape[axis < 0 ? axis + x.ndim : axis];
+    const sizes = n === 1 ? [1] : [1, n - 1];
+    return makeCase(`split(x, ${str(sizes)}, ${axis})`, (t) => joined(t.split(sizes, axis)), [x]);
+  }),
+  chunk: withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s), axisArb(s.length), fc.integer({ min: 1, max: 3 }))).map(([x, axis, c]) =>
+    makeCase(`chunk(x, ${c}, ${axis})`, (t) => joined(t.chunk(c, axis)), [x]),
+  ),
+  unflatten: withShape({ minDims: 1 }, (s) => tensorArb(s)).map((x) => makeCase('unflatten(x, 0, [1, -1])', (t) => t.unflatten(0, [1, -1]), [x])),
+  flip: withShape({}, (s) => fc.tuple(tensorArb(s), axesArb(s.length))).map(([x, axis]) => makeCase(`flip(x, ${str(axis)})`, (t) => t.flip(axis), [x])),
+  roll: withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s), fc.integer({ min: -4, max: 4 }), fc.option(axisArb(s.length), { nil: undefined }))).map(
+    ([x, shift, axis]) => makeCase(`roll(x, ${shift}, ${str(axis)})`, (t) => t.roll(shift, axis), [x]),
+  ),
+  tile: withShape({}, (s) => fc.tuple(tensorArb(s), fc.array(fc.integer({ min: 1, max: 2 }), { maxLength: 3 }))).map(([x, reps]) =>
+    makeCase(`tile(x, ${str(reps)})`, (t) => t.tile(reps), [x]),
+  ),
+  repeat: withShape({ maxDims: 2 }, (s) => fc.tuple(tensorArb(s), fc.array(fc.integer({ min: 1, max: 2 }), { minLength: s.length, maxLength: s.length + 1 }))).map(
+    ([x, sizes]) => makeCase(`repeat(x, ${str(sizes)})`, (t) => t.repeat(sizes), [x]),
+  ),
+  repeatInterleave: withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s), axisArb(s.length), fc.integer({ min: 0, max: 2 }))).map(([x, axis, r]) =>
+    makeCase(`repeatInterleave(x, ${r}, ${axis})`, (t) => t.repeatInterleave(r, axis), [x]),
+  ),
+  pad: fc.constantFrom<tg.PadMode>('constant', 'reflect', 'replicate', 'circular').chain((mode) =>
+    withShape({ minDims: 1, minSide: 2 }, (s) => fc.tuple(tensorArb(s), fc.integer({ min: 0, max: 1 }), fc.integer({ min: 0, max: 1 }))).map(([x, lo, hi]) =>
+      makeCase(`pad(x, [${lo}, ${hi}], ${mode})`, (t) => t.pad([lo, hi], { mode }), [x]),
+    ),
+  ),
+  tril: withShape({ minDims: 2 }, (s) => fc.tuple(tensorArb(s), fc.integer({ min: -2, max: 2 }))).map(([x, k]) => makeCase(`tril(x, ${k})`, (t) => t.tril(k), [x])),
+  triu: withShape({ minDims: 2 }, (s) => fc.tuple(tensorArb(s), fc.integer({ min: -2, max: 2 }))).map(([x, k]) => makeCase(`triu(x, ${k})`, (t) => t.triu(k), [x])),
+  diagonal: withShape({ minDims: 2 }, (s) => fc.tuple(tensorArb(s), fc.integer({ min: -1, max: 1 }))).map(([x, k]) =>
+    makeCase(`diagonal(x, ${k}, -1, 0)`, (t) => t.diagonal(k, -1, 0), [x]),
+  ),
+  diag: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: -1, max: 1 })).chain(([nd, k]) =>
+    tensorArb(nd === 1 ? [3] : [3, 2]).map((x) => makeCase(`diag(x of ${nd}-D, ${k})`, (t) => t.diag(k), [x])),
+  ),
+  trace: withShape({ minDims: 2, maxDims: 2 }, (s) => tensorArb(s)).map((x) => makeCase('trace', (t) => t.trace(), [x])),
+  indexSelect: takeArb.filter(([, axis]) => axis !== undefined).chain(([shape, axis, idx]) =>
+    tensorArb(shape).map((x) => makeCase(`indexSelect(x, ${axis}, ${str(idx)})`, (t) => t.indexSelect(axis!, idx), [x])),
+  ),
+  scatterAdd: gatherArb.chain(([shape, axis, index]) =>
+    tensorsArb(fc.constant([shape, index.shape.slice()])).map((xs) =>
+      makeCase(`scatterAdd(x, ${axis}, ${tensorSource(index)}, src)`, (t, s) => t.scatterAdd(axis, index, s), xs),
+    ),
+  ),
+  scatter: withShape({ minDims: 1 }, (shape) => fc.tuple(fc.constant(shape), axisArb(shape.length))).chain(([shape, axis]) => {
+    // distinct targets along the axis (which value lands on a repeated one is unspecified)
+    const a = axis < 0 ? axis + shape.length : axis;
+    const index = tg.arange(shape[a], undefined, 1, { dtype: 'int32' }).flip().reshape(shape.map((d, i) => (i === a ? d : 1))).broadcastTo(shape);
+    return tensorsArb(fc.constant([shape, shape])).map((xs) => makeCase(`scatter(x, ${axis}, flipped positions, src)`, (t, s) => t.scatter(axis, index, s), xs));
+  }),
+  indexAdd: takeArb.filter(([, axis]) => axis !== undefined).chain(([shape, axis, idx]) => {
+    const a = axis! < 0 ? axis! + shape.length : axis!;
+    return tensorsArb(fc.constant([shape, shape.map((d, i) => (i === a ? idx.length : d))])).map((xs) =>
+      makeCase(`indexAdd(x, ${axis}, ${str(idx)}, source, alpha 2)`, (t, s) => t.indexAdd(axis!, idx, s, { alpha: 2 }), xs),
+    );
+  }),
+  maskedFill: tensorsArb(broadcastShapesArb(), [{}, { dtype: 'int32', min: 0, max: 1 }]).filter(([x, m]) => m.ndim <= x.ndim && m.shape.every((d, i) => d === 1 || d === x.shape[x.ndim - m.ndim + i])).map(([x, m]) =>
+    makeCase(`maskedFill(x, ${tensorSource(m)}, -1)`, (t) => t.maskedFill(m, -1), [x]),
+  ),
+  maskedSelect: tensorsArb(broadcastShapesArb(), [{}, { dtype: 'int32', min: 0, max: 1 }]).map(([x, m]) =>
+    makeCase(`maskedSelect(x, ${tensorSource(m)})`, (t) => t.maskedSelect(m), [x]),
+  ),
+  index: withShape({ minDims: 2 }, (s) =>
+    fc.tuple(tensorArb(s), fc.array(fc.integer({ min: 0, max: s[0] - 1 }), { minLength: 1, maxLength: 3 }), fc.array(fc.integer({ min: -s[1], max: s[1] - 1 }), { minLength: 1, maxLength: 1 })),
+  ).map(([x, rows, cols]) => makeCase(`index(x, [${str(rows)}, ${str(cols)}])`, (t) => t.index([rows, cols]), [x])),
+  einsum: fc.constantFrom<[string, number[][]]>(
+    ['ij,jk->ik', [[2, 3], [3, 2]]], ['bij,bjk->bik', [[2, 2, 3], [1, 3, 2]]], ['ii->i', [[3, 3]]], ['ij->', [[2, 3]]],
+    ['i,j->ij', [[3], [2]]], ['...ij,...jk', [[2, 1, 3], [3, 2]]], ['ij,jk,kl->il', [[2, 3], [3, 2], [2, 2]]], ['iij->j', [[2, 2, 3]]],
+  ).chain(([spec, shapes]) => tensorsArb(fc.constant(shapes)).map((xs) => makeCase(`einsum('${spec}')`, (...ts) => tg.einsum(spec, ...ts), xs))),
+  scaledDotProductAttention: fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).chain(([causal, L, S]) =>
+    tensorsArb(fc.constant([[2, L, 2], [2, S, 2], [1, S, 3]])).map((xs) =>
+      makeCase(`scaledDotProductAttention(q, k, v, { isCausal: ${causal} })`, (q, k, v) => tg.scaledDotProductAttention(q, k, v, { isCausal: causal && L <= S }), xs),
+    ),
+  ),
+  nllLoss: fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 2, max: 4 })).chain(([n, c]) =>
+    fc.tuple(tensorArb([n, c]), fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: n, maxLength: n })).map(([x, t]) =>
+      makeCase(`nllLoss(x, ${str(t)})`, (v) => tg.nllLoss(v, tensor(t, { dtype: 'int32' }), { weight: tg.linspace(0.5, 1.5, c, { dtype: 'float64' }) }), [x]),
+    ),
+  ),
+  crossEntropy: fc.tuple(fc.integer({ min: 1, max: 3 }), fc.integer({ min: 2, max: 4 }), fc.boolean()).chain(([n, c, probs]) =>
+    fc.tuple(tensorArb([n, c, 2]), fc.array(fc.integer({ min: 0, max: c - 1 }), { minLength: 2 * n, maxLength: 2 * n })).map(([x, t]) => {
+      const target = probs ? probsLike([n, c, 2], t[0]) : tensor(t, { dtype: 'int32', shape: [n, 2] });
+      return makeCase(`crossEntropy(x [${n}, ${c}, 2], ${probs ? 'probabilities' : str(t)}, labelSmoothing 0.1)`, (v) => tg.crossEntropy(v, target, { labelSmoothing: 0.1 }), [x]);
+    }),
+  ),
+  binaryCrossEntropyWithLogits: withShape({}, (s) => tensorsArb(fc.constant([s, s]), [{ min: -4, max: 4 }, { min: 0, max: 1 }])).map((xs) =>
+    makeCase('binaryCrossEntropyWithLogits(x, t, { posWeight: 2 })', (x, t) => tg.binaryCrossEntropyWithLogits(x, t, { posWeight: tensor(2, { dtype: 'float64' }) }), xs),
+  ),
+  huberLoss: withShape({}, (s) => tensorsArb(fc.constant([s, s]))).filter(([a, b]) => noGrad(() => sub(a, b).abs().sub(0.7).abs().data.every((d) => d > 0.01))).map((xs) =>
+    makeCase('huberLoss(x, y, { delta: 0.7 })', (a, b) => tg.huberLoss(a, b, { delta: 0.7 }), xs),
+  ),
+  smoothL1Loss: withShape({}, (s) => tensorsArb(fc.constant([s, s]))).filter(([a, b]) => noGrad(() => sub(a, b).abs().sub(0.5).abs().data.every((d) => d > 0.01))).map((xs) =>
+    makeCase('smoothL1Loss(x, y, { beta: 0.5 })', (a, b) => tg.smoothL1Loss(a, b, { beta: 0.5 }), xs),
+  ),
+  klDiv: withShape({ minDims: 1 }, (s) => tensorsArb(fc.constant([s, s]), [{}, { min: 0.05, max: 1 }])).map((xs) =>
+    makeCase("klDiv(logp, p, 'batchmean')", (a, b) => tg.klDiv(a, b, { reduction: 'batchmean' }), xs),
+  ),
+};
+
 const POW_SCALAR_EXPONENTS = [0, 1, 2, 3, -1, -2, 0.5, 1.5, -0.5, 2.5];
 
 /**
@@ -278,6 +426,7 @@ const PROPERTIES: Record<string, fc.Arbitrary<Case> | fc.Arbitrary<Case>[]> = {
   matmul: matmulArb,
   linear: linearArb,
   reluBackward: reluBackwardArb,
+  ...COMPOSED,
 };
 
 /** Ops whose gradients are themselves checked (gradgradcheck): every op whose backward is built from ops. */
@@ -287,6 +436,10 @@ const SECOND_ORDER = [
   'matmul', 'linear', 'reluBackward', 'softmax', 'logSoftmax', 'logsumexp', 'sum', 'mean', 'max', 'min',
   'reshape', 'transpose', 'broadcastTo', 'slice', 'sliceBackward', 'concat', 'gather', 'gatherBackward',
   'take', 'takeBackward', 'pick', 'astype', 'clone',
+  'var', 'std', 'varMean', 'stdMean', 'norm', 'silu', 'elu', 'celu', 'selu', 'logsigmoid', 'softsign', 'softmin', 'glu', 'gelu',
+  'split', 'chunk', 'flip', 'roll', 'tile', 'repeatInterleave', 'pad', 'tril', 'diagonal', 'diag', 'trace', 'scatterAdd', 'scatter',
+  'indexAdd', 'maskedFill', 'maskedSelect', 'index', 'einsum', 'scaledDotProductAttention', 'nllLoss', 'crossEntropy',
+  'binaryCrossEntropyWithLogits', 'huberLoss', 'smoothL1Loss', 'klDiv',
 ];
 
 const variants = (name: string) => {

@@ -77,7 +77,7 @@ export function enableGrad<T>(fn: () => T): T {
  */
 export function record(op: OpName, out: Tensor, inputs: readonly Tensor[], backward: BackwardFn): Tensor {
   if (anomalyEnabled) return recordChecked(op, out, inputs, backward);
-  if (!gradEnabled) return out;
+  if (!gradEnabled) return markUnrecorded(out, inputs);
   for (let i = 0; i < inputs.length; i++) {
     if (inputs[i].requiresGrad) {
       out._setNode({ op, inputs, backward });
@@ -90,11 +90,31 @@ export function record(op: OpName, out: Tensor, inputs: readonly Tensor[], backw
 /** record() in anomaly mode: checks the output for new NaN/Infinity (grad mode or not) and remembers where the node was made. */
 function recordChecked(op: OpName, out: Tensor, inputs: readonly Tensor[], backward: BackwardFn): Tensor {
   checkForward(op, out, inputs);
-  if (!gradEnabled || !inputs.some((x) => x.requiresGrad)) return out;
+  if (!gradEnabled) return markUnrecorded(out, inputs);
+  if (!inputs.some((x) => x.requiresGrad)) return out;
   const node: Node = { op, inputs, backward };
   rememberSite(node);
   out._setNode(node);
   return out;
+}
+
+/** Under noGrad: out would have required grad, so backward or gradients() on it is a mistake to report (GraphError). */
+function markUnrecorded(out: Tensor, inputs: readonly Tensor[]): Tensor {
+  for (let i = 0; i < inputs.length; i++) {
+    if (inputs[i].requiresGrad || inputs[i]._unrecorded) {
+      out._unrecorded = true;
+      break;
+    }
+  }
+  return out;
+}
+
+/** The GraphError for backward or gradients() from a tensor that noGrad kept out of the graph. */
+export function unrecordedError(what: string, t: Tensor): GraphError {
+  return new GraphError(
+    `${what}: this tensor (shape ${fmt(t.shape)}) was computed under noGrad from tensors that require grad, so no graph was ` +
+      'recorded and there is nothing to differentiate; compute it outside noGrad (or inside enableGrad)',
+  );
 }
 
 export interface BackwardOptions {

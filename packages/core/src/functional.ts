@@ -1,6 +1,6 @@
 // Gradients as values: torch.autograd.grad-style `gradients`, and JAX-style transforms over functions.
 import { GraphError, ShapeError, ValueError } from './errors.js';
-import { enableGrad, isGradEnabled, runBackward } from './autograd.js';
+import { enableGrad, isGradEnabled, runBackward, unrecordedError } from './autograd.js';
 import { fmt, sameShape } from './shape.js';
 import { Tensor } from './tensor.js';
 import { clone, onesLike, zerosLike, mul, sum, add } from './ops/index.js';
@@ -28,7 +28,10 @@ export function gradients(output: Tensor, inputs: readonly Tensor[], options: Gr
   } else if (!sameShape(g.shape, output.shape)) {
     throw new ShapeError(`gradients: gradOutput has shape ${fmt(g.shape)} but the output has shape ${fmt(output.shape)}`);
   }
-  if (!output.requiresGrad) return inputs.map((x) => zerosLike(x));
+  if (!output.requiresGrad) {
+    if (output._unrecorded) throw unrecordedError('gradients', output);
+    return inputs.map((x) => zerosLike(x));
+  }
   const grads = runBackward(output, g, { retainGraph: options.retainGraph, createGraph: options.createGraph }, inputs)!;
   return grads.map((gx, i) => gx ?? zerosLike(inputs[i]));
 }

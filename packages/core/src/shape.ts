@@ -6,9 +6,16 @@ export type Axis = number | readonly number[];
 /**
  * How to slice one axis: a number picks one index and drops the axis; null takes the whole axis;
  * [start, stop, step] or { start, stop, step } as Python slices (negative values count from the end,
- * out-of-range bounds are clipped, step may be negative).
+ * out-of-range bounds are clipped, step may be negative). As numpy's, 'newaxis' inserts an axis of length 1
+ * and '...' stands for as many whole axes as the other specs leave (at most one '...').
  */
-export type SliceSpec = number | null | readonly [number?, number?, number?] | { start?: number; stop?: number; step?: number };
+export type SliceSpec =
+  | number
+  | null
+  | readonly [number?, number?, number?]
+  | { start?: number; stop?: number; step?: number }
+  | 'newaxis'
+  | '...';
 
 export type Shape = readonly number[];
 

@@ -3,7 +3,7 @@
 import { GraphError, DTypeError, ShapeError } from './errors.js';
 import { type DType, type TypedArray, isFloat } from './dtype.js';
 import { fmt, sameShape, sizeOf, type Axis, type Shape, type SliceSpec } from './shape.js';
-import { type BackwardOptions, type Node, accumulateInto, runBackward } from './autograd.js';
+import { type BackwardOptions, type Node, accumulateInto, runBackward, unrecordedError } from './autograd.js';
 import { allocate, copyAs } from './storage.js';
 import { formatArray } from './format.js';
 import { formatGraph, graphNodes, type GraphNode } from './graph.js';
@@ -29,6 +29,8 @@ export class Tensor {
   private _requiresGrad = false;
   /** @internal */
   _retainsGrad = false;
+  /** @internal made under noGrad from tensors that require grad (see markUnrecorded in autograd.ts). */
+  _unrecorded = false;
   private _hooks: GradHook[] | null = null;
 
   /** Wraps `data` (not copied) as a tensor of `shape`. Prefer `tensor()` and the other creation functions. */
@@ -88,6 +90,7 @@ export class Tensor {
    */
   backward(gradient?: Tensor | NestedArray, options: BackwardOptions = {}): void {
     if (!this._requiresGrad) {
+      if (this._unrecorded) throw unrecordedError('backward', this);
       throw new GraphError(`backward: this tensor (shape ${fmt(this.shape)}) does not require grad, so there is nothing to differentiate`);
     }
     let g: Tensor;
@@ -240,7 +243,7 @@ export interface TensorMethods {
   sigmoid(): Tensor;
   tanh(): Tensor;
   step(): Tensor;
-  clip(min: number, max: number): Tensor;
+  clip(min?: number | null, max?: number | null): Tensor;
   eq(other: Operand): Tensor;
   ne(other: Operand): Tensor;
   gt(other: Operand): Tensor;
@@ -258,14 +261,14 @@ export interface TensorMethods {
   logSoftmax(axis?: number): Tensor;
   matmul(other: Tensor): Tensor;
   dot(other: Tensor): Tensor;
-  reshape(shape: readonly number[]): Tensor;
+  reshape(...shape: Dims): Tensor;
   flatten(startAxis?: number, endAxis?: number): Tensor;
   squeeze(axis?: Axis): Tensor;
   unsqueeze(axis: number): Tensor;
   expand(shape: readonly number[]): Tensor;
   broadcastTo(shape: readonly number[]): Tensor;
-  transpose(axes?: readonly number[]): Tensor;
-  permute(axes: readonly number[]): Tensor;
+  transpose(...args: [] | [readonly number[] | undefined] | [number, number]): Tensor;
+  permute(...axes: Dims): Tensor;
   swapaxes(a: number, b: number): Tensor;
   /** All axes reversed, as numpy's .T. */
   readonly T: Tensor;
@@ -274,7 +277,88 @@ export interface TensorMethods {
   take(indices: Tensor | readonly number[], axis?: number): Tensor;
   pick(labels: Tensor | readonly number[]): Tensor;
   where(cond: Tensor, other: Operand): Tensor;
+
+  // the composed ops (ops/statistics.ts, activation.ts, manipulation.ts)
+  var(axis?: Axis, options?: VarOptions | boolean): Tensor;
+  std(axis?: Axis, options?: VarOptions | boolean): Tensor;
+  varMean(axis?: Axis, options?: VarOptions | boolean): [Tensor, Tensor];
+  stdMean(axis?: Axis, options?: VarOptions | boolean): [Tensor, Tensor];
+  norm(p?: NormOrder, axis?: Axis, keepdims?: boolean): Tensor;
+  any(axis?: Axis, keepdims?: boolean): Tensor;
+  all(axis?: Axis, keepdims?: boolean): Tensor;
+  countNonzero(axis?: Axis, keepdims?: boolean): Tensor;
+  silu(): Tensor;
+  elu(alpha?: number): Tensor;
+  celu(alpha?: number): Tensor;
+  selu(): Tensor;
+  hardtanh(minVal?: number, maxVal?: number): Tensor;
+  relu6(): Tensor;
+  hardsigmoid(): Tensor;
+  hardswish(): Tensor;
+  logsigmoid(): Tensor;
+  softsign(): Tensor;
+  softmin(axis?: number): Tensor;
+  glu(axis?: number): Tensor;
+  gelu(options?: GeluOptions): Tensor;
+  split(sections: number | readonly number[], axis?: number): Tensor[];
+  chunk(chunks: number, axis?: number): Tensor[];
+  unflatten(axis: number, sizes: readonly number[]): Tensor;
+  flip(axis?: Axis): Tensor;
+  roll(shifts: number | readonly number[], axis?: Axis): Tensor;
+  tile(reps: number | readonly number[]): Tensor;
+  repeat(...sizes: Dims): Tensor;
+  repeatInterleave(repeats: number | readonly number[] | Tensor, axis?: number): Tensor;
+  pad(pad: readonly number[], options?: PadOptions): Tensor;
+  tril(k?: number): Tensor;
+  triu(k?: number): Tensor;
+  diag(k?: number): Tensor;
+  diagonal(offset?: number, axis1?: number, axis2?: number): Tensor;
+  trace(): Tensor;
+  indexSelect(axis: number, index: Tensor | readonly number[]): Tensor;
+  scatter(axis: number, index: Tensor, src: Operand): Tensor;
+  scatterAdd(axis: number, index: Tensor, src: Tensor): Tensor;
+  indexAdd(axis: number, index: Tensor | readonly number[], source: Tensor, options?: { alpha?: number }): Tensor;
+  maskedFill(mask: Tensor, value: Operand): Tensor;
+  maskedSelect(mask: Tensor): Tensor;
+  nonzero(options?: { asTuple?: false }): Tensor;
+  nonzero(options: { asTuple: true }): Tensor[];
+  index(indices: readonly IndexSpec[]): Tensor;
 }
+
+// ---- the argument types of the methods above (here, below the ops that take them: tensor.ts imports no op)
+
+/** Dimensions given as one array or as separate numbers (`reshape(x, [6, 4])` or `reshape(x, 6, 4)`). */
+export type Dims = readonly number[] | [readonly number[]];
+
+export interface VarOptions {
+  /**
+   * Subtracted from the element count in the divisor: 1 (the default, PyTorch's: the unbiased sample
+   * variance) or 0 (numpy's default: the population variance). numpy's `ddof` is the same number.
+   */
+  correction?: number;
+  keepdims?: boolean;
+}
+
+/** The order of a vector norm: any number (Infinity and -Infinity included) or 'fro' (the same as 2). */
+export type NormOrder = number | 'fro';
+
+export interface GeluOptions {
+  /** 'none' (the default, PyTorch's): x * Phi(x) with the exact normal CDF; 'tanh': the tanh approximation. */
+  approximate?: 'none' | 'tanh';
+}
+
+export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';
+
+export interface PadOptions {
+  /** 'constant' (the default) fills with `value`; the others repeat x's own values as PyTorch's modes. */
+  mode?: PadMode;
+  /** The fill of mode 'constant' (default 0). */
+  value?: number;
+}
+
+/** One entry of index(): an int index tensor or (nested arrays of) integers, broadcast with the others, or null for a whole axis. */
+export type IndexSpec = Tensor | NestedInts | null;
+export type NestedInts = number | readonly NestedInts[];
 
 // Declaration merging: every Tensor has the methods above (attached to the prototype by ops/methods.ts).
 export interface Tensor extends TensorMethods {}

@@ -68,7 +68,7 @@ export interface BackendKernels {
 
   // ---- elementwise (kernels/elementwise.ts)
   leakyRelu(x: TypedArray, out: TypedArray, slope: number): void;
-  /** numpy's clip: NaN passes through. */
+  /** numpy's clip, minimum(maximum(x, lo), hi): hi everywhere when lo > hi; NaN passes through. */
   clip(x: TypedArray, out: TypedArray, lo: number, hi: number): void;
   /** 1 where lo <= x <= hi, else 0 (clip's pass-through mask). */
   inRange(x: TypedArray, out: TypedArray, lo: number, hi: number): void;
@@ -124,6 +124,14 @@ export interface BackendKernels {
   take(x: TypedArray, outer: number, len: number, inner: number, index: Int32Array, out: TypedArray): void;
   /** out[o, index[j], :] += src[o, j, :]: take's backward. */
   takeAdd(src: TypedArray, outer: number, len: number, inner: number, index: Int32Array, out: TypedArray): void;
+
+  // ---- value-dependent sizes (kernels/select.ts)
+  /** The number of nonzero elements of x (NaN counts). */
+  countNonzero(x: TypedArray): number;
+  /** The flat positions of x's nonzero elements, in order, into out (countNonzero(x) long). */
+  nonzeroPositions(x: TypedArray, out: Int32Array): void;
+  /** Row k of out [positions.length, shape.length] = the coordinates of flat position positions[k] in shape. */
+  unravel(positions: Int32Array, shape: readonly number[], out: Int32Array): void;
 
   // ---- matmul (kernels/matmul.ts)
   /**

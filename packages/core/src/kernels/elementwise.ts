@@ -232,11 +232,11 @@ export function powScalar(x: TypedArray, out: TypedArray, p: number): void {
   }
   for (let i = 0; i < x.length; i++) out[i] = Math.pow(x[i], p);
 }
-/** numpy's clip: min then max, NaN passes through. */
+/** numpy's clip, minimum(maximum(x, lo), hi): hi everywhere when lo > hi; NaN passes through. */
 export function clip(x: TypedArray, out: TypedArray, lo: number, hi: number): void {
   for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    out[i] = v < lo ? lo : v > hi ? hi : v;
+    const v = x[i] < lo ? lo : x[i];
+    out[i] = v > hi ? hi : v;
   }
 }
 /** 1 where lo <= x <= hi (the pass-through region of clip), else 0. */

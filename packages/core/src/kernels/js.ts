@@ -6,6 +6,7 @@ import { copyBlock, gather, permute, scatterAdd, stridedAdd, stridedCopy, take, 
 import { matmulJs } from './matmul.js';
 import { adagradStep, adamStep, rmspropStep, sgdStep } from './optim.js';
 import { argExtremumAxis, extremumAxis, sumAxis } from './reduce.js';
+import { countNonzero, nonzeroPositions, unravel } from './select.js';
 
 /** A broadcasting binary kernel from a row kernel. */
 const broadcasting = (row: E.BinaryRow): BinaryKernel => (a, aShape, b, bShape, out, outShape) =>
@@ -63,6 +64,9 @@ export const jsBackend: Backend = {
   scatterAdd,
   take,
   takeAdd,
+  countNonzero,
+  nonzeroPositions,
+  unravel,
   matmul: matmulJs,
   sgdStep,
   adagradStep,

@@ -33,10 +33,14 @@ export const div = defineBinary('div', {
   db: (g, a, b, out) => neg(mul(g, div(out, b))),
 });
 
+// At base 0 PyTorch's masking keeps both partials finite: d/da is 0 where b == 0 (b * a^(b-1) would be
+// 0 * inf at a == 0; elsewhere it is 0 already, and left unmasked its own derivative in b stays right), and d/db
+// is 0 where a == 0 and b >= 0 (0^b is 0 or 1 there; out * log(a) would be 0 * -inf).
+const atZero = (a: Tensor, b: Tensor) => mul(eq(a, 0), eq(b, 0));
 const powTensor = defineBinary('pow', {
   dtype: toFloat,
-  da: (g, a, b) => mul(g, mul(b, pow(a, sub(b, 1)))),
-  db: (g, a, b, out) => mul(g, mul(out, log(a))),
+  da: (g, a, b) => mul(g, where(atZero(a, b), 0, mul(b, pow(a, sub(b, 1))))),
+  db: (g, a, b, out) => mul(g, where(mul(eq(a, 0), ge(b, 0)), 0, mul(out, log(a)))),
 });
 
 const POW_SCALAR_OP = registerOp('powScalar', true);

@@ -6,10 +6,10 @@ import { fmt, normalizeAxis, sizeOf, type Shape } from '../shape.js';
 import { Tensor, alloc } from '../tensor.js';
 import { backend } from '../backend.js';
 import { registerOp } from './registry.js';
-import { reshape } from './shape.js';
+import { reshape, slice } from './shape.js';
 
 /** Int32 index values, from an int32 tensor or an array of integers. */
-function indexTensor(indices: Tensor | readonly number[], op: string): Tensor {
+export function indexTensor(indices: Tensor | readonly number[], op: string): Tensor {
   if (indices instanceof Tensor) {
     if (indices.dtype !== 'int32') throw new DTypeError(`${op}: indices must be an int32 tensor, got ${indices.dtype}`);
     return indices;
@@ -21,7 +21,7 @@ function indexTensor(indices: Tensor | readonly number[], op: string): Tensor {
 }
 
 /** Checks every index is in [-len, len) and returns them with negatives wrapped. */
-function checkedIndices(index: Tensor, len: number, op: string, what = 'index'): Int32Array {
+export function checkedIndices(index: Tensor, len: number, op: string, what = 'index'): Int32Array {
   const src = index.data as Int32Array;
   let out = src;
   for (let i = 0; i < src.length; i++) {
@@ -38,16 +38,20 @@ function checkedIndices(index: Tensor, len: number, op: string, what = 'index'):
 const GATHER_OP = registerOp('gather', true);
 /**
  * out[..., j, ...] = x[..., index[..., j, ...], ...] along `axis` (PyTorch's gather, numpy's take_along_axis):
- * index has x's shape except along axis.
+ * index has x's number of dimensions, and along the other axes at most x's length (as PyTorch, the
+ * leading part of x is read).
  */
 export function gather(x: Tensor, index: Tensor, axis: number): Tensor {
   const a = normalizeAxis(axis, x.ndim, 'gather');
   const idx = indexTensor(index, 'gather');
-  if (idx.ndim !== x.ndim || idx.shape.some((d, i) => i !== a && d !== x.shape[i])) {
-    throw new ShapeError(`gather: index shape ${fmt(idx.shape)} must equal the input shape ${fmt(x.shape)} except along axis ${a}`);
+  if (idx.ndim !== x.ndim || idx.shape.some((d, i) => i !== a && d > x.shape[i])) {
+    throw new ShapeError(`gather: index shape ${fmt(idx.shape)} must not exceed the input shape ${fmt(x.shape)} except along axis ${a}`);
   }
   const positions = checkedIndices(idx, x.shape[a], 'gather');
-  return gatherAt(x, positions, idx.shape, a);
+  const smaller = idx.shape.some((d, i) => i !== a && d < x.shape[i]);
+  // the part of x the index reaches, cut by a (differentiable) slice
+  const part = smaller ? slice(x, idx.shape.map((d, i) => (i === a ? null : [0, d] as const))) : x;
+  return gatherAt(part, positions, idx.shape, a);
 }
 
 function gatherAt(x: Tensor, positions: Int32Array, shape: Shape, a: number): Tensor {
@@ -58,7 +62,7 @@ function gatherAt(x: Tensor, positions: Int32Array, shape: Shape, a: number): Te
 }
 
 const GATHER_BACKWARD_OP = registerOp('gatherBackward', true);
-function scatterAddAt(g: Tensor, positions: Int32Array, shape: Shape, a: number): Tensor {
+export function scatterAddAt(g: Tensor, positions: Int32Array, shape: Shape, a: number): Tensor {
   const out = alloc(shape, g.dtype);
   const outer = sizeOf(shape.slice(0, a)), inner = sizeOf(shape.slice(a + 1));
   backend().scatterAdd(g.data, outer, shape[a], inner, positions, g.shape[a], out.data);
@@ -87,7 +91,7 @@ function takeAt(x: Tensor, positions: Int32Array, a: number): Tensor {
 }
 
 const TAKE_BACKWARD_OP = registerOp('takeBackward', true);
-function takeAddAt(g: Tensor, positions: Int32Array, shape: Shape, a: number): Tensor {
+export function takeAddAt(g: Tensor, positions: Int32Array, shape: Shape, a: number): Tensor {
   const out = alloc(shape, g.dtype);
   backend().takeAdd(g.data, sizeOf(shape.slice(0, a)), shape[a], sizeOf(shape.slice(a + 1)), positions, out.data);
   return record(TAKE_BACKWARD_OP, out, [g], (gg) => [takeAt(gg, positions, a)]);

@@ -8,7 +8,13 @@ import { gather, pick, take } from './indexing.js';
 import { matmul } from './linalg.js';
 import { logSoftmax, softmax } from './nnfunc.js';
 import { argmax, argmin, logsumexp, max, mean, min, sum } from './reduce.js';
-import { broadcastTo, flatten, reshape, slice, squeeze, swapaxes, transpose, unsqueeze } from './shape.js';
+import { broadcastTo, flatten, permute, reshape, slice, squeeze, swapaxes, transpose, unsqueeze } from './shape.js';
+import { all, any, countNonzero, norm, std, stdMean, variance, varMean } from './statistics.js';
+import { celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh, logsigmoid, relu6, selu, silu, softmin, softsign } from './activation.js';
+import {
+  chunk, diag, diagonal, flip, index, indexAdd, indexSelect, maskedFill, maskedSelect, nonzero, pad, repeat, repeatInterleave, roll,
+  scatter, scatterAdd, split, tile, trace, tril, triu, unflatten,
+} from './manipulation.js';
 import { abs, clip, exp, leakyRelu, log, relu, sigmoid, sign, sqrt, step, tanh } from './unary.js';
 
 const methods: Omit<TensorMethods, 'T'> & ThisType<Tensor> = {
@@ -50,20 +56,68 @@ const methods: Omit<TensorMethods, 'T'> & ThisType<Tensor> = {
   logSoftmax(axis) { return logSoftmax(this, axis); },
   matmul(other) { return matmul(this, other); },
   dot(other) { return matmul(this, other); },
-  reshape(shape) { return reshape(this, shape); },
+  reshape(...shape) { return reshape(this, ...shape); },
   flatten(startAxis, endAxis) { return flatten(this, startAxis, endAxis); },
   squeeze(axis) { return squeeze(this, axis); },
   unsqueeze(axis) { return unsqueeze(this, axis); },
   expand(shape) { return broadcastTo(this, shape); },
   broadcastTo(shape) { return broadcastTo(this, shape); },
-  transpose(axes) { return transpose(this, axes); },
-  permute(axes) { return transpose(this, axes); },
+  transpose(...args) { return transpose(this, ...args); },
+  permute(...axes) { return permute(this, ...axes); },
   swapaxes(a, b) { return swapaxes(this, a, b); },
   slice(specs) { return slice(this, specs); },
   gather(index, axis) { return gather(this, index, axis); },
   take(indices, axis) { return take(this, indices, axis); },
   pick(labels) { return pick(this, labels); },
   where(cond, other) { return where(cond, this, other); },
+
+  // the composed ops
+  var(axis, options) { return variance(this, axis, options); },
+  std(axis, options) { return std(this, axis, options); },
+  varMean(axis, options) { return varMean(this, axis, options); },
+  stdMean(axis, options) { return stdMean(this, axis, options); },
+  norm(p, axis, keepdims) { return norm(this, p, axis, keepdims); },
+  any(axis, keepdims) { return any(this, axis, keepdims); },
+  all(axis, keepdims) { return all(this, axis, keepdims); },
+  countNonzero(axis, keepdims) { return countNonzero(this, axis, keepdims); },
+  silu() { return silu(this); },
+  elu(alpha) { return elu(this, alpha); },
+  celu(alpha) { return celu(this, alpha); },
+  selu() { return selu(this); },
+  hardtanh(minVal, maxVal) { return hardtanh(this, minVal, maxVal); },
+  relu6() { return relu6(this); },
+  hardsigmoid() { return hardsigmoid(this); },
+  hardswish() { return hardswish(this); },
+  logsigmoid() { return logsigmoid(this); },
+  softsign() { return softsign(this); },
+  softmin(axis) { return softmin(this, axis); },
+  glu(axis) { return glu(this, axis); },
+  gelu(options) { return gelu(this, options); },
+  split(sections, axis) { return split(this, sections, axis); },
+  chunk(chunks, axis) { return chunk(this, chunks, axis); },
+  unflatten(axis, sizes) { return unflatten(this, axis, sizes); },
+  flip(axis) { return flip(this, axis); },
+  roll(shifts, axis) { return roll(this, shifts, axis); },
+  tile(reps) { return tile(this, reps); },
+  repeat(...sizes) { return repeat(this, ...sizes); },
+  repeatInterleave(repeats, axis) { return repeatInterleave(this, repeats, axis); },
+  pad(widths, options) { return pad(this, widths, options); },
+  tril(k) { return tril(this, k); },
+  triu(k) { return triu(this, k); },
+  diag(k) { return diag(this, k); },
+  diagonal(offset, axis1, axis2) { return diagonal(this, offset, axis1, axis2); },
+  trace() { return trace(this); },
+  indexSelect(axis, index) { return indexSelect(this, axis, index); },
+  scatter(axis, index, src) { return scatter(this, axis, index, src); },
+  scatterAdd(axis, index, src) { return scatterAdd(this, axis, index, src); },
+  indexAdd(axis, index, source, options) { return indexAdd(this, axis, index, source, options); },
+  maskedFill(mask, value) { return maskedFill(this, mask, value); },
+  maskedSelect(mask) { return maskedSelect(this, mask); },
+  // one body for nonzero's two overloads
+  nonzero: function (this: Tensor, options?: { asTuple?: boolean }) {
+    return options?.asTuple ? nonzero(this, { asTuple: true }) : nonzero(this);
+  } as TensorMethods['nonzero'],
+  index(indices) { return index(this, indices); },
 };
 
 // Defined as class methods are (not enumerable), so tensors print and compare as before.

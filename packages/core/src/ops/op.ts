@@ -1,14 +1,14 @@
 // The machinery every op shares: the registry, operand conversion, and the broadcast/unbroadcast pair.
 import { type DType, type TypedArray, getDefaultDtype, isFloat, promote } from '../dtype.js';
 import { ValueError } from '../errors.js';
-import { broadcastShapes, sameShape, type Axis, type Shape } from '../shape.js';
+import { broadcastShapes, fmt, sameShape, type Axis, type Shape } from '../shape.js';
 import { type BackwardContext, type OpName, record } from '../autograd.js';
 import { Tensor, alloc, type Operand } from '../tensor.js';
 import { backend } from '../backend.js';
 import type { BinaryKernelName, UnaryKernelName } from '../kernels/backend.js';
 import { registerOp } from './registry.js';
 
-export type { Operand } from '../tensor.js';
+export type { Operand, Dims } from '../tensor.js';
 export type { Axis } from '../shape.js';
 
 /**
@@ -117,4 +117,23 @@ export function unaryApply(
   kernel(x.data, out.data);
   if (dx === undefined) return out;
   return record(op, out, [x], (g, ctx) => [dx(g, x, out, ctx)]);
+}
+
+
+/**
+ * The dimensions of a call that takes them as one array or as numbers (PyTorch's `reshape(6, 4)`); anything
+ * else is a ValueError that lists both forms.
+ */
+export function dimsOf(op: string, args: readonly unknown[]): number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return (args[0] as number[]).slice();
+  if (args.every((a) => typeof a === 'number')) return args.slice() as number[];
+  throw new ValueError(`${op}: expected the dimensions as one array (${op}([2, 3])) or as numbers (${op}(2, 3)), got (${args.map(show).join(', ')})`);
+}
+
+/** A short description of an argument for an error message. */
+export function show(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(show).join(', ')}]`;
+  if (typeof v === 'string') return `'${v}'`;
+  if (v instanceof Tensor) return `Tensor of shape ${fmt(v.shape)}`;
+  return v !== null && typeof v === 'object' ? (v.constructor?.name ?? 'object') : String(v);
 }

@@ -5,12 +5,13 @@ import { record } from '../autograd.js';
 import { broadcastShapes, broadcastStrides, checkShape, fmt, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape, type SliceSpec } from '../shape.js';
 import { Tensor, alloc } from '../tensor.js';
 import { backend } from '../backend.js';
-import { sumToShape, type Axis } from './op.js';
+import { dimsOf, show, sumToShape, type Axis, type Dims } from './op.js';
 import { registerOp } from './registry.js';
 
 const RESHAPE_OP = registerOp('reshape', true);
-/** Same values, new shape; one dimension may be -1 (inferred). Shares the values with x. */
-export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+/** Same values, new shape (one array, or numbers); one dimension may be -1 (inferred). Shares the values with x. */
+export function reshape(x: Tensor, ...dims: Dims): Tensor {
+  const shape = dimsOf('reshape', dims);
   const target = inferShape(x, shape);
   if (sameShape(target, x.shape)) return x;
   const out = new Tensor(x.data, target, x.dtype);
@@ -18,7 +19,6 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
 }
 
 function inferShape(x: Tensor, shape: readonly number[]): number[] {
-  if (!Array.isArray(shape)) throw new ShapeError(`reshape: the shape must be an array, got ${String(shape)}`);
   const free = shape.indexOf(-1);
   if (free !== shape.lastIndexOf(-1)) throw new ShapeError(`reshape: only one dimension can be -1, got ${fmt(shape)}`);
   const known = shape.filter((d, i) => i !== free);
@@ -73,9 +73,25 @@ export function broadcastTo(x: Tensor, shape: readonly number[]): Tensor {
   return record(BROADCAST_TO_OP, out, [x], (g) => [sumToShape(g, x.shape)]);
 }
 
+/**
+ * numpy's transpose(x, axes) and PyTorch's transpose(x, dim0, dim1): with one array, out axis i is x axis
+ * axes[i]; with two numbers, those two axes swap; with neither, all axes are reversed.
+ */
+export function transpose(x: Tensor, ...args: [] | [readonly number[] | undefined] | [number, number]): Tensor {
+  if (args.length === 2 && typeof args[0] === 'number' && typeof args[1] === 'number') return swapaxes(x, args[0], args[1]);
+  if (args.length === 0 || (args.length === 1 && (args[0] === undefined || Array.isArray(args[0])))) return permute(x, args[0] as readonly number[] | undefined);
+  throw new ValueError(
+    `transpose: expected transpose(x) (all axes reversed), transpose(x, [1, 0, 2]) (a permutation) or transpose(x, 0, 2) (two axes swapped), got (${args.map(show).join(', ')})`,
+  );
+}
+
+/** The axes as one array or as numbers: `permute(x, [2, 0, 1])` or `permute(x, 2, 0, 1)` (PyTorch's). */
+export function permute(x: Tensor, ...axes: Dims | [undefined]): Tensor {
+  return permuteAxes(x, axes.length === 1 && axes[0] === undefined ? undefined : dimsOf('permute', axes));
+}
+
 const TRANSPOSE_OP = registerOp('transpose', true);
-/** Permutes the axes (numpy's transpose): out axis i is x axis axes[i]; all axes reversed by default. */
-export function transpose(x: Tensor, axes?: readonly number[]): Tensor {
+function permuteAxes(x: Tensor, axes: readonly number[] | undefined): Tensor {
   const perm = axes === undefined ? x.shape.map((_, i) => x.ndim - 1 - i) : axes.map((a) => normalizeAxis(a, x.ndim, 'transpose'));
   if (perm.length !== x.ndim || new Set(perm).size !== perm.length) {
     throw new ShapeError(`transpose: axes [${axes?.join(', ')}] are not a permutation of the ${x.ndim} axes of shape ${fmt(x.shape)}`);
@@ -85,7 +101,7 @@ export function transpose(x: Tensor, axes?: readonly number[]): Tensor {
   backend().permute(x.data, x.shape, perm, out.data);
   const inverse = new Array<number>(perm.length);
   perm.forEach((p, i) => (inverse[p] = i));
-  return record(TRANSPOSE_OP, out, [x], (g) => [transpose(g, inverse)]);
+  return record(TRANSPOSE_OP, out, [x], (g) => [permuteAxes(g, inverse)]);
 }
 
 /** Swaps two axes. */
@@ -93,7 +109,7 @@ export function swapaxes(x: Tensor, a: number, b: number): Tensor {
   const perm = x.shape.map((_, i) => i);
   const i = normalizeAxis(a, x.ndim, 'swapaxes'), j = normalizeAxis(b, x.ndim, 'swapaxes');
   [perm[i], perm[j]] = [perm[j], perm[i]];
-  return transpose(x, perm);
+  return permuteAxes(x, perm);
 }
 
 export type { SliceSpec };
@@ -105,7 +121,7 @@ interface View {
   readonly shape: readonly number[];
 }
 
-function sliceView(x: Tensor, specs: readonly SliceSpec[]): View {
+function sliceView(x: Tensor, specs: readonly AxisSpec[]): View {
   if (specs.length > x.ndim) throw new IndexError(`slice: ${specs.length} slice specs for a tensor of ${x.ndim} dimensions (shape ${fmt(x.shape)})`);
   const xStrides = stridesOf(x.shape);
   let offset = 0;
@@ -141,8 +157,25 @@ function sliceView(x: Tensor, specs: readonly SliceSpec[]): View {
 const SLICE_OP = registerOp('slice', true);
 /** Python-style slicing, one spec per leading axis (see SliceSpec). Returns a copy. */
 export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
-  return readView(x, sliceView(x, specs));
+  if (!specs.some((s) => s === 'newaxis' || s === '...')) return readView(x, sliceView(x, specs as readonly AxisSpec[]));
+  const ellipses = specs.filter((s) => s === '...').length;
+  const real = specs.filter((s) => s !== 'newaxis' && s !== '...').length;
+  if (ellipses > 1) throw new IndexError(`slice: at most one '...' in the specs, got ${ellipses}`);
+  if (real > x.ndim) throw new IndexError(`slice: ${real} slice specs for a tensor of ${x.ndim} dimensions (shape ${fmt(x.shape)})`);
+  const expanded = specs.flatMap((s) => (s === '...' ? new Array<null>(x.ndim - real).fill(null) : [s]));
+  const out = readView(x, sliceView(x, expanded.filter((s): s is AxisSpec => s !== 'newaxis')));
+  // the sliced shape with a 1 at each 'newaxis' (numbers drop their axis; axes after the specs stay)
+  const shape: number[] = [];
+  let k = 0;
+  for (const s of expanded) {
+    if (s === 'newaxis') shape.push(1);
+    else if (typeof s !== 'number') shape.push(out.shape[k++]);
+  }
+  return reshape(out, [...shape, ...out.shape.slice(k)]);
 }
+
+/** A spec that selects along one axis of x (not 'newaxis' or '...'). */
+type AxisSpec = Exclude<SliceSpec, 'newaxis' | '...'>;
 
 function readView(x: Tensor, view: View): Tensor {
   const out = alloc(view.shape, x.dtype);

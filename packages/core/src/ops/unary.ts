@@ -48,13 +48,22 @@ export function leakyRelu(x: Operand, slope = 0.01): Tensor {
 }
 
 const CLIP_OP = registerOp('clip', true);
-/** Limits values to [min, max] (numpy's clip). The gradient passes where min <= x <= max. */
-export function clip(x: Operand, min: number, max: number): Tensor {
-  if (!(min <= max)) throw new ValueError(`clip: min (${min}) must not be greater than max (${max})`);
+/**
+ * Limits values to [min, max] (numpy's clip, PyTorch's clamp): a null or undefined bound is no bound, and
+ * min > max gives max everywhere. The gradient passes where min <= x <= max (at the bounds too, as PyTorch).
+ */
+export function clip(x: Operand, min?: number | null, max?: number | null): Tensor {
+  const lo = bound(min, -Infinity, 'min'), hi = bound(max, Infinity, 'max');
   const t = asTensor(x);
-  return unaryApply(CLIP_OP, t, t.dtype, (src, out) => backend().clip(src, out, min, max), (g, xi) => {
+  return unaryApply(CLIP_OP, t, t.dtype, (src, out) => backend().clip(src, out, lo, hi), (g, xi) => {
     const pass = alloc(xi.shape, xi.dtype);
-    backend().inRange(xi.data, pass.data, min, max);
+    backend().inRange(xi.data, pass.data, lo, hi);
     return mul(g, pass);
   });
+}
+
+function bound(v: number | null | undefined, none: number, name: string): number {
+  if (v === null || v === undefined) return none;
+  if (typeof v !== 'number' || Number.isNaN(v)) throw new ValueError(`clip: ${name} must be a number, null or undefined (no bound), got ${String(v)}`);
+  return v;
 }

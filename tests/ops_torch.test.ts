@@ -1,0 +1,156 @@
+// The composed ops (and the call-form fixes) against PyTorch in float64: forward values and the gradient of
+// sum(out * gout) for every float input (tests/fixtures/ops_torch.json, made by make_ops_torch.py).
+import { describe, it, expect } from 'vitest';
+import { readFileSync } from 'node:fs';
+import * as tg from '@tensorgrad/core';
+import { Tensor, tensor, gradients, type DType, type SliceSpec } from '@tensorgrad/core';
+
+type Value = number | 'nan' | 'inf' | '-inf';
+interface TensorJson {
+  dtype: DType;
+  shape: number[];
+  data: Value[];
+}
+interface Case {
+  name: string;
+  op: string;
+  inputs: TensorJson[];
+  params: Record<string, any>;
+  out: TensorJson | TensorJson[];
+  gout?: TensorJson[];
+  grads?: (TensorJson | null)[];
+  rtol: number;
+}
+
+export const fixture = JSON.parse(readFileSync(new URL('./fixtures/ops_torch.json', import.meta.url), 'utf8')) as { cases: Case[] };
+
+const decode = (v: Value): number => (v === 'nan' ? NaN : v === 'inf' ? Infinity : v === '-inf' ? -Infinity : v);
+const load = (t: TensorJson) => tensor(t.data.map(decode), { dtype: t.dtype, shape: t.shape });
+const num = (v: Value) => decode(v);
+
+/** Runs one case through the public API (functions and methods both). */
+function run(c: Case, x: Tensor[]): Tensor | Tensor[] {
+  const p = c.params;
+  const [a, b] = x;
+  const axis = p.axis ?? undefined;
+  switch (c.op) {
+    case 'pow': return a.pow(b);
+    case 'reluPow': return a.relu().pow(b);
+    case 'clip': return a.clip(p.min, p.max);
+    case 'gather': return tg.gather(a, b, p.axis);
+    case 'var': return a.var(axis, { correction: p.correction, keepdims: p.keepdims });
+    case 'std': return tg.std(a, axis, { correction: p.correction, keepdims: p.keepdims });
+    case 'varMean': return tg.varMean(a, axis, { correction: p.correction, keepdims: p.keepdims });
+    case 'stdMean': return a.stdMean(axis, { correction: p.correction, keepdims: p.keepdims });
+    case 'norm': return a.norm(p.p === 'inf' ? Infinity : p.p === '-inf' ? -Infinity : p.p, axis, p.keepdims);
+    case 'any': return a.any(axis);
+    case 'all': return tg.all(a, axis);
+    case 'countNonzero': return a.countNonzero(axis);
+    case 'anyAll': return [tg.any(a), a.all()];
+    case 'silu': return a.silu();
+    case 'selu': return tg.selu(a);
+    case 'hardswish': return a.hardswish();
+    case 'hardsigmoid': return tg.hardsigmoid(a);
+    case 'relu6': return a.relu6();
+    case 'logsigmoid': return tg.logsigmoid(a);
+    case 'softsign': return a.softsign();
+    case 'elu': return p.alpha === 1 ? a.elu() : tg.elu(a, p.alpha);
+    case 'celu': return a.celu(p.alpha);
+    case 'hardtanh': return a.hardtanh(p.min, p.max);
+    case 'gelu': return a.gelu({ approximate: p.approximate });
+    case 'softmin': return a.softmin(p.axis);
+    case 'glu': return tg.glu(a, p.axis);
+    case 'split': return a.split(p.sections, p.axis);
+    case 'chunk': return tg.chunk(a, p.chunks, p.axis);
+    case 'unflatten': return a.unflatten(p.axis, p.sizes);
+    case 'flip': return a.flip(axis);
+    case 'roll': return tg.roll(a, p.shifts, axis);
+    case 'tile': return a.tile(p.reps);
+    case 'repeat': return a.repeat(...(p.sizes as number[]));
+    case 'repeatInterleave': return a.repeatInterleave(p.repeats, axis);
+    case 'pad': return tg.pad(a, p.pad, { mode: p.mode, value: p.value });
+    case 'tril': return a.tril(p.k);
+    case 'triu': return tg.triu(a, p.k);
+    case 'diagonal': return a.diagonal(p.offset, p.axis1, p.axis2);
+    case 'diag': return tg.diag(a, p.k);
+    case 'trace': return a.trace();
+    case 'einsum': return tg.einsum(p.subscripts, ...x);
+    case 'indexSelect': return a.indexSelect(p.axis, p.index);
+    case 'scatterAdd': return a.scatterAdd(p.axis, x[2], b);
+    case 'scatter': return tg.scatter(a, p.axis, x[2], b);
+    case 'scatterValue': return a.scatter(p.axis, b, p.value);
+    case 'indexAdd': return a.indexAdd(p.axis, p.index, b, { alpha: p.alpha });
+    case 'maskedFill': return a.maskedFill(b, num(p.value));
+    case 'maskedSelect': return a.maskedSelect(b);
+    case 'nonzero': return tg.nonzero(a);
+    case 'nonzeroTuple': return a.nonzero({ asTuple: true });
+    case 'index': {
+      let k = 1;
+      return a.index((p.spec as (string | null)[]).map((s) => (s === null ? null : x[k++])));
+    }
+    case 'sliceNew': return a.slice(p.specs.map((s: any) => (Array.isArray(s) ? s.map((v: any) => v ?? undefined) : s)) as SliceSpec[]);
+    case 'attention': return tg.scaledDotProductAttention(a, b, x[2], { isCausal: p.isCausal, scale: p.scale });
+    case 'attentionMask': return tg.scaledDotProductAttention(a, b, x[2], { mask: x[3] });
+    case 'crossEntropy': return tg.crossEntropy(a, b, p);
+    case 'crossEntropyW': return tg.crossEntropy(a, b, { ...p, weight: x[2] });
+    case 'nllLoss': return tg.nllLoss(a, b, p);
+    case 'nllLossW': return tg.nllLoss(a, b, { ...p, weight: x[2] });
+    case 'bce': return tg.binaryCrossEntropyWithLogits(a, b, p);
+    case 'bceW': return tg.binaryCrossEntropyWithLogits(a, b, { weight: x[2], posWeight: x[3] });
+    case 'huber': return tg.huberLoss(a, b, p);
+    case 'smoothL1': return tg.smoothL1Loss(a, b, p);
+    case 'klDiv': return tg.klDiv(a, b, p);
+  }
+  throw new Error(`ops_torch.test: no runner for op '${c.op}' (case '${c.name}')`);
+}
+
+/** Differences between got and want, as readable lines (empty when they agree). */
+function compare(got: Tensor, want: TensorJson, rtol: number, what: string): string[] {
+  const problems: string[] = [];
+  if (got.dtype !== want.dtype) problems.push(`${what}: dtype ${got.dtype}, expected ${want.dtype}`);
+  if (JSON.stringify(got.shape) !== JSON.stringify(want.shape)) return [...problems, `${what}: shape [${got.shape}], expected [${want.shape}]`];
+  for (let i = 0; i < want.data.length; i++) {
+    const w = decode(want.data[i]);
+    const g = got.data[i];
+    const ok = Number.isNaN(w) ? Number.isNaN(g) : !Number.isFinite(w) ? g === w : Math.abs(g - w) <= rtol * Math.max(Math.abs(w), 1);
+    if (!ok && problems.length < 5) problems.push(`${what} at flat index ${i}: got ${g}, expected ${w}`);
+  }
+  return problems;
+}
+
+const asList = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+
+describe('composed ops match PyTorch float64 (fixtures/ops_torch.json)', () => {
+  it('has cases', () => {
+    expect(fixture.cases.length).toBeGreaterThan(200);
+  });
+
+  const byOp = new Map<string, Case[]>();
+  for (const c of fixture.cases) {
+    if (!byOp.has(c.op)) byOp.set(c.op, []);
+    byOp.get(c.op)!.push(c);
+  }
+  for (const [op, cases] of byOp) {
+    it.each(cases.map((c) => [c.name, c] as const))(`${op}: %s`, (_name, c) => {
+      const x = c.inputs.map(load);
+      const wants = asList(c.out);
+      const gots = asList(run(c, x));
+      expect(gots.length).toBe(wants.length);
+      const problems = gots.flatMap((g, k) => compare(g, wants[k], c.rtol, `output ${k}`));
+      if (c.grads) {
+        const tracked = x.map((t, i) => (c.grads![i] ? t.detach().requiresGrad_() : t));
+        const outs = asList(run(c, tracked));
+        let total: Tensor | null = null;
+        outs.forEach((o, k) => {
+          if (!o.requiresGrad) return;
+          const term = o.mul(load(c.gout![k])).sum();
+          total = total === null ? term : total.add(term);
+        });
+        const want = c.grads.flatMap((g, i) => (g ? [[i, g] as const] : []));
+        const got = total === null ? want.map(([i]) => tg.zerosLike(tracked[i])) : gradients(total, want.map(([i]) => tracked[i]));
+        want.forEach(([i, g], k) => problems.push(...compare(got[k], g, c.rtol, `gradient of input ${i}`)));
+      }
+      expect(problems).toEqual([]);
+    });
+  }
+});
