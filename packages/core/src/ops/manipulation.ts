@@ -383,6 +383,8 @@ registerOp('nonzero', false);
  * The indices of the nonzero elements (NaN counts) in row-major order: an int32 [count, ndim] tensor
  * (PyTorch's), or with asTuple one 1-D tensor per axis (numpy's nonzero, usable with index()).
  */
+export function nonzero(x: Tensor, options?: { asTuple?: false }): Tensor;
+export function nonzero(x: Tensor, options: { asTuple: true }): Tensor[];
 export function nonzero(x: Tensor, options: { asTuple?: boolean } = {}): Tensor | Tensor[] {
   const positions = nonzeroPositions(x.data);
   const coords = new Int32Array(positions.length * x.ndim);
