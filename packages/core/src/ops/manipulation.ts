@@ -8,7 +8,8 @@ export type { IndexSpec, PadMode, PadOptions };
 import { backend } from '../backend.js';
 import { asTensor, dimsOf, show, type Axis, type Dims, type Operand } from './op.js';
 import { registerOp } from './registry.js';
-import { add, ge, le, mul, sub, where, gt } from './arith.js';
+import { add, ge, le, mul, ne, sub, where, gt } from './arith.js';
+import { any } from './statistics.js';
 import { sum } from './reduce.js';
 import { broadcastTo, concat, reshape, slice, transpose, type SliceSpec } from './shape.js';
 import { checkedIndices, indexTensor, scatterAddAt, take, takeAddAt } from './indexing.js';
@@ -410,7 +411,7 @@ function indexEntry(v: Tensor | NestedInts, op: string): Tensor {
     return v;
   }
   const t = tensor(v as NestedArray, { dtype: 'float64' });
-  if (!t.data.every((n) => Number.isInteger(n))) throw new DTypeError(`${op}: an index must be an int32 tensor or (nested arrays of) integers, got ${show(v)}`);
+  if (any(ne(t, t.astype('int32'))).item()) throw new DTypeError(`${op}: an index must be an int32 tensor or (nested arrays of) integers, got ${show(v)}`);
   return t.astype('int32');
 }
 
