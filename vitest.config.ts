@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
@@ -6,6 +7,9 @@ const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.
 const all = ['tests/**/*.test.ts', 'packages/*/test/**/*.test.ts'];
 // The tests that compute values: run again with every matmul through wasm (see the projects below).
 const numeric = ['backend', 'ops', 'ops_torch', 'gradients', 'autograd', 'notebook', 'nn', 'optim', 'errors', 'robustness'].map((n) => `tests/${n}.test.ts`);
+
+// The native addon, where the install step built it (packages/core/native): the numeric tests run on it too.
+const nativeBuilt = existsSync(new URL('./packages/core/native/build/Release/tensorgrad.node', import.meta.url));
 
 // Tests run from the TypeScript sources: the packages resolve to src/, not to a build.
 export default defineConfig({
@@ -26,7 +30,7 @@ export default defineConfig({
     // walk 100,000-op graphs then take several times their usual second or two. No test asserts a timing.
     testTimeout: 60_000,
     projects: [
-      // everything, with the backend core picks at load (wasm where the engine has SIMD)
+      // everything, with the backend core picks (native where the addon loads, else wasm where the engine has SIMD)
       { extends: true, test: { name: 'auto', include: all } },
       // everything again on the plain TypeScript kernels, the oracle
       // (but the build, which does not depend on it and must not run twice at once into the same dist/)
@@ -43,6 +47,20 @@ export default defineConfig({
           env: { TENSORGRAD_BACKEND: 'wasm', TENSORGRAD_WASM_MIN_FLOPS: '0', TENSORGRAD_MATMUL_PRECISION: 'high' },
         },
       },
+      // every matmul, however small, through the native addon, and at 'high' (fused float32 sums)
+      ...(nativeBuilt
+        ? [
+            { extends: true as const, test: { name: 'native', include: numeric, env: { TENSORGRAD_BACKEND: 'native', TENSORGRAD_NATIVE_MIN_FLOPS: '0' } } },
+            {
+              extends: true as const,
+              test: {
+                name: 'native-high',
+                include: ['backend', 'ops', 'gradients', 'autograd'].map((n) => `tests/${n}.test.ts`),
+                env: { TENSORGRAD_BACKEND: 'native', TENSORGRAD_NATIVE_MIN_FLOPS: '0', TENSORGRAD_MATMUL_PRECISION: 'high' },
+              },
+            },
+          ]
+        : []),
     ],
   },
 });

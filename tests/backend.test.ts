@@ -3,13 +3,12 @@ import { describe, it, expect } from 'vitest';
 import { getBackend, backendInfo, getMatmulPrecision } from '@tensorgrad/core';
 
 describe('the backend of this run', () => {
-  it('is the one the environment asks for, or wasm wherever the engine validates SIMD', () => {
+  it('is the one the environment asks for, or native where the addon loads, or wasm wherever the engine validates SIMD', () => {
     const forced = process.env.TENSORGRAD_BACKEND;
-    const simd = backendInfo().simd;
-    expect(getBackend()).toBe(forced ?? (simd ? 'wasm' : 'js'));
-    if (process.env.TENSORGRAD_WASM_MIN_FLOPS !== undefined) {
-      expect(backendInfo().minFlops).toBe(Number(process.env.TENSORGRAD_WASM_MIN_FLOPS));
-    }
+    const { simd, native } = backendInfo();
+    expect(getBackend()).toBe(forced ?? (native.loaded ? 'native' : simd ? 'wasm' : 'js'));
+    const min = getBackend() === 'native' ? process.env.TENSORGRAD_NATIVE_MIN_FLOPS : process.env.TENSORGRAD_WASM_MIN_FLOPS;
+    if (min !== undefined) expect(backendInfo().minFlops).toBe(Number(min));
   });
 });
 

@@ -10,10 +10,15 @@
 //
 // The addon is compiled by the install step (packages/core/native/build.mjs). Where it was not built (a platform
 // without a C compiler), the tests that need it are skipped with the reason; on Linux it must be there.
+import { spawn } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { matmul, tensor } from '@tensorgrad/core';
+import {
+  backend, backendInfo, getBackend, jsBackend, matmul, setBackend, setMatmulPrecision, getMatmulPrecision, tensor,
+} from '@tensorgrad/core';
 import { matmulJs, type MatmulPrecision } from '../packages/core/src/kernels/matmul.js';
 import { loadNative, native, nativeStatus, type NativeKernel } from '../packages/core/src/native/addon.js';
+import { nativeBackend } from '../packages/core/src/native/backend.js';
 
 const status = nativeStatus();
 const addon = native();
@@ -227,5 +232,86 @@ describe('the loader without the addon', () => {
     expect(s.loaded).toBe(false);
     expect(s.loaded ? '' : s.reason).toMatch(/^failed to load .*package\.json: /);
     expect(native()).toBeNull();
+  });
+});
+
+describe.runIf(addon)('the native backend', () => {
+  const initial = { backend: getBackend(), minFlops: backendInfo().minFlops, precision: getMatmulPrecision() };
+  afterAll(() => {
+    setBackend(initial.backend, { minFlops: initial.minFlops });
+    setMatmulPrecision(initial.precision);
+  });
+
+  it('setBackend(native): matmul and the optimizer updates are its own, the rest the JS backend\'s; backendInfo names the kernel', () => {
+    setBackend('native', { minFlops: 0 });
+    expect(getBackend()).toBe('native');
+    const info = backendInfo();
+    expect(info.minFlops).toBe(0);
+    expect(info.overrides.sort()).toEqual(['adagradStep', 'adamStep', 'matmul', 'rmspropStep', 'sgdStep']);
+    expect(info.native).toMatchObject({ loaded: true, kernel: kernels[0] });
+    const a = tensor([[1, 2, 3], [4, 5, 6]]), b = tensor([[1, 0], [0, 1], [1, 1]]);
+    expect(matmul(a, b).toArray()).toEqual([[4, 5], [10, 11]]);
+    expect(backend().adamStep).not.toBe(jsBackend.adamStep);
+  });
+
+  it('optimizer updates give the JS backend\'s bits (float32 rounded at every step, and float64), over many steps', () => {
+    const nb = nativeBackend(addon!);
+    for (const T of [Float32Array, Float64Array]) {
+      for (const n of [1000, 63]) { // 63: below the size that goes native, the JS kernel runs
+        const run = (b: typeof jsBackend) => {
+          const rnd = random(n);
+          const arrays = Array.from({ length: 8 }, (_, i) => new T(n).map(() => (i === 3 || i === 5 || i === 7 ? Math.abs(rnd()) : rnd())));
+          const [w1, w2, w3, c3, w4, c4, m5, v5] = arrays;
+          const w5 = new T(n).map(rnd), v2 = new T(n).map(rnd);
+          for (let step = 1; step <= 20; step++) {
+            const g = new T(n).map(() => rnd() * 0.1);
+            b.sgdStep(w1, g, null, 0, 0.1, false);
+            b.sgdStep(w2, g, v2, 0.9, 0.05, step % 2 === 0);
+            b.adagradStep(w3, g, c3, 0.5, 1e-7);
+            b.rmspropStep(w4, g, c4, 0.02, 1e-7, 0.9);
+            b.adamStep(w5, g, m5, v5, 0.001, 1e-7, 0.9, 0.999, 1 - 0.9 ** step, 1 - 0.999 ** step, 1 - 0.001 * 0.01);
+          }
+          return [w1, w2, v2, w3, c3, w4, c4, w5, m5, v5];
+        };
+        const want = run(jsBackend), got = run(nb);
+        for (let i = 0; i < want.length; i++) expect(firstDifference(got[i], want[i]), `${T.name} n=${n} array ${i}`).toBe(-1);
+      }
+    }
+  });
+});
+
+describe('without the addon, in a fresh process', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const core = pathToFileURL(fileURLToPath(new URL('../packages/core/src/index.ts', import.meta.url))).href;
+  function node(code: string, env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: root, env: { ...process.env, ...env } });
+      let stdout = '', stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('the default is wasm, backendInfo says why native is absent, results still come; forcing native is a BackendError', async () => {
+    const missing = '/nonexistent/build/Release/tensorgrad.node';
+    const code = `
+      const c = await import(${JSON.stringify(core)});
+      const y = c.matmul(c.rand([40, 50]), c.ones([50, 30])).sum().item();
+      const report = (f) => { try { f(); return 'ok'; } catch (e) { return e.name + ': ' + e.message; } };
+      console.log(JSON.stringify({ backend: c.getBackend(), native: c.backendInfo().native, y, set: report(() => c.setBackend('native')) }));`;
+    const [fallback, forced] = await Promise.all([
+      node(code, { TENSORGRAD_NATIVE_PATH: missing, TENSORGRAD_BACKEND: '' }),
+      node(code, { TENSORGRAD_NATIVE_PATH: missing, TENSORGRAD_BACKEND: 'native' }),
+    ]);
+    const out = JSON.parse(fallback.stdout);
+    expect(out.backend).toBe(backendInfo().simd ? 'wasm' : 'js');
+    expect(out.native).toMatchObject({ loaded: false, path: missing });
+    expect(out.native.reason).toMatch(/^not built: no file at \/nonexistent\/build\/Release\/tensorgrad\.node/);
+    expect(out.y).toBeGreaterThan(0);
+    expect(out.set).toMatch(/^BackendError: setBackend: the 'native' backend is not available: not built: no file at /);
+    expect(forced.code).not.toBe(0);
+    expect(forced.stderr).toMatch(/BackendError: TENSORGRAD_BACKEND=native, but the 'native' backend is not available: not built: no file at /);
   });
 });

@@ -284,7 +284,7 @@ describe('in a fresh process', () => {
     expect(JSON.parse(js.stdout)).toMatchObject({ backend: 'js', matmulPrecision: 'highest', p: 'highest' });
     expect(JSON.parse(wasm.stdout)).toMatchObject({ backend: 'wasm', minFlops: 0, threads: 1, matmulPrecision: 'high', p: 'high' });
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toMatch(/BackendError: TENSORGRAD_BACKEND must be 'js' or 'wasm', got 'gpu'/);
+    expect(bad.stderr).toMatch(/BackendError: TENSORGRAD_BACKEND must be 'js', 'wasm' or 'native', got 'gpu'/);
     expect(badPrecision.code).not.toBe(0);
     expect(badPrecision.stderr).toMatch(/BackendError: TENSORGRAD_MATMUL_PRECISION must be 'highest' or 'high', got 'float32'/);
   });
@@ -302,7 +302,7 @@ describe('in a fresh process', () => {
       node(code, { TENSORGRAD_BACKEND: 'wasm', TENSORGRAD_THREADS: 'many', TENSORGRAD_WASM_MIN_FLOPS: '0' }),
     ]);
     expect(badBackend.code).toBe(0);
-    const bad = "BackendError: TENSORGRAD_BACKEND must be 'js' or 'wasm', got 'gpu'";
+    const bad = "BackendError: TENSORGRAD_BACKEND must be 'js', 'wasm' or 'native', got 'gpu'";
     // every op needs the backend; choosing one explicitly never reads the variable, and ops run after it
     expect(JSON.parse(badBackend.stdout)).toEqual([bad, bad, bad, 'ok', 'ok']);
     expect(badThreads.code).toBe(0);

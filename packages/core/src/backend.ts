@@ -1,19 +1,22 @@
 // The current backend: the one object every kernel call goes through (see kernels/backend.ts for the Backend
-// interface and how a backend is added). 'wasm' (WebAssembly SIMD matmul, wasm/) or 'js' (plain loops, kernels/).
-// Chosen on first use, not at load: TENSORGRAD_BACKEND if set, else 'wasm' where the engine validates a SIMD
-// module, else 'js'. Settings and environment variables: settings.ts.
+// interface and how a backend is added). 'native' (a Node-API addon: matmul and the optimizer updates in C,
+// native/), 'wasm' (WebAssembly SIMD matmul, wasm/) or 'js' (plain loops, kernels/). Chosen on first use, not at
+// load: TENSORGRAD_BACKEND if set, else 'native' where the addon loads (Node, built by the install step), else
+// 'wasm' where the engine validates a SIMD module, else 'js'. Settings and environment variables: settings.ts.
 import { BackendError } from './errors.js';
 import type { Backend, MatmulPrecision } from './kernels/backend.js';
 import { jsBackend } from './kernels/js.js';
+import { type NativeStatus, native, nativeStatus } from './native/addon.js';
+import { nativeBackend } from './native/backend.js';
 import { wasmBackend } from './wasm/backend.js';
 import { THREAD_MIN_FLOPS, getWorkerState, useRelaxed, wasmSupport } from './wasm/runtime.js';
 import {
-  type BackendName, matmulPrecision, numThreads, requestedBackend, setMatmulPrecisionSetting, setNumThreadsSetting,
-  setWasmMinFlops, wasmMinFlops,
+  type BackendName, matmulPrecision, nativeMinFlops, numThreads, requestedBackend, setMatmulPrecisionSetting,
+  setNativeMinFlops, setNumThreadsSetting, setWasmMinFlops, wasmMinFlops,
 } from './settings.js';
 
 export { BackendError };
-export type { Backend, BackendName, MatmulPrecision };
+export type { Backend, BackendName, MatmulPrecision, NativeStatus };
 export { DEFAULT_MIN_FLOPS } from './settings.js';
 
 /** Each backend by name, with the check that it can run here. */
@@ -23,7 +26,17 @@ const BACKENDS: Record<BackendName, () => Backend> = {
     if (!wasmSupport.simd) throw new BackendError("the 'wasm' backend needs WebAssembly SIMD, which this engine does not validate; use 'js'");
     return wasmBackend;
   },
+  native: () => {
+    const addon = native();
+    if (addon === null) {
+      const s = nativeStatus();
+      throw new BackendError(`the 'native' backend is not available: ${s.loaded ? '' : s.reason}`);
+    }
+    nativeCache ??= nativeBackend(addon);
+    return nativeCache;
+  },
 };
+let nativeCache: Backend | null = null;
 
 let current: Backend | null = null;
 
@@ -40,13 +53,23 @@ function chooseDefault(): Backend {
   if (forced === 'wasm' && !wasmSupport.simd) {
     throw new BackendError("TENSORGRAD_BACKEND=wasm, but this engine does not validate WebAssembly SIMD; unset it or use 'js'");
   }
-  current = BACKENDS[forced ?? (wasmSupport.simd ? 'wasm' : 'js')]();
+  if (forced === undefined) {
+    current = BACKENDS[native() !== null ? 'native' : wasmSupport.simd ? 'wasm' : 'js']();
+    return current;
+  }
+  try {
+    current = BACKENDS[forced]();
+  } catch (e) {
+    throw e instanceof BackendError ? new BackendError(`TENSORGRAD_BACKEND=${forced}, but ${e.message}; unset it or use 'wasm' or 'js'`) : e;
+  }
   return current;
 }
 
 /**
- * Use `name`'s kernels from now on. Throws BackendError for 'wasm' where it cannot run.
- * `minFlops` (wasm only): products of fewer FLOPs (2*M*N*K) run on the JS kernel; 0 sends every one to wasm.
+ * Use `name`'s kernels from now on. Throws BackendError for 'wasm' where it cannot run, and for 'native' where
+ * the addon is not loaded (backendInfo().native says why).
+ * `minFlops` (wasm and native): products of fewer FLOPs (2*M*N*K) run on the JS kernel; 0 sends every one to
+ * the backend's kernel.
  */
 export function setBackend(name: BackendName, options: { minFlops?: number } = {}): void {
   if (!Object.hasOwn(BACKENDS, name)) {
@@ -63,14 +86,14 @@ export function setBackend(name: BackendName, options: { minFlops?: number } = {
     throw new BackendError(`setBackend: minFlops must be a number >= 0, got ${String(minFlops)}`);
   }
   current = chosen;
-  if (minFlops !== undefined) setWasmMinFlops(minFlops);
+  if (minFlops !== undefined) (name === 'native' ? setNativeMinFlops : setWasmMinFlops)(minFlops);
 }
 
 export function getBackend(): BackendName {
   return backend().name as BackendName;
 }
 
-/** Threads for large wasm matmuls: 2 splits them with one worker thread (Node only; started on first use). */
+/** Threads for large wasm and native matmuls: 2 splits them with one worker thread (Node only; started on first use). */
 export function setNumThreads(n: 1 | 2): void {
   if (n !== 1 && n !== 2) throw new BackendError(`setNumThreads: expected 1 or 2, got ${String(n)}`);
   setNumThreadsSetting(n);
@@ -104,12 +127,17 @@ export interface BackendInfo {
   /** the engine validates WebAssembly SIMD; relaxed SIMD's relaxed_madd: not validated, available, or used */
   simd: boolean;
   relaxedSimd: 'unsupported' | 'available' | 'used';
-  /** threads asked for (setNumThreads), and the second thread's state: 'off' until a matmul needs it */
+  /** threads asked for (setNumThreads), and the wasm second thread's state: 'off' until a matmul needs it */
   threads: 1 | 2;
   worker: 'off' | 'starting' | 'ready' | 'failed';
-  /** matmuls of fewer FLOPs run on JS; at least this many are split over two threads */
+  /** on the current backend, matmuls of fewer FLOPs run on JS; at least this many are split over two threads */
   minFlops: number;
   threadMinFlops: number;
+  /**
+   * The Node-API addon: loaded, with its path and the microkernel family its matmul runs ('avx512', 'avx2' or
+   * 'portable', by CPU features), or not, with the reason (not built, failed to load, not Node).
+   */
+  native: NativeStatus;
   /** the Backend entries the current backend implements itself (the rest are the JS backend's) */
   overrides: string[];
 }
@@ -123,8 +151,9 @@ export function backendInfo(): BackendInfo {
     relaxedSimd: useRelaxed() ? 'used' : wasmSupport.relaxed ? 'available' : 'unsupported',
     threads: numThreads(),
     worker: getWorkerState(),
-    minFlops: wasmMinFlops(),
-    threadMinFlops: THREAD_MIN_FLOPS,
+    minFlops: b.name === 'native' ? nativeMinFlops() : wasmMinFlops(),
+    threadMinFlops: b.name === 'native' ? (native()?.info().threadMinFlops ?? THREAD_MIN_FLOPS) : THREAD_MIN_FLOPS,
+    native: nativeStatus(),
     overrides: (Object.keys(b) as (keyof Backend)[]).filter((k) => k !== 'name' && b[k] !== jsBackend[k]),
   };
 }

@@ -12,7 +12,7 @@ export { customOp, type CustomOpSpec, type OpContext } from './customop.js';
 export { gradcheck, gradgradcheck, GradcheckError, type GradcheckOptions, type GradcheckReport } from './gradcheck.js';
 export {
   BackendError, DEFAULT_MIN_FLOPS, backend, setBackend, getBackend, setNumThreads, getNumThreads, setMatmulPrecision, getMatmulPrecision,
-  backendInfo, type Backend, type BackendName, type MatmulPrecision, type BackendInfo,
+  backendInfo, type Backend, type BackendName, type MatmulPrecision, type BackendInfo, type NativeStatus,
 } from './backend.js';
 export { jsBackend } from './kernels/js.js';
 export { AnomalyError, detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './anomaly.js';

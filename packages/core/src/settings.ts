@@ -2,10 +2,13 @@
 // environment variables that set their defaults. Each variable is read when its setting is first needed (a
 // kernel call, backendInfo(), a getter), not at import: a bad value throws a BackendError then, naming the
 // variable, and a setter called first means the variable is never read.
-//   TENSORGRAD_BACKEND=js|wasm      the backend (default: 'wasm' where the engine validates SIMD, else 'js');
-//                                   a forced 'wasm' the engine cannot run is a BackendError (backend.ts)
+//   TENSORGRAD_BACKEND=js|wasm|native   the backend (default: 'native' where the addon loads, else 'wasm' where
+//                                   the engine validates SIMD, else 'js'); a forced one that cannot run here is
+//                                   a BackendError (backend.ts)
 //   TENSORGRAD_WASM_MIN_FLOPS=n     matmuls below n FLOPs (2*M*N*K) run on JS even on 'wasm' (0: every one)
-//   TENSORGRAD_THREADS=1|2          threads for large wasm matmuls (default 2 where there are 2+ CPUs)
+//   TENSORGRAD_NATIVE_MIN_FLOPS=n   the same for 'native' (0: every one)
+//   TENSORGRAD_NATIVE_PATH=file     load the native addon from this file instead of the install step's build
+//   TENSORGRAD_THREADS=1|2          threads for large wasm and native matmuls (default 2 where there are 2+ CPUs)
 //   TENSORGRAD_WASM_RELAXED=1       use relaxed SIMD's fused multiply-add where the engine has it (results then
 //                                   differ from the JS kernel's in the last bits)
 //   TENSORGRAD_MATMUL_PRECISION=highest|high   how float32 matmuls sum (see MatmulPrecision)
@@ -47,19 +50,29 @@ export function builtinModule<T>(id: string): T | undefined {
  */
 export const DEFAULT_MIN_FLOPS = 2048;
 
-export type BackendName = 'js' | 'wasm';
+/**
+ * Default of TENSORGRAD_NATIVE_MIN_FLOPS. A call into the addon costs ~0.4 µs; measured (float32, one process per
+ * precision, this 2-core EPYC) native vs JS: 4x4x4 (128 FLOPs) 0.62 µs vs 0.35 at 'high', 0.43 vs 0.66 at
+ * 'highest'; 6x6x6 (432) 0.45 vs 0.57 and 0.46 vs 4.5; 8x8x8 (1 kFLOP) 0.51 vs 1.2 and 0.83 vs 2.8. Only speed
+ * depends on it (the same bits at 'highest' and for float64).
+ */
+export const DEFAULT_NATIVE_MIN_FLOPS = 512;
+
+export type BackendName = 'js' | 'wasm' | 'native';
+const BACKEND_NAMES: readonly BackendName[] = ['js', 'wasm', 'native'];
 
 /** TENSORGRAD_BACKEND, checked; undefined when unset. */
 export function requestedBackend(): BackendName | undefined {
   const forced = env('TENSORGRAD_BACKEND');
-  if (forced !== undefined && forced !== 'js' && forced !== 'wasm') {
-    throw new BackendError(`TENSORGRAD_BACKEND must be 'js' or 'wasm', got '${forced}'`);
+  if (forced !== undefined && !(BACKEND_NAMES as readonly string[]).includes(forced)) {
+    throw new BackendError(`TENSORGRAD_BACKEND must be 'js', 'wasm' or 'native', got '${forced}'`);
   }
-  return forced;
+  return forced as BackendName | undefined;
 }
 
 let precision: MatmulPrecision | undefined;
 let minFlops: number | undefined;
+let nativeMin: number | undefined;
 let threads: 1 | 2 | undefined;
 
 export function matmulPrecision(): MatmulPrecision {
@@ -90,6 +103,21 @@ export function wasmMinFlops(): number {
 
 export function setWasmMinFlops(n: number): void {
   minFlops = n;
+}
+
+/** Matmuls of fewer FLOPs run on the JS kernel even on the native backend. */
+export function nativeMinFlops(): number {
+  if (nativeMin === undefined) {
+    const min = env('TENSORGRAD_NATIVE_MIN_FLOPS');
+    const value = min === undefined ? DEFAULT_NATIVE_MIN_FLOPS : Number(min);
+    if (!Number.isFinite(value) || value < 0) throw new BackendError(`TENSORGRAD_NATIVE_MIN_FLOPS must be a number >= 0, got '${min}'`);
+    nativeMin = value;
+  }
+  return nativeMin;
+}
+
+export function setNativeMinFlops(n: number): void {
+  nativeMin = n;
 }
 
 /** Threads for large wasm matmuls: TENSORGRAD_THREADS, else 2 where the machine has 2+ CPUs. */

@@ -2,6 +2,7 @@
 // Nothing here imports a node: module: in a browser, or wherever the addon was not built or does not load,
 // native() is null and nativeStatus() says why, and the wasm/JS kernels run instead.
 import type { TypedArray } from '../dtype.js';
+import { builtinModule, env } from '../settings.js';
 
 /** The addon's functions (native/src/addon.c). */
 export interface NativeAddon {
@@ -43,24 +44,21 @@ interface NodeFs {
 
 interface NodeProcess {
   dlopen(module: { exports: unknown }, filename: string): void;
-  env: Record<string, string | undefined>;
-  getBuiltinModule?: (id: string) => unknown;
 }
 
-const proc = (globalThis as { process?: NodeProcess }).process;
 let addon: NativeAddon | null = null;
 let status: NativeStatus | null = null;
 
 /** Where the install step puts the addon: packages/core/native/build/Release, two folders above this file (src/native or dist/native). */
 function defaultPath(): string {
   const url = new URL('../../native/build/Release/tensorgrad.node', import.meta.url);
-  const nodeUrl = proc?.getBuiltinModule?.('node:url') as { fileURLToPath(u: URL): string } | undefined;
+  const nodeUrl = builtinModule<{ fileURLToPath(u: URL): string }>('node:url');
   return nodeUrl ? nodeUrl.fileURLToPath(url) : decodeURIComponent(url.pathname);
 }
 
 /** Why the addon is not there: the install step's recorded reason if it failed, else a generic one. */
 function missingReason(path: string): string {
-  const fs = proc?.getBuiltinModule?.('node:fs') as NodeFs | undefined;
+  const fs = builtinModule<NodeFs>('node:fs');
   const log = path.replace(/Release[/\\]tensorgrad\.node$/, 'error.txt');
   try {
     if (fs && log !== path && fs.existsSync(log)) return `not built: ${fs.readFileSync(log, 'utf8').trim()}`;
@@ -76,12 +74,13 @@ function missingReason(path: string): string {
  */
 export function loadNative(path?: string): NativeStatus {
   addon = null;
-  const file = path ?? proc?.env.TENSORGRAD_NATIVE_PATH ?? (proc ? defaultPath() : '');
+  const proc = builtinModule<NodeProcess>('node:process');
+  const file = path ?? env('TENSORGRAD_NATIVE_PATH') ?? (proc ? defaultPath() : '');
   if (!proc || typeof proc.dlopen !== 'function') {
     status = { loaded: false, path: file, reason: 'not Node.js (no process.dlopen): native addons need Node' };
     return status;
   }
-  const fs = proc.getBuiltinModule?.('node:fs') as NodeFs | undefined;
+  const fs = builtinModule<NodeFs>('node:fs');
   if (fs && !fs.existsSync(file)) {
     status = { loaded: false, path: file, reason: missingReason(file) };
     return status;
@@ -103,7 +102,8 @@ export function native(): NativeAddon | null {
   return addon;
 }
 
+/** Whether the addon is loaded, from where, and its current microkernel family; or why it is not. */
 export function nativeStatus(): NativeStatus {
   if (status === null) loadNative();
-  return status as NativeStatus;
+  return status !== null && status.loaded && addon !== null ? { ...status, kernel: addon.info().kernel } : (status as NativeStatus);
 }
