@@ -353,10 +353,12 @@ function main(): void {
     backend: info.backend,
     matmul_precision: info.matmulPrecision,
     kernels:
-      info.backend === 'wasm'
+      info.backend === 'native'
+        ? `native addon (C, ${info.native.loaded ? info.native.kernel : '?'} microkernel; packed GEMM, ${info.matmulPrecision === 'high' ? 'float32 FMA' : 'float64'} accumulation) for matmul above ${info.minFlops} FLOPs and the optimizer updates, plain TypeScript loops for the other ops`
+        : info.backend === 'wasm'
         ? `WebAssembly SIMD matmul (packed panels, ${info.matmulPrecision === 'high' ? '2x16 f32 register tile, float32' : '2x8 f64 register tile, float64'} accumulation${info.relaxedSimd === 'used' ? ', relaxed_madd' : ''}) above ${info.minFlops} FLOPs, plain TypeScript loops for the other ops`
         : `plain TypeScript loops over typed arrays (matmul: i-k-j, ${info.matmulPrecision === 'high' ? 'float32' : 'float64'} accumulation)`,
-    threads: info.backend === 'wasm' ? info.threads : 1, // W1/W2; W3 reports 1 and 2 separately
+    threads: info.backend !== 'js' ? info.threads : 1, // W1/W2; W3 reports 1 and 2 separately
     backend_info: info,
     quick: o.quick,
   };
@@ -377,16 +379,16 @@ function main(): void {
     log(`W2: ${JSON.stringify(res.W2)}`);
   }
   if (o.only.has('W3')) {
-    // one thread (the figure compared with numpy's one BLAS thread), then two where the wasm backend has them
+    // one thread (the figure compared with numpy's one BLAS thread), then two where the backend has them
     const threads = getNumThreads();
     setNumThreads(1);
     log(`W3 matmul: N in ${o.w3Sizes.join(', ')}, 1 thread`);
     const W3: Record<string, unknown> = { threads_1: w3Matmul(o.w3Sizes) };
-    if (backendInfo().backend === 'wasm') {
+    if (backendInfo().backend !== 'js') {
       setNumThreads(2);
       log(`W3 matmul: N in ${o.w3Sizes.join(', ')}, 2 threads`);
       W3.threads_2 = w3Matmul(o.w3Sizes);
-      W3.threads_2_worker = backendInfo().worker; // 'ready' when the second thread really ran
+      if (backendInfo().backend === 'wasm') W3.threads_2_worker = backendInfo().worker; // 'ready' when the second thread really ran
     }
     setNumThreads(threads);
     res.W3 = W3;
