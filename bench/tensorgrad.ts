@@ -1,21 +1,28 @@
-// tensorgrad's side of the cross-library benchmark: workloads W1-W4 exactly as bench/WORKLOADS.md defines them,
+// tensorgrad's side of the cross-library benchmark: workloads W1-W6 exactly as bench/WORKLOADS.md defines them,
 // through the public API of @tensorgrad/core, nn and optim. Prints ONE JSON object on stdout (same nesting as
 // bench_numpy.py: W1.ms_per_epoch, W3.threads_1.<N>.gflops_best, ...); progress goes to stderr.
 //
-//   npx tsx bench/tensorgrad.ts                      all four workloads, full size
+//   npx tsx bench/tensorgrad.ts                      all workloads, full size, on the default backend
 //   npx tsx bench/tensorgrad.ts --only=W1,W4 --quick   a subset, shortened (also TG_BENCH_ONLY, TG_BENCH_QUICK=1)
+//   --backend=js|wasm|native                         setBackend first; a backend that does not exist (yet) gives
+//                                                    {"available": false, "reason": ...} and exit status 0
+//   --probe                                          only list the backends setBackend accepts here, and the default
 //   --w1-epochs=N  --w2-steps=N  --w3-sizes=64,256   (also TG_BENCH_W1_EPOCHS, TG_BENCH_W2_STEPS, TG_BENCH_W3_SIZES)
+//   --w5-rows=N                                      W5 on the first N training rows (quick: 6400)
 //   TENSORGRAD_MATMUL_PRECISION=high                  float32 matmuls sum in float32 (default 'highest': in float64);
 //                                                    the JSON says which ran as matmul_precision
 //
 // common_data.mjs, common_data.py, spiral_300.json, bench_numpy.py and WORKLOADS.md in this folder are copies of
 // the shared cross-library benchmark (/work/shared/bench/ where this project was made). They must stay byte
 // for byte identical to it, or the figures stop being comparable with the other libraries'.
-import { Tensor, tensor, matmul, noGrad, backendInfo, getNumThreads, setNumThreads } from '@tensorgrad/core';
+import { Tensor, tensor, matmul, noGrad, backendInfo, getNumThreads, setNumThreads, setBackend } from '@tensorgrad/core';
+import * as nn from '@tensorgrad/nn';
 import { Dense, ReLU, Sequential, SoftmaxCrossEntropy, accuracy } from '@tensorgrad/nn';
 import { Adam } from '@tensorgrad/optim';
-import { readFileSync } from 'node:fs';
-import { spiralData, mlpData, mulberry32F32, W2, median, now, quietStdout } from './common_data.mjs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spiralData, mlpData, mulberry32F32, mulberry32U32, glorotUniform, W2, median, now, quietStdout } from './common_data.mjs';
+import { readIdx } from './idx.js';
 
 quietStdout(); // stdout carries the result JSON only
 
@@ -28,16 +35,22 @@ class BenchError extends Error {
 interface Options {
   only: Set<string>;
   quick: boolean;
+  backend: string | undefined;
+  probe: boolean;
   w1Epochs: number;
   w2Steps: number;
   w3Sizes: number[];
+  /** W5's training rows (all 60,000 unless shortened) */
+  w5Rows: number;
 }
+
+const WORKLOADS = ['W1', 'W2', 'W3', 'W4', 'W5', 'W6'];
 
 function parseOptions(argv: readonly string[]): Options {
   const flags = new Map<string, string>();
   for (const a of argv) {
     const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(a);
-    if (!m) throw new BenchError(`tensorgrad bench: unknown argument '${a}' (expected --only=W1,W2 --quick --w1-epochs=N --w2-steps=N --w3-sizes=64,256)`);
+    if (!m) throw new BenchError(`tensorgrad bench: unknown argument '${a}' (expected --only=W1,W2 --quick --backend=NAME --probe --w1-epochs=N --w2-steps=N --w3-sizes=64,256 --w5-rows=N)`);
     flags.set(m[1], m[2] ?? '1');
   }
   const get = (flag: string, env: string): string | undefined => flags.get(flag) ?? process.env[env];
@@ -49,18 +62,21 @@ function parseOptions(argv: readonly string[]): Options {
     if (!Number.isInteger(v) || v < 1) throw new BenchError(`tensorgrad bench: --${flag} must be a positive integer, got '${s}'`);
     return v;
   };
-  const onlyText = get('only', 'TG_BENCH_ONLY') ?? 'W1,W2,W3,W4';
+  const onlyText = get('only', 'TG_BENCH_ONLY') ?? WORKLOADS.join(',');
   const only = new Set(onlyText.split(',').map((s) => s.trim().toUpperCase()).filter((s) => s !== ''));
-  for (const w of only) if (!/^W[1-4]$/.test(w)) throw new BenchError(`tensorgrad bench: unknown workload '${w}' in --only (W1..W4)`);
+  for (const w of only) if (!WORKLOADS.includes(w)) throw new BenchError(`tensorgrad bench: unknown workload '${w}' in --only (${WORKLOADS.join(', ')})`);
   const sizesText = get('w3-sizes', 'TG_BENCH_W3_SIZES');
   const w3Sizes = sizesText ? sizesText.split(',').map(Number) : quick ? [64, 256] : [64, 256, 512, 1024];
   if (w3Sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new BenchError(`tensorgrad bench: bad --w3-sizes '${sizesText}'`);
   return {
     only,
     quick,
+    backend: flags.get('backend'),
+    probe: flags.has('probe'),
     w1Epochs: int('w1-epochs', 'TG_BENCH_W1_EPOCHS', quick ? 300 : 10000),
     w2Steps: int('w2-steps', 'TG_BENCH_W2_STEPS', quick ? 20 : W2.steps),
     w3Sizes,
+    w5Rows: Math.min(W5.train, int('w5-rows', 'TG_BENCH_W5_ROWS', quick ? 6400 : W5.train)),
   };
 }
 
@@ -87,16 +103,7 @@ function w1Spiral(epochs: number) {
   // decay 5e-7 as the numpy (nnfs) reference
   const opt = new Adam(model.parameters(), { lr: 0.05, decay: 5e-7, epsilon: 1e-7, beta1: 0.9, beta2: 0.999 });
   const phases = new Phases();
-  const epoch = () => {
-    phases.start();
-    opt.zeroGrad();
-    const loss = lossFn.forward(model.forward(X), y);
-    phases.mark(0);
-    loss.backward();
-    phases.mark(1);
-    opt.step();
-    phases.mark(2);
-  };
+  const epoch = () => trainStep(model, lossFn, opt, X, y, phases);
   const graphOps = countOps(lossFn.forward(model.forward(X), y));
   for (let e = 0; e < W1_WARMUP; e++) epoch();
   phases.reset();
@@ -147,23 +154,10 @@ function w2Mlp(steps: number) {
   const step = (): number => {
     const [xb, yb] = batches[s % nb];
     s++;
-    phases.start();
-    opt.zeroGrad();
-    const loss = lossFn.forward(model.forward(xb), yb);
-    phases.mark(0);
-    loss.backward();
-    phases.mark(1);
-    opt.step();
-    phases.mark(2);
-    return loss.item();
+    return trainStep(model, lossFn, opt, xb, yb, phases).item();
   };
   const graphOps = countOps(lossFn.forward(model.forward(batches[0][0]), batches[0][1]));
-  for (let i = 0; i < W2.warmup; i++) step();
-  phases.reset();
-  let last = NaN;
-  const t0 = now();
-  for (let i = 0; i < steps; i++) last = step();
-  const ms = now() - t0;
+  const { ms, last } = timeSteps(step, W2.warmup, steps, phases);
   // matmul FLOPs of one step: forward x@W, backward g@W^T (not for the first layer: X needs no grad) and x^T@g
   let flop = 0;
   W2.layers.forEach(([fi, fo], k) => (flop += 2 * B * fi * fo * (k === 0 ? 2 : 3)));
@@ -296,12 +290,181 @@ function bareLoops(x: Float32Array, reps: number): { times: number[]; y0: number
   return { times, y0 }; // returned so that the loops cannot be dropped
 }
 
+// ---------------------------------------------------------------- W5 fashion
+
+const W5 = {
+  dir: '/usr/share/datasets/fashion-mnist',
+  files: ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'],
+  train: 60000, test: 10000, D: 784, batch: 64, epochs: 2,
+  layers: [[784, 512], [512, 512], [512, 10]] as const,
+  seeds: { W: [21, 22, 23], X: 4321, y: 8765, order: 100 },
+};
+
+interface W5Data {
+  Xtrain: Float32Array;
+  ytrain: Int32Array;
+  Xtest: Float32Array;
+  ytest: Int32Array;
+  source: string;
+}
+
+/** Fashion-MNIST as pixels / 255 in float32 [n, 784] and int labels; mulberry32 data of the same shapes without it. */
+function w5Data(): W5Data {
+  const paths = W5.files.map((f) => join(W5.dir, f));
+  if (paths.every((p) => existsSync(p))) {
+    const [xs, ys, xt, yt] = paths.map(readIdx);
+    const expect = [[W5.train, 28, 28], [W5.train], [W5.test, 28, 28], [W5.test]];
+    [xs, ys, xt, yt].forEach((f, i) => {
+      if (f.shape.join() !== expect[i].join()) throw new BenchError(`W5: ${paths[i]} has shape [${f.shape}], expected [${expect[i]}]`);
+    });
+    // a float32 division, as numpy's and torch's x / 255 (float64 division rounded once to float32 gives the same bits)
+    const pixels = (u8: Uint8Array) => {
+      const out = new Float32Array(u8.length);
+      for (let i = 0; i < u8.length; i++) out[i] = u8[i] / 255;
+      return out;
+    };
+    return { Xtrain: pixels(xs.data), ytrain: Int32Array.from(ys.data), Xtest: pixels(xt.data), ytest: Int32Array.from(yt.data), source: W5.dir };
+  }
+  // one mulberry32 stream each for X and y: the training rows first, then the test rows (as bench_torch.py)
+  const n = W5.train + W5.test;
+  const X = mulberry32F32(W5.seeds.X, n * W5.D);
+  const y = Int32Array.from(mulberry32F32(W5.seeds.y, n), (v) => Math.floor(Math.fround(v * 10)));
+  const cut = W5.train * W5.D;
+  return { Xtrain: X.subarray(0, cut), ytrain: y.subarray(0, W5.train), Xtest: X.subarray(cut), ytest: y.subarray(W5.train), source: 'mulberry32 (Fashion-MNIST not installed)' };
+}
+
+/** Epoch e's row order: the stable argsort of n mulberry32 u32 draws of seed 100 + e. */
+function epochOrder(e: number, n: number): Uint32Array {
+  const u = mulberry32U32(W5.seeds.order + e, n);
+  return Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => u[a] - u[b] || a - b);
+}
+
+function w5Fashion(rows: number) {
+  const d = w5Data();
+  const layers = W5.layers.map(([fi, fo], k) => {
+    const l = new Dense(fi, fo);
+    l.weights.data.set(glorotUniform(W5.seeds.W[k], fi, fo));
+    l.biases.data.fill(0);
+    return l;
+  });
+  const model = new Sequential([layers[0], new ReLU(), layers[1], new ReLU(), layers[2]]);
+  const lossFn = new SoftmaxCrossEntropy({ clip: 0 }); // PyTorch's cross_entropy: no clipping of the loss value
+  const opt = new Adam(model.parameters(), { lr: 1e-3, epsilon: 1e-8, beta1: 0.9, beta2: 0.999 });
+  const phases = new Phases(['forward', 'backward', 'optimizer', 'gather']);
+  const orders = Array.from({ length: W5.epochs }, (_, e) => epochOrder(e, rows));
+  const epochS: number[] = [];
+  let steps = 0;
+  for (const order of orders) {
+    const t0 = now();
+    for (let i = 0; i < rows; i += W5.batch) {
+      const b = Math.min(W5.batch, rows - i);
+      phases.start();
+      const xb = new Float32Array(b * W5.D);
+      const yb = new Int32Array(b);
+      for (let r = 0; r < b; r++) {
+        const row = order[i + r];
+        xb.set(d.Xtrain.subarray(row * W5.D, (row + 1) * W5.D), r * W5.D);
+        yb[r] = d.ytrain[row];
+      }
+      phases.mark(3);
+      trainStep(model, lossFn, opt, tensor(xb, { shape: [b, W5.D] }), tensor(yb), phases, false);
+      steps++;
+    }
+    epochS.push((now() - t0) / 1e3);
+    log(`W5 epoch ${epochS.length}: ${epochS[epochS.length - 1].toFixed(2)} s`);
+  }
+  const sPerEpoch = epochS.reduce((a, b) => a + b, 0) / epochS.length;
+  // a shortened run tests on as many rows as it trained on (bench_torch.py does the same), saving the js backend minutes
+  const testRows = Math.min(W5.test, rows);
+  const test = noGrad(() => {
+    const logits = model.forward(tensor(d.Xtest.subarray(0, testRows * W5.D), { shape: [testRows, W5.D] }));
+    const y = tensor(d.ytest.subarray(0, testRows));
+    return { loss: lossFn.forward(logits, y).item(), acc: accuracy(logits, y) };
+  });
+  return {
+    data: d.source,
+    train_rows: rows,
+    test_rows: testRows,
+    epochs: W5.epochs,
+    epoch_s: epochS,
+    s_per_epoch: sPerEpoch,
+    ...(rows !== W5.train ? { s_per_full_epoch_estimate: (sPerEpoch * W5.train) / rows } : {}),
+    test_acc: test.acc,
+    test_loss: test.loss,
+    phase_ms: phases.perCall(steps),
+  };
+}
+
+// ---------------------------------------------------------------- W6 cnn
+
+/**
+ * W6's input [64, 1, 28, 28], labels and initial weights as WORKLOADS.md defines them, with their float64 sum
+ * (bench_torch.py reports the same sum, so the two are seen to start from the same numbers).
+ */
+function w6Init() {
+  const X = mulberry32F32(2468, 64 * 28 * 28);
+  const y = Int32Array.from(mulberry32F32(1357, 64), (v) => Math.floor(Math.fround(v * 10)));
+  // A conv's weights are the first out*in*k*k draws of glorot-uniform with fan_in in*k*k and fan_out out*k*k.
+  const conv = (seed: number, out: number, inC: number, k: number) => glorotUniform(seed, inC * k * k, out * k * k).subarray(0, out * inC * k * k);
+  const weights = { conv1: conv(31, 32, 1, 3), conv2: conv(32, 64, 32, 3), linear: glorotUniform(33, 1600, 10) };
+  let checksum = 0;
+  for (const a of [X, weights.conv1, weights.conv2, weights.linear, y]) for (const v of a) checksum += v;
+  return { X, y, weights, checksum };
+}
+
+/**
+ * W6 for tensorgrad. nn has no Conv2d or MaxPool2d yet (the layers issue), so this reports why not. Adding it is
+ * this one function: Conv2d(1,32,3) - ReLU - MaxPool2d(2) - Conv2d(32,64,3) - ReLU - MaxPool2d(2) - Flatten -
+ * Dense(1600,10) from w6Init()'s weights (Dense takes [1600, 10] as given), SoftmaxCrossEntropy({ clip: 0 }),
+ * Adam(lr 1e-3, epsilon 1e-8), timed by timeSteps(step, 10, steps) as w2Mlp does; return ms_per_step and
+ * last_step_loss. run.ts then reports it beside PyTorch with no other change.
+ */
+function w6Cnn(_steps: number) {
+  const init = w6Init();
+  const missing = ['Conv2d', 'MaxPool2d'].filter((name) => !(name in nn));
+  const reason = missing.length > 0 ? `not available yet (no ${missing.join(', ')} in @tensorgrad/nn)` : 'not written yet (nn has Conv2d and MaxPool2d: fill in w6Cnn)';
+  return { available: false, reason, init_checksum: init.checksum };
+}
+
+// ---------------------------------------------------------------- training helpers
+
+/**
+ * One training step as every workload times it: zero the gradients, forward + loss, backward, update, with the
+ * phase timers around each part. `start` false: the caller started the phase clock (W5 times its batch gather).
+ */
+function trainStep(
+  model: { forward(x: Tensor): Tensor }, lossFn: SoftmaxCrossEntropy, opt: Adam, x: Tensor, y: Tensor, phases: Phases, start = true,
+): Tensor {
+  if (start) phases.start();
+  opt.zeroGrad();
+  const loss = lossFn.forward(model.forward(x), y);
+  phases.mark(0);
+  loss.backward();
+  phases.mark(1);
+  opt.step();
+  phases.mark(2);
+  return loss;
+}
+
+/** `warmup` untimed steps, then `steps` timed ones (phase timers reset in between): total ms and the last step's loss. */
+function timeSteps(step: () => number, warmup: number, steps: number, phases: Phases): { ms: number; last: number } {
+  for (let i = 0; i < warmup; i++) step();
+  phases.reset();
+  let last = NaN;
+  const t0 = now();
+  for (let i = 0; i < steps; i++) last = step();
+  return { ms: now() - t0, last };
+}
+
 // ---------------------------------------------------------------- profiling helpers
 
-/** Wall time of the phases of a training step (forward + loss, backward, optimizer), summed over steps. */
+/** Wall time of the phases of a training step (forward + loss, backward, optimizer, ...), summed over steps. */
 class Phases {
-  private readonly sums = [0, 0, 0];
+  private readonly sums: number[];
   private last = 0;
+  constructor(private readonly names: readonly string[] = ['forward', 'backward', 'optimizer']) {
+    this.sums = names.map(() => 0);
+  }
   start(): void {
     this.last = now();
   }
@@ -313,9 +476,8 @@ class Phases {
   reset(): void {
     this.sums.fill(0);
   }
-  perCall(n: number) {
-    const [f, b, s] = this.sums.map((v) => v / n);
-    return { forward: f, backward: b, optimizer: s };
+  perCall(n: number): Record<string, number> {
+    return Object.fromEntries(this.names.map((name, i) => [name, this.sums[i] / n]));
   }
 }
 
@@ -342,8 +504,52 @@ function packageVersion(name: string): string | null {
   }
 }
 
+const CANDIDATE_BACKENDS = ['native', 'wasm', 'js'];
+
+/** Switches to backend `name`, or says why it cannot (a backend core does not have yet is not an error here). */
+function trySetBackend(name: string): { available: true } | { available: false; reason: string } {
+  try {
+    setBackend(name as Parameters<typeof setBackend>[0]);
+  } catch (e) {
+    return { available: false, reason: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+  }
+  const got = backendInfo().backend;
+  return got === name ? { available: true } : { available: false, reason: `setBackend('${name}') left backendInfo().backend at '${got}'` };
+}
+
+/** The backends setBackend accepts in this process, and the one a user gets without choosing (run.ts asks first). */
+function probeBackends() {
+  const info = backendInfo();
+  const backends = CANDIDATE_BACKENDS.map((name) => ({ name, ...trySetBackend(name) }));
+  trySetBackend(info.backend);
+  return { peer: 'tensorgrad', default: info.backend, default_info: info, backends };
+}
+
+function kernelsText(info: ReturnType<typeof backendInfo>): string {
+  const acc = info.matmulPrecision === 'high' ? 'float32' : 'float64';
+  if (info.backend === 'wasm') {
+    return `WebAssembly SIMD matmul (packed panels, ${info.matmulPrecision === 'high' ? '2x16 f32' : '2x8 f64'} register tile, ${acc} accumulation${info.relaxedSimd === 'used' ? ', relaxed_madd' : ''}) above ${info.minFlops} FLOPs, plain TypeScript loops for the other ops`;
+  }
+  if (info.backend === 'native') {
+    return `native addon (C, ${info.native.loaded ? info.native.kernel : '?'} microkernel; packed GEMM, ${info.matmulPrecision === 'high' ? 'float32 FMA' : 'float64'} accumulation) for matmul above ${info.minFlops} FLOPs and the optimizer updates, plain TypeScript loops for the other ops`;
+  }
+  if (info.backend === 'js') return `plain TypeScript loops over typed arrays (matmul: i-k-j, ${acc} accumulation)`;
+  return `the '${info.backend}' backend, ${acc} matmul accumulation (its backendInfo() is in results.json)`;
+}
+
 function main(): void {
   const o = parseOptions(process.argv.slice(2));
+  if (o.probe) {
+    process.stdout.write(JSON.stringify(probeBackends()) + '\n');
+    return;
+  }
+  if (o.backend !== undefined) {
+    const r = trySetBackend(o.backend);
+    if (!r.available) {
+      process.stdout.write(JSON.stringify({ peer: 'tensorgrad', backend: o.backend, available: false, reason: r.reason }) + '\n');
+      return;
+    }
+  }
   const info = backendInfo();
   const res: Record<string, unknown> = {
     peer: 'tensorgrad',
@@ -351,14 +557,10 @@ function main(): void {
     node: process.version,
     v8: process.versions.v8,
     backend: info.backend,
+    available: true,
     matmul_precision: info.matmulPrecision,
-    kernels:
-      info.backend === 'native'
-        ? `native addon (C, ${info.native.loaded ? info.native.kernel : '?'} microkernel; packed GEMM, ${info.matmulPrecision === 'high' ? 'float32 FMA' : 'float64'} accumulation) for matmul above ${info.minFlops} FLOPs and the optimizer updates, plain TypeScript loops for the other ops`
-        : info.backend === 'wasm'
-        ? `WebAssembly SIMD matmul (packed panels, ${info.matmulPrecision === 'high' ? '2x16 f32 register tile, float32' : '2x8 f64 register tile, float64'} accumulation${info.relaxedSimd === 'used' ? ', relaxed_madd' : ''}) above ${info.minFlops} FLOPs, plain TypeScript loops for the other ops`
-        : `plain TypeScript loops over typed arrays (matmul: i-k-j, ${info.matmulPrecision === 'high' ? 'float32' : 'float64'} accumulation)`,
-    threads: info.backend !== 'js' ? info.threads : 1, // W1/W2; W3 reports 1 and 2 separately
+    kernels: kernelsText(info),
+    threads: info.backend === 'js' ? 1 : info.threads, // W1/W2/W5; W3 reports 1 and 2 separately
     backend_info: info,
     quick: o.quick,
   };
@@ -392,6 +594,15 @@ function main(): void {
     }
     setNumThreads(threads);
     res.W3 = W3;
+  }
+  if (o.only.has('W6')) {
+    res.W6 = w6Cnn(o.quick ? 10 : 100);
+    log(`W6: ${JSON.stringify(res.W6)}`);
+  }
+  if (o.only.has('W5')) {
+    log(`W5 fashion: ${W5.epochs} epochs over ${o.w5Rows} rows${o.w5Rows !== W5.train ? ` (fewer than the ${W5.train} WORKLOADS.md defines)` : ''}`);
+    res.W5 = w5Fashion(o.w5Rows);
+    log(`W5: ${JSON.stringify(res.W5)}`);
   }
   res.wall_s = (now() - t) / 1e3;
   process.stdout.write(JSON.stringify(res) + '\n');
