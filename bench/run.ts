@@ -110,6 +110,13 @@ function pythonMissing(python: string, module: string): string | null {
   return null;
 }
 
+/**
+ * PyTorch's OpenMP threads wait passively (sleep) instead of spinning: on this shared 2-core machine a spinning
+ * idle thread steals the core the other one needs (measured under load 12: W2 on 2 threads 200 ms/step spinning,
+ * 27 passive, 28 on 1 thread). On an idle machine the two policies differ by little.
+ */
+const torchEnv = (): NodeJS.ProcessEnv => ({ ...process.env, OMP_WAIT_POLICY: 'PASSIVE' });
+
 function numpyEnv(): NodeJS.ProcessEnv {
   // The shared bench runs numpy with these unset: OpenBLAS then picks its kernel and cache size itself.
   const env = { ...process.env };
@@ -551,7 +558,7 @@ function main(): void {
     }
     if (!missingTorch) {
       log(`PyTorch process ${i + 1}/${o.runs}`);
-      const r = runChild('PyTorch', TORCH_PYTHON, [join('bench', 'bench_torch.py'), ...onlyArg]);
+      const r = runChild('PyTorch', TORCH_PYTHON, [join('bench', 'bench_torch.py'), ...onlyArg], torchEnv());
       ptRuns.push(r.result);
       seconds.torch.push(r.seconds);
       log(`PyTorch process ${i + 1}/${o.runs}: ${r.seconds.toFixed(1)} s`);
@@ -676,7 +683,7 @@ function main(): void {
         `OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; OpenBLAS kernel ${npInfo.blas_corename}, ${npInfo.blas_default_threads} threads for W1/W2; W3 on 1 and on 2 threads.`
       : `- numpy: skipped (${missingNumpy}).`,
     peers.pt && ptFirst
-      ? `- PyTorch: \`${TORCH_PYTHON} bench/bench_torch.py\`, ${o.runs} processes (${secs(seconds.torch)} s); every workload on 2 and on 1 thread ` +
+      ? `- PyTorch: \`${TORCH_PYTHON} bench/bench_torch.py\`, ${o.runs} processes (${secs(seconds.torch)} s); every workload on 2 and on 1 thread, OMP_WAIT_POLICY=PASSIVE (see run.ts) ` +
         `(torch.set_num_threads; its default here is ${ptFirst.default_threads}). The same data, initial weights and batch orders as tensorgrad.`
       : `- PyTorch: skipped (${missingTorch}).`,
     ...notes.map((n) => `- ${n}`),
