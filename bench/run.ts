@@ -3,9 +3,10 @@
 // workloads of bench/WORKLOADS.md, each in separate processes, one at a time, alternating; prints medians against
 // issue 13's targets and writes bench/results.json and bench/RESULTS.md.
 //
-//   npm run bench                      the full run (about 8 minutes on a 2-core machine); writes the results files
+//   npm run bench                      the full run (about 7-8 minutes on an idle 2-core machine); writes the results files
+//   npm run bench -- --from=results.json   RESULTS.md again from an earlier run's measurements (after a change here)
 //   npm run bench -- --quick           short workloads, 1 process each; writes nothing unless --write
-//   options: --runs=N  --no-numpy  --no-torch  --backends=wasm,js  --write  --no-write  --only=W1,W5
+//   options: --runs=N  --no-numpy  --no-torch  --backends=wasm,js  --write  --no-write  --from=FILE  --only=W1,W5
 //            --w1-epochs=N  --w2-steps=N  --w3-sizes=64,256  --w5-rows=N
 //
 // bench_numpy.py, common_data.py, common_data.mjs, spiral_300.json and WORKLOADS.md are copies of the shared
@@ -49,6 +50,8 @@ interface RunOptions {
   /** Passed through to tensorgrad.ts (and --only, --quick to bench_torch.py). */
   tgArgs: string[];
   partial: boolean;
+  /** render RESULTS.md again from this results.json instead of measuring */
+  from: string | null;
 }
 
 function parseArgs(argv: readonly string[]): RunOptions {
@@ -58,6 +61,7 @@ function parseArgs(argv: readonly string[]): RunOptions {
   let torch = true;
   let backends: string[] | null = null;
   let write: boolean | undefined;
+  let from: string | null = null;
   const tgArgs: string[] = [];
   for (const a of argv) {
     const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(a);
@@ -72,16 +76,17 @@ function parseArgs(argv: readonly string[]): RunOptions {
     else if (flag === 'backends') backends = (value ?? '').split(',').filter((s) => s !== '');
     else if (flag === 'write') write = true;
     else if (flag === 'no-write') write = false;
+    else if (flag === 'from') from = value ?? '';
     else if (['only', 'w1-epochs', 'w2-steps', 'w3-sizes', 'w5-rows'].includes(flag)) tgArgs.push(a);
     else {
       throw new BenchError(
-        `run.ts: unknown option '--${flag}' (known: --runs=N --quick --no-numpy --no-torch --backends=wasm,js --write --no-write --only= --w1-epochs= --w2-steps= --w3-sizes= --w5-rows=)`,
+        `run.ts: unknown option '--${flag}' (known: --runs=N --quick --no-numpy --no-torch --backends=wasm,js --write --no-write --from=results.json --only= --w1-epochs= --w2-steps= --w3-sizes= --w5-rows=)`,
       );
     }
   }
   if (quick) tgArgs.push('--quick'); // numpy's side cannot be shortened; it runs in full (about 10 s)
   const partial = quick || tgArgs.length > 0 || backends !== null;
-  return { runs: runs ?? (quick ? 1 : 3), quick, numpy, torch, backends, write: write ?? !partial, tgArgs, partial };
+  return { runs: runs ?? (quick ? 1 : 3), quick, numpy, torch, backends, write: write ?? !partial, tgArgs, partial, from };
 }
 
 // ---------------------------------------------------------------- processes
@@ -191,6 +196,8 @@ function machineInfo() {
 
 // ---------------------------------------------------------------- the peers' figures
 
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+
 const fmt = (v: number | undefined, digits = 3): string => {
   if (v === undefined || !Number.isFinite(v)) return '—';
   if (Math.abs(v) >= 100) return v.toFixed(0);
@@ -287,14 +294,18 @@ function buildRows(backends: readonly Backend[], p: Peers): Row[] {
   for (const threads of [1, 2]) {
     for (const size of ['64', '256', '512', '1024']) {
       const key = `W3.threads_${threads}.${size}.gflops_best`;
-      const ptKey = `W3.threads_${threads}.${size}.gflops_best`;
       const targeted = Number(size) >= 256;
+      // OpenBLAS on 2 threads is never rightly slower than on 1: when it was (load on the other core), the 1-thread figure
+      const one = n(`W3.threads_1.${size}.gflops_best`);
+      const npOneFaster = threads === 2 && one !== undefined && (n(key) === undefined || one > n(key)!);
+      const npRef = npOneFaster ? one : n(key);
       each((b) => {
         const v = b.tg[key];
         if (v === undefined) return undefined;
-        const rNp = ratio(v, n(key));
+        const rNp = ratio(v, npRef);
         return {
-          workload: `W3 matmul N=${size}`, metric: `GFLOP/s, ${threads} thread${threads > 1 ? 's' : ''}`, backend: backendLabel(b), tg: v, np: n(key), pt: t(ptKey), rNp, rPt: ratio(v, t(ptKey)),
+          workload: `W3 matmul N=${size}`, metric: `GFLOP/s, ${threads} thread${threads > 1 ? 's' : ''}${npOneFaster ? ' (numpy: 1 thread, faster here)' : ''}`,
+          backend: backendLabel(b), tg: v, np: npRef, pt: t(key), rNp, rPt: ratio(v, t(key)),
           target: targeted ? `≥ ${TARGET.w3}× OpenBLAS (numpy)` : '(none)', met: targeted ? test(rNp, (r) => r >= TARGET.w3) : undefined, missed: targeted ? 'W3' : undefined,
         };
       });
@@ -471,7 +482,7 @@ function missedParagraphs(rows: readonly Row[], def: Backend, p: Peers, k: Kerne
   }
   if (tg['W4.us_per_op'] !== undefined) {
     out.push(
-      `**W4** (${fmt(tg['W4.us_per_op'])} µs/op; target ${TARGET.w4}, ${missed.has('W4') ? 'missed' : 'met'}; PyTorch ${fmt(p.pt?.['W4.us_per_op'])}). Forward ${fmt(tg['W4.us_per_op_forward'])} µs/op ` +
+      `**W4** (${fmt(tg['W4.us_per_op'])} µs/op; target ${TARGET.w4}, ${missed.has('W4') ? 'missed' : 'met'}; PyTorch ${fmt(torchAt(p, 'W4', 'us_per_op')?.v)}). Forward ${fmt(tg['W4.us_per_op_forward'])} µs/op ` +
         `(${fmt(tg['W4.us_per_op_forward_nograd'])} with recording off), backward ${fmt(tg['W4.us_per_op_backward'])} µs/op; ` +
         `the arithmetic itself (the same loops into preallocated buffers) is ${fmt(tg['W4.us_per_op_kernel_arithmetic'])} µs/op. ` +
         `So the kernels are ~${pct(tg['W4.us_per_op_kernel_arithmetic'], tg['W4.us_per_op'])} of an op; the rest is the eager op itself ` +
@@ -511,8 +522,30 @@ function missedParagraphs(rows: readonly Row[], def: Backend, p: Peers, k: Kerne
 
 // ---------------------------------------------------------------- main
 
-function main(): void {
-  const o = parseArgs(process.argv.slice(2));
+type Probe = { default: string; backends: { name: string; available: boolean; reason?: string }[] };
+
+/** What one run measured: everything RESULTS.md is rendered from (and what results.json keeps of it). */
+interface Measured {
+  started: Date;
+  minutes: number;
+  machine: ReturnType<typeof machineInfo>;
+  loadBefore: number[];
+  loadAfter: number[];
+  runs: number;
+  tgArgs: string[];
+  probe: Probe;
+  names: string[];
+  defName: string;
+  tgRuns: Map<string, Json[]>;
+  highRuns: Json[];
+  npRuns: Json[];
+  ptRuns: Json[];
+  seconds: Record<string, number[]>;
+  missingNumpy: string | null;
+  missingTorch: string | null;
+}
+
+function measure(o: RunOptions): Measured {
   const started = new Date();
   const t0 = performance.now();
   const missingNumpy = o.numpy ? pythonMissing('python3', 'numpy') : 'disabled by --no-numpy';
@@ -525,9 +558,7 @@ function main(): void {
 
   // which backends: every one setBackend accepts here (the list grows as core gains backends)
   const tgScript = join('bench', 'tensorgrad.ts');
-  const probe = runChild('tensorgrad --probe', process.execPath, ['--import', 'tsx', tgScript, '--probe']).result as {
-    default: string; backends: { name: string; available: boolean; reason?: string }[];
-  };
+  const probe = runChild('tensorgrad --probe', process.execPath, ['--import', 'tsx', tgScript, '--probe']).result as Probe;
   const unavailable = probe.backends.filter((b) => !b.available);
   const names = probe.backends.filter((b) => b.available && (o.backends === null || o.backends.includes(b.name))).map((b) => b.name);
   for (const b of unavailable) log(`backend '${b.name}' not available: ${b.reason}`);
@@ -577,7 +608,32 @@ function main(): void {
     }
   }
   const loadAfter = loadavg();
+  return {
+    started, minutes: (performance.now() - t0) / 60e3, machine, loadBefore, loadAfter, runs: o.runs, tgArgs: o.tgArgs, probe, names, defName,
+    tgRuns, highRuns, npRuns, ptRuns, seconds, missingNumpy, missingTorch,
+  };
+}
 
+/** The Measured of an earlier run, from its results.json (to render RESULTS.md again after a change to this file). */
+function fromResults(path: string): Measured {
+  const j = JSON.parse(readFileSync(path, 'utf8'));
+  const names = Object.keys(j.tensorgrad);
+  const { load_average_before: loadBefore, load_average_after: loadAfter, ...machine } = j.machine;
+  return {
+    started: new Date(j.date), minutes: j.minutes, machine, loadBefore, loadAfter, runs: j.config.processes_per_peer, tgArgs: j.config.tensorgrad_args,
+    probe: j.backends_probe, names, defName: names.find((n) => j.tensorgrad[n].default) ?? names[0],
+    tgRuns: new Map(names.map((n) => [n, j.tensorgrad[n].processes])), highRuns: j.tensorgrad_precision_high,
+    npRuns: j.numpy?.processes ?? [], ptRuns: j.torch?.processes ?? [],
+    seconds: { numpy: j.numpy?.process_seconds ?? [], torch: j.torch?.process_seconds ?? [], ...Object.fromEntries(names.map((n) => [n, j.tensorgrad[n].process_seconds])) },
+    missingNumpy: j.config.numpy === 'ran' ? null : j.config.numpy, missingTorch: j.config.torch === 'ran' ? null : j.config.torch,
+  };
+}
+
+function render(o: RunOptions, ms: Measured): void {
+  const { started, machine, loadBefore, loadAfter, runs, tgArgs, probe, names, defName, tgRuns, highRuns, npRuns, ptRuns, seconds, missingNumpy, missingTorch } = ms;
+  const quick = tgArgs.includes('--quick');
+  const totalMin = ms.minutes;
+  const unavailable = probe.backends.filter((b) => !b.available);
   const backends: Backend[] = names.map((name) => {
     const runs = tgRuns.get(name)!;
     const tg = medians(runs);
@@ -603,10 +659,18 @@ function main(): void {
   const notes: string[] = [];
   const w1Epochs = tgFirst(def.name).W1?.epochs;
   if (w1Epochs !== undefined && w1Epochs !== 10000) notes.push(`W1 ran ${w1Epochs} epochs, not the 10,000 WORKLOADS.md defines (its final loss/accuracy are not comparable with numpy's).`);
-  if (o.quick) notes.push('Quick run: shortened workloads; not comparable with the definitions in WORKLOADS.md.');
+  if (quick) notes.push('Quick run: shortened workloads; not comparable with the definitions in WORKLOADS.md.');
   for (const b of backends.filter((x) => x.short)) {
     notes.push(`The ${b.name} backend ran once with shortened workloads (${SHORT_ARGS.join(' ')}): rates comparable, final losses not; its W5 is scaled from ${b.tg['W5.train_rows']} rows to 60,000.`);
   }
+  if (loadBefore[0] > 2 * machine.nproc) {
+    notes.push(
+      `The machine was heavily loaded by other work (load average ${loadBefore[0].toFixed(1)} on ${machine.nproc} CPUs): every figure is several times ` +
+        'what an idle machine gives (W5 on wasm: 17 s per epoch idle in issue 13), so compare ratios within this run, not with other runs. ' +
+        'On an idle machine the full run (3 processes per peer) takes an estimated 7-8 minutes.',
+    );
+  }
+  if (runs < 3) notes.push(`Each peer ran ${plural(runs, 'process', 'processes')}, not the 3 WORKLOADS.md asks for (the load made 3 take over an hour).`);
   for (const b of unavailable) notes.push(`Backend '${b.name}' is not available here: ${b.reason}`);
   if (missingNumpy) notes.push(`numpy was skipped: ${missingNumpy}.`);
   if (missingTorch) notes.push(`PyTorch was skipped: ${missingTorch}.`);
@@ -623,8 +687,6 @@ function main(): void {
   if (ck[0] !== undefined && ck[1] !== undefined && Math.abs(ck[0] - ck[1]) > 1e-9 * Math.abs(ck[1])) {
     notes.push(`W6's data differs between tensorgrad (sum ${ck[0]}) and PyTorch (${ck[1]}): check w6Init against bench_torch.py.`);
   }
-  const totalMin = (performance.now() - t0) / 60e3;
-
   process.stdout.write(`\n${table}\n\n${checks}\n\n`);
   for (const n of notes) process.stdout.write(`note: ${n}\n`);
   for (const para of paragraphs) process.stdout.write(`${para.replace(/\*\*/g, '')}\n\n`);
@@ -641,7 +703,7 @@ function main(): void {
     date: started.toISOString(),
     minutes: totalMin,
     machine: { ...machine, load_average_before: loadBefore, load_average_after: loadAfter },
-    config: { processes_per_peer: o.runs, tensorgrad_args: o.tgArgs, short_backends: [...SHORT_BACKENDS], short_args: SHORT_ARGS, numpy: missingNumpy ?? 'ran', torch: missingTorch ?? 'ran' },
+    config: { processes_per_peer: runs, tensorgrad_args: tgArgs, short_backends: [...SHORT_BACKENDS], short_args: SHORT_ARGS, numpy: missingNumpy ?? 'ran', torch: missingTorch ?? 'ran' },
     backends_probe: probe,
     tensorgrad: Object.fromEntries(backends.map((b) => [b.name, { default: b.isDefault, process_seconds: seconds[b.name], medians: b.tg, processes: tgRuns.get(b.name) }])),
     tensorgrad_precision_high: highRuns,
@@ -675,20 +737,20 @@ function main(): void {
     ...backends.map((b) => {
       const f = tgFirst(b.name);
       return `- tensorgrad, backend \`${b.name}\`${b.isDefault ? ' (the default here)' : ''}: ${f.kernels}, matmul precision \`${f.matmul_precision ?? 'n/a'}\`, ` +
-        `${f.threads} thread${f.threads === 1 ? '' : 's'} for W1/W2/W5 (W3 runs 1 and 2 separately); ${seconds[b.name].length} process${seconds[b.name].length > 1 ? 'es' : ''} ` +
-        `of \`node --import tsx bench/tensorgrad.ts --backend=${b.name}${b.short ? ' ' + SHORT_ARGS.join(' ') : ''}${o.tgArgs.length ? ' ' + o.tgArgs.join(' ') : ''}\` (${secs(seconds[b.name])} s).`;
+        `${f.threads} thread${f.threads === 1 ? '' : 's'} for W1/W2/W5 (W3 ${b.name === 'js' ? 'on 1 thread' : 'runs 1 and 2 separately'}); ${seconds[b.name].length} process${seconds[b.name].length > 1 ? 'es' : ''} ` +
+        `of \`node --import tsx bench/tensorgrad.ts --backend=${b.name}${b.short ? ' ' + SHORT_ARGS.join(' ') : ''}${tgArgs.length ? ' ' + tgArgs.join(' ') : ''}\` (${secs(seconds[b.name])} s).`;
     }),
     peers.np && npInfo
-      ? `- numpy: \`python3 bench/bench_numpy.py\` (the nnfs reference code; W1-W3, WORKLOADS.md defines no numpy W4-W6), ${o.runs} processes (${secs(seconds.numpy)} s), ` +
+      ? `- numpy: \`python3 bench/bench_numpy.py\` (the nnfs reference code; W1-W3, WORKLOADS.md defines no numpy W4-W6), ${plural(runs, 'process', 'processes')} (${secs(seconds.numpy)} s), ` +
         `OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset; OpenBLAS kernel ${npInfo.blas_corename}, ${npInfo.blas_default_threads} threads for W1/W2; W3 on 1 and on 2 threads.`
       : `- numpy: skipped (${missingNumpy}).`,
     peers.pt && ptFirst
-      ? `- PyTorch: \`${TORCH_PYTHON} bench/bench_torch.py\`, ${o.runs} processes (${secs(seconds.torch)} s); every workload on 2 and on 1 thread, OMP_WAIT_POLICY=PASSIVE (see run.ts) ` +
+      ? `- PyTorch: \`${TORCH_PYTHON} bench/bench_torch.py\`, ${plural(runs, 'process', 'processes')} (${secs(seconds.torch)} s); every workload on 2 and on 1 thread, OMP_WAIT_POLICY=PASSIVE (see run.ts) ` +
         `(torch.set_num_threads; its default here is ${ptFirst.default_threads}). The same data, initial weights and batch orders as tensorgrad.`
       : `- PyTorch: skipped (${missingTorch}).`,
     ...notes.map((n) => `- ${n}`),
     '',
-    `## Results (medians of ${o.runs} processes; ÷ = tensorgrad / peer)`,
+    `## Results (${runs > 1 ? `medians of ${runs} processes` : 'one process per peer, not the 3 WORKLOADS.md asks for'}; ÷ = tensorgrad / peer)`,
     '',
     `Targets are issue 13's, for the default backend; the other backends' rows apply the same test for information. ` +
       'PyTorch means 2 threads unless the cell says otherwise; W3 compares at the same thread count.',
@@ -716,6 +778,11 @@ function main(): void {
   ].join('\n');
   writeFileSync(join(BENCH, 'RESULTS.md'), md);
   log('wrote bench/results.json and bench/RESULTS.md');
+}
+
+function main(): void {
+  const o = parseArgs(process.argv.slice(2));
+  render(o, o.from !== null ? fromResults(o.from) : measure(o));
 }
 
 try {
