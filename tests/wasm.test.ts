@@ -16,7 +16,7 @@ import {
   setNumThreads, tensor, zeros, type MatmulPrecision,
 } from '@tensorgrad/core';
 import { matmulJs } from '../packages/core/src/kernels/matmul.js';
-import { wasmMatmul } from '../packages/core/src/wasm/runtime.js';
+import { matmulLayout, wasmLimits, wasmMatmul } from '../packages/core/src/wasm/runtime.js';
 
 type FloatArray = Float32Array | Float64Array;
 
@@ -253,6 +253,39 @@ describe('backend selection', () => {
         const one = big(M, K, N, T, tA, tB, p);
         expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
       }
+    }
+  });
+});
+
+describe('matmuls too big for wasm memory', () => {
+  it('sizes of 2^31 bytes and more stay exact (no 32-bit wrap) and are refused, not written out of bounds', () => {
+    // 32768 x 8192 float32 at 'highest' is copied in as float64: A alone is 2^31 bytes.
+    // The size check comes before any operand is read, so tiny stand-ins show the refusal without 1 GiB
+    const tiny = () => new Float32Array(1);
+    expect(wasmMatmul(tiny(), 0, false, tiny(), 0, false, tiny(), 0, 32768, 8192, 1, 'highest')).toBe(false);
+    expect(wasmMatmul(tiny(), 0, false, tiny(), 0, false, tiny(), 0, 32768, 16384, 1, 'high')).toBe(false);
+    const layout = matmulLayout(32768, 8192, 1, 8, 4, false);
+    expect(layout.bPtr - layout.aPtr).toBe(2 ** 31);
+    expect(layout.end).toBeGreaterThan(2 ** 31);
+    const huge = matmulLayout(2 ** 20, 2 ** 20, 1, 4, 8, false);
+    expect(huge.bPtr - huge.aPtr).toBe(2 ** 42);
+  });
+
+  it('a matmul over the wasm memory limit falls back to the JS kernel and gives its exact result', () => {
+    const initial = { backend: getBackend(), minFlops: backendInfo().minFlops, maxBytes: wasmLimits.maxBytes };
+    try {
+      setBackend('wasm', { minFlops: 0 });
+      wasmLimits.maxBytes = 2 ** 20; // 1 MiB: a 300 x 300 float64 product needs ~2.2 MiB
+      const [M, K, N] = [300, 300, 300];
+      const a = values(M * K, 11, Float64Array), b = values(K * N, 12, Float64Array);
+      expect(wasmMatmul(a, 0, false, b, 0, false, new Float64Array(M * N), 0, M, K, N, 'highest')).toBe(false);
+      const ref = new Float64Array(M * N);
+      matmulJs(a, 0, false, b, 0, false, ref, 0, M, K, N, 'highest');
+      const got = matmul(tensor(a, { shape: [M, K] }), tensor(b, { shape: [K, N] }));
+      expect(Array.from(got.data)).toEqual(Array.from(ref));
+    } finally {
+      wasmLimits.maxBytes = initial.maxBytes;
+      setBackend(initial.backend, { minFlops: initial.minFlops });
     }
   });
 });

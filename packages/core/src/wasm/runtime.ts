@@ -92,9 +92,15 @@ function deriveViews(r: Runtime): void {
   r.ctrl = new Int32Array(buf, 0, CTRL_BYTES / 4);
 }
 
+/**
+ * The most bytes a matmul may use in wasm memory (2 GiB, MAX_PAGES); bigger ones run on the JS kernel.
+ * @internal lowered by tests to send a moderate matmul down that fallback path.
+ */
+export const wasmLimits = { maxBytes: MAX_PAGES * PAGE };
+
 /** Make the memory at least `bytes` long and the views cover it. The only place the memory grows. */
 function ensureCapacity(r: Runtime, bytes: number): boolean {
-  if (bytes > MAX_PAGES * PAGE) return false;
+  if (!(bytes <= wasmLimits.maxBytes)) return false;
   const have = r.memory.buffer.byteLength;
   if (bytes > have) {
     // grow by at least a quarter, so that slowly increasing sizes do not grow it every call
@@ -109,8 +115,9 @@ function ensureCapacity(r: Runtime, bytes: number): boolean {
   return true;
 }
 
-const align64 = (n: number): number => (n + 63) & ~63;
 const roundUp = (n: number, m: number): number => Math.ceil(n / m) * m;
+// in doubles, not with 32-bit bitwise ops: a 2^31-byte operand must stay 2^31, not wrap negative
+const align64 = (n: number): number => roundUp(n, 64);
 
 // ---------------------------------------------------------------- threads
 
@@ -188,6 +195,23 @@ function startWorker(r: Runtime): void {
 // ---------------------------------------------------------------- the matmul
 
 /**
+ * Where a matmul's pieces go in wasm memory: control | workspace(s) | A | B | C, and the end of it all in
+ * bytes. Plain double arithmetic, exact far beyond 2^31, so a matmul too big for the memory is seen as such.
+ */
+export function matmulLayout(M: number, K: number, N: number, es: number, NR: number, split: boolean) {
+  const kc = Math.min(K, KC);
+  const wsABytes = align64(Math.min(MC, roundUp(M, MR)) * kc * es);
+  const wsBBytes = align64(Math.min(NC, roundUp(N, NR)) * kc * es);
+  const tileBytes = align64(MR * NR * es);
+  const ws = wsABytes + wsBBytes + tileBytes;
+  const aPtr = CTRL_BYTES + ws * (split ? 2 : 1);
+  const bPtr = aPtr + align64(M * K * es);
+  const cPtr = bPtr + align64(K * N * es);
+  // + 64: the kernel may read a little past the operands (rows of an edge panel, dropped): stay in memory
+  return { wsABytes, wsBBytes, ws, aPtr, bPtr, cPtr, end: cPtr + M * N * es + 64 };
+}
+
+/**
  * out[M,N] = op(a) @ op(b) as kernels/matmul.ts defines it, in wasm. a, b and out are all Float32Array or all
  * Float64Array. Returns false (having written nothing) when it cannot run: no wasm, or too big for its memory.
  *
@@ -219,18 +243,9 @@ export function wasmMatmul(
     split = getWorkerState() === 'ready' && (M >= 2 * MR || N >= 2 * NR);
   }
 
-  // layout: control | workspace(s) | A | B | C
-  const kc = Math.min(K, KC);
-  const wsABytes = align64(Math.min(MC, roundUp(M, MR)) * kc * es);
-  const wsBBytes = align64(Math.min(NC, roundUp(N, NR)) * kc * es);
-  const tileBytes = align64(MR * NR * es);
-  const ws = wsABytes + wsBBytes + tileBytes;
+  const { wsABytes, wsBBytes, ws, aPtr, bPtr, cPtr, end } = matmulLayout(M, K, N, es, NR, split);
   const ws0 = CTRL_BYTES;
-  const aPtr = ws0 + ws * (split ? 2 : 1);
-  const bPtr = aPtr + align64(M * K * es);
-  const cPtr = bPtr + align64(K * N * es);
-  // + 64: the kernel may read a little past the operands (rows of an edge panel, dropped): stay in memory
-  if (!ensureCapacity(r, cPtr + M * N * es + 64)) return false;
+  if (!ensureCapacity(r, end)) return false;
 
   const view = f64 ? r.f64 : r.f32;
   view.set(a.subarray(aOff, aOff + M * K), aPtr / es);
