@@ -1,5 +1,5 @@
 // `npm run build` emits dist/ per package, and a plain Node ESM program can import every package by name.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -32,4 +32,15 @@ describe('build', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 120_000);
+});
+
+describe('npm configuration', () => {
+  it('npm prints no warning here, and no dependency install script is left unreviewed', () => {
+    // .npmrc once held a key npm does not know, and every npm command warned about it
+    const r = spawnSync('npm', ['install-scripts', 'ls'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toMatch(/npm warn/i);
+    // onnxruntime-node's script (a CUDA download) is denied in package.json's allowScripts, so never runs
+    expect(r.stdout).toMatch(/No packages with unreviewed install scripts/);
+  });
 });
