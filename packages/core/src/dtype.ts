@@ -37,7 +37,13 @@ export function promote(a: DType, b: DType): DType {
 }
 
 export function dtypeOf(array: TypedArray): DType {
+  return arrayDtype(array) ?? 'int32';
+}
+
+/** The dtype a typed array holds; undefined for anything else (another typed array, a plain array, ...). */
+export function arrayDtype(array: unknown): DType | undefined {
   if (array instanceof Float32Array) return 'float32';
   if (array instanceof Float64Array) return 'float64';
-  return 'int32';
+  if (array instanceof Int32Array) return 'int32';
+  return undefined;
 }

@@ -1,7 +1,7 @@
 // The Tensor class: values, shape and dtype, the node of the op that made it, and its gradient. It imports no op:
 // the ops' methods (x.add(y) is add(x, y)) are declared below (TensorMethods) and attached by ops/methods.ts.
 import { GraphError, DTypeError, ShapeError } from './errors.js';
-import { type DType, type TypedArray, isFloat } from './dtype.js';
+import { type DType, type TypedArray, arrayDtype, isFloat } from './dtype.js';
 import { fmt, sameShape, sizeOf, type Axis, type Shape, type SliceSpec } from './shape.js';
 import { type BackwardOptions, type Node, accumulateInto, runBackward, unrecordedError } from './autograd.js';
 import { allocate, copyAs } from './storage.js';
@@ -33,8 +33,22 @@ export class Tensor {
   _unrecorded = false;
   private _hooks: GradHook[] | null = null;
 
-  /** Wraps `data` (not copied) as a tensor of `shape`. Prefer `tensor()` and the other creation functions. */
+  /**
+   * Wraps `data` (not copied) as a tensor of `shape`. Prefer `tensor()` and the other creation functions.
+   * Every op makes its result here, so the checks are O(ndim): dtype against the array's type, dimensions
+   * non-negative safe integers, their product the array's length.
+   */
   constructor(data: TypedArray, shape: Shape, dtype: DType) {
+    const held = arrayDtype(data);
+    if (dtype !== held) {
+      throw new DTypeError(
+        `Tensor: dtype '${String(dtype)}' does not match the data (${held ?? (data as object)?.constructor?.name ?? String(data)}); expected a Float32Array for 'float32', a Float64Array for 'float64', an Int32Array for 'int32'`,
+      );
+    }
+    if (!Array.isArray(shape)) throw new ShapeError(`Tensor: a shape must be an array of integers, got ${String(shape)}`);
+    for (const d of shape) {
+      if (!Number.isSafeInteger(d) || d < 0) throw new ShapeError(`Tensor: dimensions must be non-negative integers, got shape ${fmt(shape)}`);
+    }
     if (data.length !== sizeOf(shape)) {
       throw new ShapeError(`Tensor: ${data.length} values cannot have shape ${fmt(shape)} (${sizeOf(shape)} elements)`);
     }

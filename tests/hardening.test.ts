@@ -1,0 +1,45 @@
+// Issue 15: bad input, odd sizes and faults that once got through. Each test failed before its fix.
+import { describe, it, expect } from 'vitest';
+import {
+  Tensor, tensor, oneHot, TensorgradError, ShapeError, DTypeError, ValueError, IndexError,
+} from '@tensorgrad/core';
+
+type ErrorClass = typeof ShapeError;
+
+/** fn throws `cls` (a TensorgradError) with a message matching `pattern`. */
+function expectError(fn: () => unknown, cls: ErrorClass, pattern: RegExp): void {
+  let e: unknown;
+  try {
+    fn();
+  } catch (caught) {
+    e = caught;
+  }
+  expect(e, `expected ${cls.name} matching ${pattern}`).toBeInstanceOf(cls);
+  expect(e).toBeInstanceOf(TensorgradError);
+  expect((e as Error).message).toMatch(pattern);
+}
+
+describe('the public Tensor constructor checks shape, size and dtype against the data', () => {
+  it('negative, fractional, NaN, infinite or unsafe dimensions are ShapeErrors', () => {
+    // [-1, -2] has the right product (2) for 2 values: it used to be accepted, and .T then never returned
+    for (const shape of [[-1, -2], [0.5, 4], [NaN], [Infinity, 0], [2 ** 53, 0], ['2' as unknown as number]]) {
+      expectError(() => new Tensor(new Float32Array(2), shape, 'float32'), ShapeError, /dimensions must be non-negative integers/);
+    }
+    expectError(() => new Tensor(new Float32Array(2), 2 as unknown as number[], 'float32'), ShapeError, /shape must be an array/);
+    expectError(() => new Tensor(new Float32Array(3), [2, 2], 'float32'), ShapeError, /3 values cannot have shape \[2, 2\]/);
+  });
+
+  it('a dtype that does not match the array, or no typed array, is a DTypeError', () => {
+    expectError(() => new Tensor(new Float32Array(2), [2], 'int32'), DTypeError, /dtype 'int32' does not match the data \(float32\).*Int32Array for 'int32'/);
+    expectError(() => new Tensor(new Float64Array(2), [2], 'float32'), DTypeError, /does not match the data \(float64\)/);
+    expectError(() => new Tensor(new Int32Array(2), [2], 'uint8' as 'int32'), DTypeError, /dtype 'uint8'/);
+    expectError(() => new Tensor(new Uint8Array(2) as unknown as Int32Array, [2], 'int32'), DTypeError, /\(Uint8Array\)/);
+    expectError(() => new Tensor([1, 2] as unknown as Float32Array, [2], 'float32'), DTypeError, /\(Array\)/);
+  });
+
+  it('valid tensors still build, including empty and 0-d ones', () => {
+    expect(new Tensor(new Float32Array(6), [2, 3], 'float32').T.shape).toEqual([3, 2]);
+    expect(new Tensor(new Int32Array(0), [0, 5], 'int32').sum(0).shape).toEqual([5]);
+    expect(new Tensor(Float64Array.of(7), [], 'float64').item()).toBe(7);
+  });
+});
