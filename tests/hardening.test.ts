@@ -43,3 +43,16 @@ describe('the public Tensor constructor checks shape, size and dtype against the
     expect(new Tensor(Float64Array.of(7), [], 'float64').item()).toBe(7);
   });
 });
+
+describe('indices of 2^31 or more do not wrap', () => {
+  it('take, pick and oneHot refuse them with an IndexError', () => {
+    const x = tensor([10, 20, 30]);
+    expectError(() => x.take([2 ** 32]), IndexError, /take: index 4294967296 at position 0 is out of range/);
+    expectError(() => x.take([1, 2 ** 32 + 2]), IndexError, /index 4294967298 at position 1/);
+    expectError(() => x.take([-(2 ** 32)]), IndexError, /out of range/);
+    expectError(() => tensor([[1, 2], [3, 4]]).pick([0, 2 ** 32 + 1]), IndexError, /pick: index 4294967297 at position 1/);
+    expectError(() => oneHot([2 ** 32], 3), IndexError, /oneHot: index 4294967296/);
+    // in range: unchanged
+    expect(Array.from(x.take([2, -1]).data)).toEqual([30, 30]);
+  });
+});

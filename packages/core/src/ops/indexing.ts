@@ -17,6 +17,9 @@ export function indexTensor(indices: Tensor | readonly number[], op: string): Te
   if (!Array.isArray(indices) || indices.some((v) => !Number.isInteger(v))) {
     throw new DTypeError(`${op}: indices must be an int32 tensor or an array of integers`);
   }
+  // Int32Array.from would wrap 2^32 to 0; no axis is that long, so such an index is out of range
+  const i = indices.findIndex((v) => v < -(2 ** 31) || v >= 2 ** 31);
+  if (i >= 0) throw new IndexError(`${op}: index ${indices[i]} at position ${i} is out of range (indices must be in [-2^31, 2^31))`);
   return new Tensor(Int32Array.from(indices), [indices.length], 'int32');
 }
 
