@@ -56,3 +56,22 @@ describe('indices of 2^31 or more do not wrap', () => {
     expect(Array.from(x.take([2, -1]).data)).toEqual([30, 30]);
   });
 });
+
+describe('slice specs that are not slice specs are ValueErrors', () => {
+  const x = tensor([[1, 2, 3], [4, 5, 6]]);
+  it.each([
+    ['a number instead of an array', () => x.slice(1 as unknown as []), /expects an array of slice specs/],
+    ['a string spec', () => x.slice(['a' as unknown as number]), /spec for axis 0 must be an index.*got string a/],
+    ['a boolean spec', () => x.slice([null, true as unknown as number]), /spec for axis 1 .*got boolean true/],
+    ['an object with unknown keys', () => x.slice([{ begin: 1 } as unknown as null]), /got an object with keys begin/],
+    ['an array of four', () => x.slice([[0, 1, 1, 1] as unknown as [number]]), /got an array of 4/],
+    ['a string bound', () => x.slice([['a' as unknown as number]]), /bounds must be integers/],
+  ])('%s', (_name, fn, pattern) => expectError(fn, ValueError, pattern));
+
+  it('the documented forms still work', () => {
+    expect(x.slice([1]).toArray()).toEqual([4, 5, 6]);
+    expect(x.slice([null, [1]]).toArray()).toEqual([[2, 3], [5, 6]]);
+    expect(x.slice([{ start: 1 }, { step: 2 }]).toArray()).toEqual([[4, 6]]);
+    expect(x.slice([undefined as unknown as null, [, , -1]]).toArray()).toEqual([[3, 2, 1], [6, 5, 4]]);
+  });
+});

@@ -121,7 +121,18 @@ interface View {
   readonly shape: readonly number[];
 }
 
+/** Throws a ValueError unless `spec` is one of SliceSpec's forms (anything else would select the whole axis). */
+function checkSliceSpec(spec: unknown, d: number): void {
+  if (spec === null || spec === undefined || typeof spec === 'number') return;
+  if (Array.isArray(spec) ? spec.length <= 3 : typeof spec === 'object' && Object.keys(spec).every((k) => k === 'start' || k === 'stop' || k === 'step')) {
+    return; // the bounds and the step are checked where they are used
+  }
+  const got = Array.isArray(spec) ? `an array of ${spec.length}` : typeof spec === 'object' ? `an object with keys ${Object.keys(spec).join(', ')}` : `${typeof spec} ${String(spec)}`;
+  throw new ValueError(`slice: spec for axis ${d} must be an index, null, [start, stop, step], { start, stop, step }, 'newaxis' or '...', got ${got}`);
+}
+
 function sliceView(x: Tensor, specs: readonly AxisSpec[]): View {
+  specs.forEach(checkSliceSpec);
   if (specs.length > x.ndim) throw new IndexError(`slice: ${specs.length} slice specs for a tensor of ${x.ndim} dimensions (shape ${fmt(x.shape)})`);
   const xStrides = stridesOf(x.shape);
   let offset = 0;
@@ -157,6 +168,7 @@ function sliceView(x: Tensor, specs: readonly AxisSpec[]): View {
 const SLICE_OP = registerOp('slice', true);
 /** Python-style slicing, one spec per leading axis (see SliceSpec). Returns a copy. */
 export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
+  if (!Array.isArray(specs)) throw new ValueError(`slice: expects an array of slice specs, one per leading axis (e.g. [0, [1, 3]]), got ${typeof specs} ${String(specs)}`);
   if (!specs.some((s) => s === 'newaxis' || s === '...')) return readView(x, sliceView(x, specs as readonly AxisSpec[]));
   const ellipses = specs.filter((s) => s === '...').length;
   const real = specs.filter((s) => s !== 'newaxis' && s !== '...').length;
