@@ -1,8 +1,10 @@
 // Issue 15: bad input, odd sizes and faults that once got through. Each test failed before its fix.
 import { describe, it, expect } from 'vitest';
 import {
-  Tensor, tensor, oneHot, TensorgradError, ShapeError, DTypeError, ValueError, IndexError,
+  Tensor, tensor, zeros, oneHot, manualSeed, TensorgradError, ShapeError, DTypeError, ValueError, IndexError,
 } from '@tensorgrad/core';
+import { Dense, ReLU, Model, SoftmaxCrossEntropy, Softmax, spiralData, batches } from '@tensorgrad/nn';
+import { SGD } from '@tensorgrad/optim';
 
 type ErrorClass = typeof ShapeError;
 
@@ -73,5 +75,39 @@ describe('slice specs that are not slice specs are ValueErrors', () => {
     expect(x.slice([null, [1]]).toArray()).toEqual([[2, 3], [5, 6]]);
     expect(x.slice([{ start: 1 }, { step: 2 }]).toArray()).toEqual([[4, 6]]);
     expect(x.slice([undefined as unknown as null, [, , -1]]).toArray()).toEqual([[3, 2, 1], [6, 5, 4]]);
+  });
+});
+
+describe('every batch size is checked', () => {
+  function model(): Model {
+    manualSeed(1);
+    const m = new Model();
+    m.add(new Dense(2, 4)).add(new ReLU()).add(new Dense(4, 3)).add(new Softmax());
+    m.set({ loss: new SoftmaxCrossEntropy(), optimizer: new SGD(m.parameters(), { lr: 0.1 }) });
+    return m;
+  }
+  const { X, y } = spiralData(10, 3);
+
+  it.each([-1, 0.5, NaN, Infinity, -0.5])('batchSize %s is a ValueError in predict, evaluate, train and batches', (bad) => {
+    const m = model();
+    const before = m.parameters().map((p) => Array.from(p.data));
+    // predict with -1 used to loop forever (start += -1), and NaN silently meant one batch
+    expectError(() => m.predict(X, { batchSize: bad }), ValueError, new RegExp(`Model.predict: batchSize must be a positive integer.*got ${bad}`));
+    expectError(() => m.evaluate(X, y, { batchSize: bad }), ValueError, /Model.evaluate: batchSize must be a positive integer/);
+    expectError(() => m.train(X, y, { batchSize: bad, progress: 'none' }), ValueError, /Model.train: batchSize must be a positive integer/);
+    expectError(() => [...batches(X, y, { batchSize: bad })], ValueError, /batches: batchSize must be a positive integer/);
+    expect(m.parameters().map((p) => Array.from(p.data))).toEqual(before);
+  });
+
+  it('0 or undefined still mean one batch; batches of 0 rows yields none; train and evaluate refuse 0 rows', () => {
+    const m = model();
+    expect(m.predict(X, { batchSize: 0 }).toArray()).toEqual(m.predict(X, { batchSize: 7 }).toArray());
+    expect([...batches(X, y, { batchSize: 0 })].length).toBe(1);
+    const X0 = zeros([0, 2]), y0 = tensor([], { dtype: 'int32' });
+    expect([...batches(X0, y0)]).toEqual([]); // was "batchSize must be a positive integer, got undefined"
+    expect([...batches(X0, y0, { batchSize: 4 })]).toEqual([]);
+    expect(m.predict(X0).shape).toEqual([0, 3]);
+    expectError(() => m.train(X0, y0, { progress: 'none' }), ValueError, /Model.train: X has no rows/);
+    expectError(() => m.evaluate(X0, y0), ValueError, /Model.evaluate: X has no rows/);
   });
 });

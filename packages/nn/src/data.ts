@@ -91,14 +91,25 @@ export interface BatchOptions {
   generator?: Generator;
 }
 
+/**
+ * Rows per batch for n rows: all of them for undefined or 0, else batchSize, which must be a positive integer
+ * (a negative or NaN one would loop forever or silently mean "everything"). One check for every batch size.
+ */
+export function batchSizeFor(batchSize: number | undefined, n: number, where: string): number {
+  if (batchSize === undefined || batchSize === 0) return n;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1) {
+    throw new ValueError(`${where}: batchSize must be a positive integer (or 0 or undefined for one batch of all rows), got ${batchSize}`);
+  }
+  return batchSize;
+}
+
 /** Splits X and y along their first axis into minibatches. */
 export function* batches(X: Tensor, y: Tensor, options: BatchOptions = {}): IterableIterator<Dataset> {
   const n = X.shape[0];
   if (X.ndim === 0 || y.ndim === 0 || y.shape[0] !== n) {
     throw new ShapeError(`batches: X has ${X.shape[0] ?? 0} rows but y has ${y.shape[0] ?? 0}`);
   }
-  const size = options.batchSize || n;
-  if (!Number.isInteger(size) || size < 1) throw new ValueError(`batches: batchSize must be a positive integer, got ${options.batchSize}`);
+  const size = batchSizeFor(options.batchSize, n, 'batches');
   const order = options.shuffle ? (options.generator ?? defaultGenerator).permutation(n) : null;
   for (let start = 0; start < n; start += size) {
     const stop = Math.min(start + size, n);

@@ -5,7 +5,7 @@ import { Softmax } from './activations.js';
 import { Loss, CategoricalCrossentropy, SoftmaxCrossEntropy } from './losses.js';
 import { regularizationLoss, Sequential } from './layers.js';
 import { accuracy as categoricalAccuracy, regressionAccuracy, standardDeviation } from './metrics.js';
-import { batches, type Dataset } from './data.js';
+import { batches, batchSizeFor, type Dataset } from './data.js';
 
 /** What Model needs of an optimizer (every @tensorgrad/optim optimizer is one). */
 export interface OptimizerLike {
@@ -165,6 +165,8 @@ export class Model extends Sequential {
     if (X.shape[0] !== y.shape[0]) throw new ShapeError(`Model.train: X has ${X.shape[0]} rows but y has ${y.shape[0]}`);
     const epochs = options.epochs ?? 1;
     if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`Model.train: epochs must be a positive integer, got ${epochs}`);
+    if (X.ndim === 0 || X.shape[0] === 0) throw new ValueError(`Model.train: X has no rows (shape ${JSON.stringify(X.shape)}); there is nothing to train on`);
+    batchSizeFor(options.batchSize, X.shape[0], 'Model.train'); // before anything changes
     const validation = options.validationData === undefined ? null : toDataset(options.validationData);
     const reporter = new Reporter(epochs, options);
     const history: History = { epochs: [], stoppedEarly: false };
@@ -221,6 +223,8 @@ export class Model extends Sequential {
   /** Loss (data + regularization) and accuracy on a data set, in eval mode, without recording. */
   evaluate(X: Tensor, y: Tensor, options: { batchSize?: number } = {}): { loss: number; dataLoss: number; accuracy: number } {
     const trainingLoss = this.ready();
+    if (X.ndim === 0 || X.shape[0] === 0) throw new ValueError(`Model.evaluate: X has no rows (shape ${JSON.stringify(X.shape)}); a loss over nothing is undefined`);
+    batchSizeFor(options.batchSize, X.shape[0], 'Model.evaluate');
     this.eval();
     return noGrad(() => {
       let sumLoss = 0, sumAcc = 0, rows = 0;
@@ -238,9 +242,9 @@ export class Model extends Sequential {
 
   /** The model's output (probabilities after a final Softmax) in eval mode, without recording. */
   predict(X: Tensor, options: { batchSize?: number } = {}): Tensor {
+    const size = batchSizeFor(options.batchSize, X.shape[0], 'Model.predict');
     this.eval();
     return noGrad(() => {
-      const size = options.batchSize || X.shape[0];
       if (size >= X.shape[0]) return this.forward(X);
       const parts: Tensor[] = [];
       for (let start = 0; start < X.shape[0]; start += size) parts.push(this.forward(X.slice([[start, start + size]])));
