@@ -93,6 +93,8 @@ describe('flags', () => {
     [['train', '--seed', '-1'], ['--seed', 'out of range']],
     [['eval', '--data', 'spiral'], ['--model', 'required']],
     [['predict', '--model', 'm'], ['--data', 'required']],
+    [['train', '--samples', '1000000000'], ['--samples', '1000000000 samples x 3 classes', 'more than a tensor can hold']],
+    [['train', '--data', 'sine', '--samples', '3000000000'], ['--samples', 'sineData: 3000000000 samples']],
     [['fit'], ["unknown command 'fit'"]],
     [[], ['no command']],
   ])('%j is a usage error (exit 2, one line)', async (argv, fragments) => {

@@ -223,6 +223,29 @@ describe('reductions over nothing, and other values', () => {
   ]);
 });
 
+describe('arguments of the wrong kind are named errors saying what was expected (not TypeError / RangeError)', () => {
+  const x = tensor([[1, 2], [3, 4]]);
+  const identity = (backward: (g: Tensor) => unknown) =>
+    tg.customOp({ name: 'badBackward', forward: (_ctx, a) => a.mul(1), backward: (_ctx, g) => backward(g) as Tensor });
+  const backwardOf = (backward: (g: Tensor) => unknown) => () => identity(backward)(tensor([1, 2], { requiresGrad: true })).sum().backward();
+  table([
+    ['a custom backward returning a number', backwardOf(() => 2), GraphError, /customOp 'badBackward': backward must return a Tensor or null per input .*got number for input 0/],
+    ['a custom backward returning a typed array', backwardOf((g) => g.data), GraphError, /got Float32Array for input 0/],
+    ['a custom backward returning a nested array', backwardOf(() => [[1, 1]]), GraphError, /got an array for input 0/],
+    ['matmul with a number', () => tg.matmul(x, 2 as unknown as Tensor), ValueError, /^matmul: the second operand must be a Tensor, got number/],
+    ['x.matmul(null)', () => x.matmul(null as unknown as Tensor), ValueError, /^matmul: the second operand must be a Tensor, got null/],
+    ['matmul with a number first', () => tg.matmul(2 as unknown as Tensor, x), ValueError, /^matmul: the first operand must be a Tensor, got number/],
+    ['concat with a number', () => tg.concat([x, 5 as unknown as Tensor]), ValueError, /^concat: element 1 must be a Tensor, got number/],
+    ['concat of a tensor', () => tg.concat(x as unknown as Tensor[]), ValueError, /^concat: expects an array of tensors/],
+    ['linear with a number input', () => tg.linear(2 as unknown as Tensor, x, tensor([1, 2])), ValueError, /^linear: the input x must be a Tensor, got number/],
+    ['linear with no bias', () => tg.linear(x, x, undefined as unknown as Tensor), ValueError, /^linear: the bias b must be a Tensor, got undefined/],
+    ...(['sum', 'mean', 'max', 'min', 'logsumexp'] as const).map(
+      (op) => [`${op} over axis 'a'`, () => tg[op](x, 'a' as unknown as number), IndexError, new RegExp(`^${op}: axis must be an integer or an array of integers, got string a`)] as Case,
+    ),
+    ['oneHot with dtype int8', () => tg.oneHot([1], 3, 'int8' as tg.DType), DTypeError, /^oneHot: unknown dtype 'int8' \(expected 'float32', 'float64' or 'int32'\)/],
+  ]);
+});
+
 describe('every error is a TensorgradError and an Error', () => {
   it('has the class name as its name, for logs and instanceof across the hierarchy', () => {
     for (const cls of [ShapeError, DTypeError, GraphError, IndexError, ValueError]) {

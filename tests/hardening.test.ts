@@ -3,7 +3,7 @@ import { describe, it, expect } from 'vitest';
 import {
   Tensor, tensor, zeros, oneHot, manualSeed, TensorgradError, ShapeError, DTypeError, ValueError, IndexError,
 } from '@tensorgrad/core';
-import { Dense, ReLU, Model, SoftmaxCrossEntropy, Softmax, spiralData, batches } from '@tensorgrad/nn';
+import { Dense, ReLU, Model, SoftmaxCrossEntropy, Softmax, spiralData, verticalData, sineData, batches } from '@tensorgrad/nn';
 import { SGD } from '@tensorgrad/optim';
 
 type ErrorClass = typeof ShapeError;
@@ -109,5 +109,13 @@ describe('every batch size is checked', () => {
     expect(m.predict(X0).shape).toEqual([0, 3]);
     expectError(() => m.train(X0, y0, { progress: 'none' }), ValueError, /Model.train: X has no rows/);
     expectError(() => m.evaluate(X0, y0), ValueError, /Model.evaluate: X has no rows/);
+  });
+});
+
+describe('data sets too big for a tensor are refused before anything is allocated', () => {
+  it('spiralData, verticalData and sineData throw a ValueError naming the counts', () => {
+    expectError(() => spiralData(1e9, 3), ValueError, /^spiralData: 1000000000 samples x 3 classes make 6000000000 values of X, more than a tensor can hold \(2147483647\)/);
+    expectError(() => verticalData(2 ** 30, 1), ValueError, /^verticalData: .*more than a tensor can hold/);
+    expectError(() => sineData(2 ** 31), ValueError, /^sineData: 2147483648 samples/);
   });
 });

@@ -1,7 +1,7 @@
 // The commands: train (fit a dense network and save it), eval (loss and accuracy on data), predict (outputs as CSV).
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Generator, Tensor, manualSeed, tensor, take, zeros, noGrad } from '@tensorgrad/core';
+import { Generator, Tensor, ValueError, manualSeed, tensor, take, zeros, noGrad } from '@tensorgrad/core';
 import {
   Model, Dense, Softmax, CategoricalCrossentropy, MeanSquaredError, ConfigReader, registeredLayers,
   spiralData, verticalData, sineData, type Module, type Initializer,
@@ -149,13 +149,23 @@ const isBuiltin = (name: string): name is Builtin => (BUILTIN as readonly string
 function builtinData(name: Builtin, flags: Flags, defaultClasses: number, generator?: Generator): Data {
   if (name === 'sine') {
     if (flags.has('classes')) throw new UsageError('--classes: sine is a regression data set and has no classes');
-    const { X, y } = sineData(flags.number('samples') ?? 1000);
+    const { X, y } = flagValues(() => sineData(flags.number('samples') ?? 1000));
     return { X, y, task: 'regress', outputs: 1, featureNames: null, targetName: null };
   }
   const classes = flags.number('classes') ?? defaultClasses;
   const make = name === 'spiral' ? spiralData : verticalData;
-  const { X, y } = make(flags.number('samples') ?? 100, classes, generator === undefined ? {} : { generator });
+  const { X, y } = flagValues(() => make(flags.number('samples') ?? 100, classes, generator === undefined ? {} : { generator }));
   return { X, y, task: 'classify', outputs: classes, featureNames: null, targetName: null };
+}
+
+/** Runs make; a ValueError (counts the data set cannot have, e.g. too many samples) is the caller's: exit 2. */
+function flagValues<T>(make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (e instanceof ValueError) throw new UsageError(`--samples/--classes: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Checks the target column of a classification CSV: integers in [0, classes) (classes unknown: any >= 0). */

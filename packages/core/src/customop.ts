@@ -54,9 +54,15 @@ export function customOp(spec: CustomOpSpec): (...inputs: Operand[]) => Tensor {
     return record(op, out, inputs, (g, walk) => {
       ctx.createGraph = walk.createGraph;
       const grads = spec.backward(ctx, g);
-      const list = Array.isArray(grads) ? grads : [grads];
+      const list: unknown[] = Array.isArray(grads) ? grads : [grads];
       if (list.length !== inputs.length) {
         throw new GraphError(`customOp '${spec.name}': backward returned ${list.length} gradients for ${inputs.length} inputs`);
+      }
+      const bad = list.findIndex((t) => t !== null && !(t instanceof Tensor));
+      if (bad >= 0) {
+        const got = list[bad];
+        const kind = Array.isArray(got) ? 'an array' : ArrayBuffer.isView(got) ? (got as object).constructor.name : typeof got;
+        throw new GraphError(`customOp '${spec.name}': backward must return a Tensor or null per input (an array of them for several inputs), got ${kind} for input ${bad}`);
       }
       return list as (Tensor | null)[];
     });

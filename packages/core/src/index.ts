@@ -2,7 +2,7 @@
 export { Tensor, type NestedArray, type GradHook, type TensorMethods } from './tensor.js';
 export { type DType, type TypedArray, getDefaultDtype, setDefaultDtype } from './dtype.js';
 export { TensorgradError, ShapeError, DTypeError, GraphError, IndexError, ValueError } from './errors.js';
-export { type Shape } from './shape.js';
+export { type Shape, MAX_SIZE } from './shape.js';
 export { noGrad, enableGrad, isGradEnabled, type BackwardOptions, type BackwardContext, type BackwardFn, type Node } from './autograd.js';
 export * from './ops/index.js';
 export { Generator, type GeneratorState, defaultGenerator, manualSeed, RandomArgumentError, RandomStateError } from './random.js';

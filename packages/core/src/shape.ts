@@ -110,6 +110,7 @@ export function normalizeAxis(axis: number, ndim: number, op: string): number {
 export function normalizeAxes(axis: number | readonly number[] | undefined, ndim: number, op: string): number[] {
   if (axis === undefined) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof axis === 'number' ? [axis] : axis;
+  if (!Array.isArray(list)) throw new IndexError(`${op}: axis must be an integer or an array of integers, got ${typeof axis} ${String(axis)}`);
   const out = list.map((a) => normalizeAxis(a, ndim, op));
   const sorted = [...new Set(out)].sort((x, y) => x - y);
   if (sorted.length !== out.length) throw new IndexError(`${op}: repeated axis in [${list.join(', ')}]`);

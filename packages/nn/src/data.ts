@@ -1,5 +1,5 @@
 // The nnfs package's toy data sets, drawn from a numpy-compatible generator, and a minibatch iterator.
-import { Tensor, type DType, type Generator, defaultGenerator, tensor, take, ShapeError, ValueError } from '@tensorgrad/core';
+import { Tensor, type DType, type Generator, defaultGenerator, tensor, take, ShapeError, ValueError, MAX_SIZE } from '@tensorgrad/core';
 
 export interface Dataset {
   /** Inputs [samples, features]. */
@@ -14,9 +14,14 @@ export interface DataOptions {
 
 const f32 = Math.fround;
 
-function checkCounts(op: string, samples: number, classes: number): void {
+/** samples and classes positive integers, and X ([samples * classes, features]) no bigger than a tensor can be. */
+function checkCounts(op: string, samples: number, classes: number, features: number): void {
   if (!Number.isInteger(samples) || samples < 1) throw new ValueError(`${op}: samples must be a positive integer, got ${samples}`);
   if (!Number.isInteger(classes) || classes < 1) throw new ValueError(`${op}: classes must be a positive integer, got ${classes}`);
+  // before allocating (a RangeError from the typed array otherwise)
+  if (samples * classes * features > MAX_SIZE) {
+    throw new ValueError(`${op}: ${samples} samples x ${classes} classes make ${samples * classes * features} values of X, more than a tensor can hold (${MAX_SIZE})`);
+  }
 }
 
 /** numpy's linspace(start, stop, n)[i]. */
@@ -30,7 +35,7 @@ function linspaceAt(start: number, stop: number, n: number, i: number): number {
  * after `manualSeed(0)`, `spiralData(100, 3)` is the book's data set bit for bit.
  */
 export function spiralData(samples: number, classes: number, options: DataOptions = {}): Dataset {
-  checkCounts('spiralData', samples, classes);
+  checkCounts('spiralData', samples, classes, 2);
   const g = options.generator ?? defaultGenerator;
   const X = new Float32Array(samples * classes * 2);
   const y = new Int32Array(samples * classes);
@@ -50,7 +55,7 @@ export function spiralData(samples: number, classes: number, options: DataOption
 
 /** nnfs `vertical_data(samples, classes)` as the book runs it: a column of points per class, float32. */
 export function verticalData(samples: number, classes: number, options: DataOptions = {}): Dataset {
-  checkCounts('verticalData', samples, classes);
+  checkCounts('verticalData', samples, classes, 2);
   const g = options.generator ?? defaultGenerator;
   const X = new Float32Array(samples * classes * 2);
   const y = new Int32Array(samples * classes);
@@ -72,7 +77,7 @@ export function verticalData(samples: number, classes: number, options: DataOpti
  * the default here is float32 to match models' default dtype (pass dtype: 'float64' for nnfs's exact values).
  */
 export function sineData(samples = 1000, options: { dtype?: DType } = {}): Dataset {
-  checkCounts('sineData', samples, 1);
+  checkCounts('sineData', samples, 1, 1);
   const X = new Float64Array(samples);
   const y = new Float64Array(samples);
   for (let i = 0; i < samples; i++) {

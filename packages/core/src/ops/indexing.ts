@@ -1,5 +1,5 @@
 // Ops that select elements by integer indices: gather, take, pick, oneHot.
-import { type DType, getDefaultDtype } from '../dtype.js';
+import { type DType, checkDtype, getDefaultDtype } from '../dtype.js';
 import { DTypeError, IndexError, ShapeError } from '../errors.js';
 import { record } from '../autograd.js';
 import { fmt, normalizeAxis, sizeOf, type Shape } from '../shape.js';
@@ -122,6 +122,7 @@ export function pick(x: Tensor, labels: Tensor | readonly number[]): Tensor {
 registerOp('oneHot', false);
 /** labels (int32, any shape) to one-hot vectors along a new last axis of length numClasses. */
 export function oneHot(labels: Tensor | readonly number[], numClasses: number, dtype: DType = getDefaultDtype()): Tensor {
+  checkDtype(dtype, 'oneHot');
   const y = indexTensor(labels, 'oneHot');
   if (!Number.isInteger(numClasses) || numClasses < 1) throw new ShapeError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
   const src = y.data as Int32Array;

@@ -6,7 +6,7 @@ import { broadcastShapes, broadcastStrides, fmt, sizeOf, stridesOf } from '../sh
 import { type Tensor, alloc } from '../tensor.js';
 import { backend } from '../backend.js';
 import { matmulPrecision } from '../settings.js';
-import { sumToShape } from './op.js';
+import { checkTensor, sumToShape } from './op.js';
 import { registerOp } from './registry.js';
 import { reshape } from './shape.js';
 
@@ -16,6 +16,8 @@ const MATMUL_OP = registerOp('matmul', true);
  * for more than 2 dimensions the leading (batch) dimensions broadcast.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkTensor(a, 'matmul', 'the first operand');
+  checkTensor(b, 'matmul', 'the second operand');
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(`matmul: operands must have at least one dimension, got shapes ${fmt(a.shape)} and ${fmt(b.shape)} (use mul for scalars)`);
   }

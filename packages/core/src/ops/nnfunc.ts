@@ -4,7 +4,7 @@ import { normalizeAxis } from '../shape.js';
 import { alloc, type Tensor } from '../tensor.js';
 import { backend } from '../backend.js';
 import { matmulPrecision } from '../settings.js';
-import { sumToShape } from './op.js';
+import { checkTensor, sumToShape } from './op.js';
 import { registerOp } from './registry.js';
 import { add, sub, mul, div } from './arith.js';
 import { exp } from './unary.js';
@@ -38,6 +38,9 @@ const LINEAR_OP = registerOp('linear', true);
  * add(matmul(x, w), b).
  */
 export function linear(x: Tensor, w: Tensor, b: Tensor): Tensor {
+  checkTensor(x, 'linear', 'the input x');
+  checkTensor(w, 'linear', 'the weights w');
+  checkTensor(b, 'linear', 'the bias b');
   const n = x.shape[0], k = x.shape[1], m = w.shape[1];
   const fused =
     x.ndim === 2 && w.ndim === 2 && w.shape[0] === k && b.size === m && (b.ndim === 1 || (b.ndim === 2 && b.shape[0] === 1)) &&

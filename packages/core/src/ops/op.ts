@@ -28,6 +28,11 @@ export function asTensor(x: Operand, like: DType = getDefaultDtype()): Tensor {
   return scalar(x, like);
 }
 
+/** For ops that take tensors only: a ValueError naming the op and the argument unless x is a Tensor. */
+export function checkTensor(x: unknown, op: string, what: string): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new ValueError(`${op}: ${what} must be a Tensor, got ${describe(x)}`);
+}
+
 function describe(x: unknown): string {
   if (x === null) return 'null';
   if (Array.isArray(x)) return 'an array (wrap it with tensor())';

@@ -5,7 +5,7 @@ import { record } from '../autograd.js';
 import { broadcastShapes, broadcastStrides, checkShape, fmt, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape, type SliceSpec } from '../shape.js';
 import { Tensor, alloc } from '../tensor.js';
 import { backend } from '../backend.js';
-import { dimsOf, show, sumToShape, type Axis, type Dims } from './op.js';
+import { checkTensor, dimsOf, show, sumToShape, type Axis, type Dims } from './op.js';
 import { registerOp } from './registry.js';
 
 const RESHAPE_OP = registerOp('reshape', true);
@@ -206,6 +206,8 @@ function writeView(g: Tensor, shape: Shape, view: View): Tensor {
 const CONCAT_OP = registerOp('concat', true);
 /** Joins tensors along an existing axis; the other dimensions must match. */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
+  if (!Array.isArray(tensors as unknown)) throw new ValueError(`concat: expects an array of tensors, got ${typeof tensors}`);
+  tensors.forEach((t, i) => checkTensor(t, 'concat', `element ${i}`));
   if (tensors.length === 0) throw new ValueError('concat: needs at least one tensor');
   const first = tensors[0];
   const a = normalizeAxis(axis, first.ndim, 'concat');
