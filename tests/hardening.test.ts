@@ -1,5 +1,6 @@
 // Issue 15: bad input, odd sizes and faults that once got through. Each test failed before its fix.
 import { describe, it, expect } from 'vitest';
+import * as tg from '@tensorgrad/core';
 import {
   Tensor, tensor, zeros, oneHot, manualSeed, TensorgradError, ShapeError, DTypeError, ValueError, IndexError,
 } from '@tensorgrad/core';
@@ -117,5 +118,50 @@ describe('data sets too big for a tensor are refused before anything is allocate
     expectError(() => spiralData(1e9, 3), ValueError, /^spiralData: 1000000000 samples x 3 classes make 6000000000 values of X, more than a tensor can hold \(2147483647\)/);
     expectError(() => verticalData(2 ** 30, 1), ValueError, /^verticalData: .*more than a tensor can hold/);
     expectError(() => sineData(2 ** 31), ValueError, /^sineData: 2147483648 samples/);
+  });
+});
+
+describe('int32 never wraps silently', () => {
+  const i32 = (data: number[]) => tensor(data, { dtype: 'int32' });
+
+  it('tensor(), full() and astype refuse values int32 cannot hold, NaN and Infinity; fractions truncate', () => {
+    expectError(() => i32([3e9]), ValueError, /^tensor: 3000000000 does not fit in int32, which holds integers from -2147483648 to 2147483647/);
+    expectError(() => i32([1, NaN]), ValueError, /^tensor: NaN \(at position 1\) does not fit in int32/);
+    expectError(() => tensor([[1], [-Infinity]], { dtype: 'int32' }), ValueError, /-Infinity \(at position 1\)/);
+    expectError(() => tensor(Float64Array.of(2 ** 31), { dtype: 'int32' }), ValueError, /^tensor: 2147483648 does not fit/);
+    expectError(() => tg.full([2], 2 ** 31, { dtype: 'int32' }), ValueError, /^full: 2147483648 does not fit/);
+    expectError(() => tensor([1.5, -3e9]).astype('int32'), ValueError, /^astype: -3000000000 \(at position 1\)/);
+    expect(Array.from(i32([2147483647, -2147483648, 2.9, -2.9]).data)).toEqual([2147483647, -2147483648, 2, -2]);
+    expect(Array.from(tensor([2147483647.5, -2147483648.5], { dtype: 'float64' }).astype('int32').data)).toEqual([2147483647, -2147483648]);
+  });
+
+  it('an int32 sum sums exactly and refuses a result int32 cannot hold (numpy/PyTorch give 3221225472 in int64)', () => {
+    const big = i32([2 ** 30, 2 ** 30, 2 ** 30]);
+    expectError(() => big.sum(), ValueError, /^sum: 3221225472 does not fit in int32.*x\.astype\('float64'\)\.sum\(\)/);
+    expect(big.astype('float64').sum().item()).toBe(3221225472);
+    // partial sums beyond int32 that end inside it are exact (the sum runs in float64)
+    const back = i32([2 ** 30, 2 ** 30, -(2 ** 30), 5]);
+    expect(back.sum().item()).toBe(2 ** 30 + 5);
+    expect(back.sum().dtype).toBe('int32');
+    // over two axes at once, one pass per axis: the intermediate sums are float64 too
+    const m = tensor([[2 ** 30, 2 ** 30], [-(2 ** 30), -(2 ** 30)]], { dtype: 'int32' });
+    expect(m.sum([0, 1]).item()).toBe(0);
+    expectError(() => m.sum(1), ValueError, /^sum: 2147483648 \(at position 0\)/);
+  });
+
+  it('clip of int32 with non-integer bounds is a float clip (as PyTorch); integer bounds keep int32', () => {
+    const x = i32([-3, 0, 1, 2, 3]);
+    const frac = x.clip(0.5, 2.5); // gave 0 below the minimum 0.5
+    expect(frac.dtype).toBe('float32');
+    expect(Array.from(frac.data)).toEqual([0.5, 0.5, 1, 2, 2.5]);
+    const ints = x.clip(0, 2);
+    expect(ints.dtype).toBe('int32');
+    expect(Array.from(ints.data)).toEqual([0, 0, 1, 2, 2]);
+    expect(x.clip(0, Infinity).dtype).toBe('float32');
+  });
+
+  it('leakyRelu refuses int32 (as PyTorch): -3 * 0.01 would truncate to 0', () => {
+    expectError(() => i32([-3, 2]).leakyRelu(), DTypeError, /^leakyRelu: needs a float tensor, got int32/);
+    expect(Array.from(tensor([-3, 2], { dtype: 'float64' }).leakyRelu().data)).toEqual([-0.03, 2]);
   });
 });

@@ -1,4 +1,4 @@
-import { DTypeError } from './errors.js';
+import { DTypeError, ValueError } from './errors.js';
 
 export type DType = 'float32' | 'float64' | 'int32';
 export type TypedArray = Float32Array | Float64Array | Int32Array;
@@ -23,6 +23,21 @@ export function setDefaultDtype(dtype: DType): void {
 export function checkDtype(dtype: unknown, where: string): DType {
   if (dtype === 'float32' || dtype === 'float64' || dtype === 'int32') return dtype;
   throw new DTypeError(`${where}: unknown dtype '${String(dtype)}' (expected 'float32', 'float64' or 'int32')`);
+}
+
+/**
+ * Numbers becoming int32 must be ones it can hold: a typed-array store would wrap 3e9 to -1294967296 and make
+ * NaN 0. A ValueError names the first that is not (`hint` says what to do instead); fractions are fine, they
+ * truncate toward zero as in numpy and PyTorch.
+ */
+export function checkInt32(values: ArrayLike<number>, where: string, hint = ''): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (!(v > -2147483649 && v < 2147483648)) {
+      const at = values.length > 1 ? ` (at position ${i})` : '';
+      throw new ValueError(`${where}: ${v}${at} does not fit in int32, which holds integers from -2147483648 to 2147483647 (NaN and Infinity have no int32 value)${hint}`);
+    }
+  }
 }
 
 export function isFloat(dtype: DType): boolean {

@@ -2,7 +2,7 @@
 import type { DType, TypedArray } from './dtype.js';
 import { ShapeError, ValueError } from './errors.js';
 import { checkShape, sizeOf } from './shape.js';
-import { allocate, copyAs } from './storage.js';
+import { allocate, convertTo } from './storage.js';
 
 /** A number, or arrays of them nested to any depth (all arrays at one depth of the same length). */
 export type NestedArray = number | NestedArray[];
@@ -13,11 +13,12 @@ export function isTypedArray(x: unknown): x is TypedArray {
 
 /** The values (a fresh buffer of `dtype`) and shape of nested arrays or of a typed array (copied, 1-D). */
 export function readValues(data: NestedArray | TypedArray | readonly number[], dtype: DType): { values: TypedArray; shape: number[] } {
-  if (isTypedArray(data)) return { values: copyAs(data, dtype), shape: [data.length] };
+  if (isTypedArray(data)) return { values: convertTo(data, dtype, 'tensor'), shape: [data.length] };
   const shape = nestedShape(data);
-  const values = allocate(dtype, sizeOf(shape));
+  // int32 through float64, so that values int32 cannot hold are seen before a store wraps them
+  const values = allocate(dtype === 'int32' ? 'float64' : dtype, sizeOf(shape));
   fillNested(data, values, shape);
-  return { values, shape };
+  return { values: dtype === 'int32' ? convertTo(values, dtype, 'tensor') : values, shape };
 }
 
 function nestedShape(data: unknown): number[] {

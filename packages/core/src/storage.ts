@@ -1,4 +1,4 @@
-import type { DType, TypedArray } from './dtype.js';
+import { type DType, type TypedArray, checkInt32 } from './dtype.js';
 
 // Every tensor buffer is allocated here, and only here (see DESIGN.md). Buffers are zero-filled.
 // They stay ordinary typed arrays: a pool inside WebAssembly memory would be freed by a FinalizationRegistry,
@@ -20,4 +20,10 @@ export function copyAs(source: TypedArray, dtype: DType): TypedArray {
   const out = allocate(dtype, source.length);
   out.set(source);
   return out;
+}
+
+/** copyAs, but to int32 only values it can hold (checkInt32 names `where` and the first that is not). */
+export function convertTo(source: TypedArray, dtype: DType, where: string): TypedArray {
+  if (dtype === 'int32' && !(source instanceof Int32Array)) checkInt32(source, where);
+  return copyAs(source, dtype);
 }

@@ -1,11 +1,11 @@
 // Making tensors: from data, filled, ranges, random; and dtype conversion and copies.
-import { type DType, type TypedArray, checkDtype, dtypeOf, getDefaultDtype, isFloat } from '../dtype.js';
+import { type DType, type TypedArray, checkDtype, checkInt32, dtypeOf, getDefaultDtype, isFloat } from '../dtype.js';
 import { ShapeError, ValueError } from '../errors.js';
 import { isTypedArray, readValues } from '../nested.js';
 import { record } from '../autograd.js';
 import { backend } from '../backend.js';
 import { checkShape, fmt } from '../shape.js';
-import { copyAs } from '../storage.js';
+import { convertTo, copyAs } from '../storage.js';
 import { Tensor, alloc, type NestedArray } from '../tensor.js';
 import { Generator, defaultGenerator } from '../random.js';
 import { registerOp } from './registry.js';
@@ -48,7 +48,9 @@ export function full(shape: readonly number[], value: number, options: TensorOpt
 
 function filled(shape: readonly number[], value: number, options: TensorOptions, where: string): Tensor {
   checkShape(shape, where);
-  const t = alloc(shape, dtypeFrom(options, where));
+  const dtype = dtypeFrom(options, where);
+  if (dtype === 'int32') checkInt32([value], where);
+  const t = alloc(shape, dtype);
   if (value !== 0) t.data.fill(value);
   return finish(t, options);
 }
@@ -132,10 +134,13 @@ export function randint(low: number, high: number, shape: readonly number[], opt
 }
 
 const ASTYPE_OP = registerOp('astype', true);
-/** A copy converted to dtype (floats to int32 truncate toward zero). Differentiable between float dtypes. */
+/**
+ * A copy converted to dtype (floats to int32 truncate toward zero; NaN, Infinity and values beyond int32 are a
+ * ValueError). Differentiable between float dtypes.
+ */
 export function astype(x: Tensor, dtype: DType): Tensor {
   checkDtype(dtype, 'astype');
-  const out = new Tensor(copyAs(x.data, dtype), x.shape, dtype);
+  const out = new Tensor(convertTo(x.data, dtype, 'astype'), x.shape, dtype);
   if (!isFloat(dtype)) return out;
   return record(ASTYPE_OP, out, [x], (g) => [astype(g, x.dtype)]);
 }

@@ -1,5 +1,5 @@
 // Reductions over axes (numpy's axis / keepdims conventions).
-import { getDefaultDtype, isFloat } from '../dtype.js';
+import { checkInt32, getDefaultDtype, isFloat } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import { type OpName, record } from '../autograd.js';
 import { normalizeAxes, normalizeAxis, sizeOf, fmt, type Shape } from '../shape.js';
@@ -54,10 +54,19 @@ function finish(kept: Tensor, x: Tensor, axes: readonly number[], keepdims: bool
 }
 
 const SUM_OP = registerOp('sum', true);
-/** Sum over `axis` (all axes when undefined). */
+/**
+ * Sum over `axis` (all axes when undefined). An int32 sum is int32: it sums in float64 (exact to 2^53) and a
+ * ValueError refuses a result int32 cannot hold (PyTorch would return int64, which tensorgrad does not have).
+ */
 export function sum(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   const axes = normalizeAxes(axis, x.ndim, 'sum');
-  const kept = reduceRaw(x, axes, (src, outer, len, inner, out) => backend().sumAxis(src, outer, len, inner, out));
+  const sumAxis: AxisKernel = (src, outer, len, inner, out) => backend().sumAxis(src, outer, len, inner, out);
+  if (x.dtype === 'int32') {
+    const wide = reduceRaw(x.astype('float64'), axes, sumAxis);
+    checkInt32(wide.data, 'sum', ": sum in float64 instead (x.astype('float64').sum())");
+    return finish(wide.astype('int32'), x, axes, keepdims); // int32 never requires grad: nothing to record
+  }
+  const kept = reduceRaw(x, axes, sumAxis);
   const out = finish(kept, x, axes, keepdims);
   return record(SUM_OP, out, [x], (g) => [broadcastTo(reshape(g, kept.shape), x.shape)]);
 }
