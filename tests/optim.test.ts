@@ -554,3 +554,35 @@ describe('optimization sanity: minimizing a quadratic converges', () => {
     }
   });
 });
+
+describe('scheduler-owned state: bad values are refused and failed calls change nothing', () => {
+  it('loadStateDict refuses a negative or non-finite lrScale or currentLr, as a scheduler would', () => {
+    const p = f32([1, 2]);
+    const opt = new SGD([p], { lr: 0.1 });
+    const good = opt.stateDict();
+    for (const [field, value] of [['lrScale', -1], ['currentLr', -0.5], ['lrScale', Infinity], ['currentLr', NaN]] as const) {
+      const bad = JSON.parse(JSON.stringify(good)) as OptimizerStateDict;
+      (bad.groups[0] as Record<string, unknown>)[field] = value;
+      expect(() => opt.loadStateDict(bad)).toThrow(OptimizerStateError);
+      expect(() => opt.loadStateDict(bad)).toThrow(new RegExp(`group 0 ${field} must be a finite number >= 0 .*got ${value}; nothing was changed`));
+      expect(opt.stateDict()).toEqual(good);
+    }
+  });
+
+  it('LRScheduler.step() and loadStateDict() whose scale function throws or gives a bad value leave lastEpoch and lrScale as they were', () => {
+    const opt = new SGD([f32([1, 2])], { lr: 0.1 });
+    const sched = new LRScheduler(opt, (epoch) => {
+      if (epoch === 2) throw new Error('no schedule for epoch 2');
+      return epoch === 3 ? -1 : 0.5 ** epoch;
+    });
+    sched.step();
+    expect([sched.lastEpoch, opt.paramGroups[0].lrScale]).toEqual([1, 0.5]);
+    expect(() => sched.step()).toThrow(/no schedule for epoch 2/);
+    expect([sched.lastEpoch, opt.paramGroups[0].lrScale]).toEqual([1, 0.5]); // lastEpoch advanced to 2 before
+    expect(() => sched.loadStateDict({ lastEpoch: 3 })).toThrow(ValueError);
+    expect(() => sched.loadStateDict({ lastEpoch: 3 })).toThrow(/lr multiplier of group 0 at epoch 3 is -1 \(expected a finite number >= 0\)/);
+    expect([sched.lastEpoch, opt.paramGroups[0].lrScale]).toEqual([1, 0.5]);
+    sched.loadStateDict({ lastEpoch: 4 });
+    expect([sched.lastEpoch, opt.paramGroups[0].lrScale]).toEqual([4, 0.0625]);
+  });
+});

@@ -33,6 +33,11 @@ export interface ParamGroup<O> {
   currentLr: number;
 }
 
+/** What lrScale and currentLr may be: finite and not negative (what a scheduler sets, and rates it gives). */
+export function isRate(x: unknown): x is number {
+  return typeof x === 'number' && Number.isFinite(x) && x >= 0;
+}
+
 /**
  * A buffer value: a number, or one of the strings 'NaN', 'Infinity', '-Infinity' for the values JSON cannot
  * hold (JSON.stringify writes them as null). A float32 cache overflows to Infinity for gradients above ~1e19.
@@ -235,7 +240,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         fail((e as Error).message);
       }
       for (const f of ['lrScale', 'currentLr'] as const) {
-        if (typeof sg[f] !== 'number' || !Number.isFinite(sg[f])) fail(`group ${gi} ${f} must be a finite number, got ${String(sg[f])}`);
+        if (!isRate(sg[f])) fail(`group ${gi} ${f} must be a finite number >= 0 (as a scheduler sets it), got ${String(sg[f])}`);
       }
       newOptions.push(o);
     });

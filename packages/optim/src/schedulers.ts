@@ -1,5 +1,5 @@
 import { ValueError } from '@tensorgrad/core';
-import type { Optimizer } from './optimizer.js';
+import { type Optimizer, isRate } from './optimizer.js';
 import { OptimizerStateError } from './errors.js';
 
 /** Gives a group's lr multiplier at `epoch` (0 = before the first scheduler.step()) from the group's base lr. */
@@ -21,7 +21,7 @@ export class LRScheduler {
   constructor(optimizer: Optimizer, scale: LRScale) {
     this.optimizer = optimizer;
     this.scale = scale;
-    this.apply();
+    this.apply(0);
   }
 
   /** scheduler.step() calls so far. */
@@ -31,8 +31,7 @@ export class LRScheduler {
 
   /** Moves to the next epoch. */
   step(): void {
-    this.epoch++;
-    this.apply();
+    this.apply(this.epoch + 1);
   }
 
   /** Each group's scheduled base rate lr * lrScale (before the optimizer's decay). */
@@ -49,15 +48,16 @@ export class LRScheduler {
     if (typeof e !== 'number' || !Number.isInteger(e) || e < 0) {
       throw new OptimizerStateError(`LRScheduler.loadStateDict: lastEpoch must be a non-negative integer, got ${String(e)}; nothing was changed`);
     }
-    this.epoch = e;
-    this.apply();
+    this.apply(e);
   }
 
-  private apply(): void {
-    const scales = this.optimizer.paramGroups.map((g) => this.scale(this.epoch, g.options.lr));
+  /** Moves to `epoch` and sets every group's lrScale for it; if the scale function throws or gives a bad value, nothing changes. */
+  private apply(epoch: number): void {
+    const scales = this.optimizer.paramGroups.map((g) => this.scale(epoch, g.options.lr));
     scales.forEach((s, i) => {
-      if (!Number.isFinite(s) || s < 0) throw new ValueError(`LRScheduler: the lr multiplier of group ${i} at epoch ${this.epoch} is ${s}`);
+      if (!isRate(s)) throw new ValueError(`LRScheduler: the lr multiplier of group ${i} at epoch ${epoch} is ${s} (expected a finite number >= 0)`);
     });
+    this.epoch = epoch;
     this.optimizer.paramGroups.forEach((g, i) => (g.lrScale = scales[i]));
   }
 }
