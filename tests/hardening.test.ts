@@ -165,3 +165,17 @@ describe('int32 never wraps silently', () => {
     expect(Array.from(tensor([-3, 2], { dtype: 'float64' }).leakyRelu().data)).toEqual([-0.03, 2]);
   });
 });
+
+describe('Dense checks its regularizers when it is made, not when the model is saved', () => {
+  it.each([-0.1, NaN, Infinity, '0.1' as unknown as number])('weightRegularizerL2 %s is a ValueError', (bad) => {
+    expectError(() => new Dense(2, 3, { weightRegularizerL2: bad }), ValueError, new RegExp(`^Dense: weightRegularizerL2 must be a finite number >= 0, got ${bad}`));
+  });
+
+  it('every one of the four is checked; 0 and positive values are accepted', () => {
+    for (const key of ['weightRegularizerL1', 'weightRegularizerL2', 'biasRegularizerL1', 'biasRegularizerL2'] as const) {
+      expectError(() => new Dense(2, 3, { [key]: -1 }), ValueError, new RegExp(`Dense: ${key} must be a finite number >= 0, got -1`));
+      expect(new Dense(2, 3, { [key]: 5e-4 })[key]).toBe(5e-4);
+    }
+    expect(new Dense(2, 3, { biasRegularizerL1: 0 }).biasRegularizerL1).toBe(0);
+  });
+});

@@ -37,6 +37,13 @@ export class Dense extends Module {
     for (const [name, v] of [['nIn', nIn], ['nOut', nOut]] as const) {
       if (!Number.isInteger(v) || v < 1) throw new ValueError(`Dense: ${name} must be a positive integer, got ${v}`);
     }
+    // here, not when saving: the model-file reader refuses what is not a finite number >= 0, so save would fail later
+    for (const key of ['weightRegularizerL1', 'weightRegularizerL2', 'biasRegularizerL1', 'biasRegularizerL2'] as const) {
+      const v = options[key];
+      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
+        throw new ValueError(`Dense: ${key} must be a finite number >= 0, got ${String(v)}`);
+      }
+    }
     const dtype = options.dtype ?? getDefaultDtype();
     this.weights = initWeights(nIn, nOut, options.init ?? 'nnfs', dtype, options.generator ?? defaultGenerator).requiresGrad_();
     this.biases = zeros([1, nOut], { dtype, requiresGrad: true });
