@@ -126,6 +126,10 @@ describe('CSV', () => {
     ['empty file', '', ['empty file']],
     ['header only', 'x,y,label\n', ['no data rows']],
     ['Infinity', '1,Infinity,0\n', ['row 1, column 2', '"Infinity" is not a number']],
+    // finite as float64 but not as float32 (they became Infinity: a NaN loss, and a saved model)
+    ['a feature beyond float32', '1,2,0\n1,1e39,1\n', ['row 2, column 2', "1e+39 is beyond float32's range"]],
+    ['a feature just beyond float32', 'a,b,y\n-3.5e38,2,0\n1,2,1\n', ['row 2, column 1', "-3.5e+38 is beyond float32's range"]],
+    ['a regression target beyond float32', '1,2,0.5\n1,2,3.5e38\n', ['row 2, column 3', "beyond float32's range"], ['--task', 'regress']],
   ])('%s: exit 2 and one line naming the place', async (_name, text, fragments, extra: string[] = []) => {
     const path = file('bad.csv', text);
     const r = await cli('train', '--data', path, ...FAST, ...extra);

@@ -192,9 +192,15 @@ function checkLabels(table: CsvTable, classes: number | undefined): Int32Array {
 function csvData(table: CsvTable, task: Task, hasTarget: boolean, classes: number | undefined): Data {
   const features = hasTarget ? table.cols - 1 : table.cols;
   if (features < 1) throw new CsvError(`${table.name}: needs at least 2 columns (features, then the target), found ${table.cols}`);
+  // the cell as float32, which models compute in: 1e39 would become Infinity and train to a NaN loss
+  const f32 = (r: number, c: number): number => {
+    const v = table.data[r * table.cols + c];
+    if (!Number.isFinite(Math.fround(v))) throw cellError(table, table.lines[r], c, `${v} is beyond float32's range (magnitudes up to about 3.4e38)`);
+    return v;
+  };
   const X = new Float32Array(table.rows * features);
   for (let r = 0; r < table.rows; r++) {
-    for (let c = 0; c < features; c++) X[r * features + c] = table.data[r * table.cols + c];
+    for (let c = 0; c < features; c++) X[r * features + c] = f32(r, c);
   }
   const names = table.header;
   const data: Data = {
@@ -209,7 +215,7 @@ function csvData(table: CsvTable, task: Task, hasTarget: boolean, classes: numbe
   }
   if (task === 'regress') {
     const y = new Float32Array(table.rows);
-    for (let r = 0; r < table.rows; r++) y[r] = table.data[r * table.cols + features];
+    for (let r = 0; r < table.rows; r++) y[r] = f32(r, features);
     data.y = tensor(y, { shape: [table.rows, 1], dtype: 'float32' });
     return data;
   }
