@@ -214,7 +214,7 @@ const COMPOSED: Record<string, fc.Arbitrary<Case> | fc.Arbitrary<Case>[]> = {
     const a = axis < 0 ? axis + s.length : axis;
     return tensorArb(s.map((d, i) => (i === a ? 2 * d : d))).map((x) => makeCase(`glu(x, ${axis})`, (t) => t.glu(axis), [x]));
   })),
-  gelu: unary("gelu(x, { approximate: 'tanh' })", (x) => x.gelu({ approximate: 'tanh' })),
+  gelu: [unary("gelu(x, { approximate: 'tanh' })", (x) => x.gelu({ approximate: 'tanh' })), unary('gelu(x)', (x) => tg.gelu(x))],
   split: withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s), axisArb(s.length))).map(([x, axis]) => {
     const n = x.shape[axis < 0 ? axis + x.ndim : axis];
     const sizes = n === 1 ? [1] : [1, n - 1];
@@ -312,6 +312,47 @@ const COMPOSED: Record<string, fc.Arbitrary<Case> | fc.Arbitrary<Case>[]> = {
   klDiv: withShape({ minDims: 1 }, (s) => tensorsArb(fc.constant([s, s]), [{}, { min: 0.05, max: 1 }])).map((xs) =>
     makeCase("klDiv(logp, p, 'batchmean')", (a, b) => tg.klDiv(a, b, { reduction: 'batchmean' }), xs),
   ),
+};
+
+/** Elementwise math (ops/math.ts) and the activations built on it. */
+const MATH: Record<string, fc.Arbitrary<Case> | fc.Arbitrary<Case>[]> = {
+  sin: unary('sin', (x) => x.sin()),
+  cos: unary('cos', (x) => tg.cos(x)),
+  tan: unary('tan', (x) => x.tan(), { min: -1.2, max: 1.2 }),
+  asin: unary('asin', (x) => x.asin(), { min: -0.9, max: 0.9 }),
+  acos: unary('acos', (x) => x.acos(), { min: -0.9, max: 0.9 }),
+  atan: unary('atan', (x) => x.atan()),
+  sinh: unary('sinh', (x) => x.sinh()),
+  cosh: unary('cosh', (x) => x.cosh()),
+  asinh: unary('asinh', (x) => x.asinh()),
+  acosh: unary('acosh', (x) => x.acosh(), { min: 1.2, max: 3 }),
+  atanh: unary('atanh', (x) => x.atanh(), { min: -0.9, max: 0.9 }),
+  exp2: unary('exp2', (x) => x.exp2()),
+  expm1: unary('expm1', (x) => x.expm1()),
+  log2: unary('log2', (x) => x.log2(), { min: 0.1, max: 3 }),
+  log10: unary('log10', (x) => x.log10(), { min: 0.1, max: 3 }),
+  log1p: unary('log1p', (x) => x.log1p(), { min: -0.5, max: 3 }),
+  rsqrt: unary('rsqrt', (x) => x.rsqrt(), { min: 0.1, max: 3 }),
+  square: unary('square', (x) => x.square()),
+  reciprocal: unary('reciprocal', (x) => x.reciprocal(), { avoid: [0], margin: 0.25 }),
+  erf: unary('erf', (x) => x.erf()),
+  erfc: unary('erfc', (x) => x.erfc()),
+  erfinv: unary('erfinv', (x) => x.erfinv(), { min: -0.9, max: 0.9 }),
+  frac: unary('frac', (x) => x.frac(), { min: -2.9, max: 2.9, avoid: [-2, -1, 0, 1, 2] }),
+  nanToNum: unary('nanToNum', (x) => x.nanToNum()),
+  atan2: binary('atan2', (a, b) => tg.atan2(a, b), [{ avoid: [0], margin: 0.1 }, { avoid: [0], margin: 0.25 }]), // a = 0 with b < 0 is the branch cut
+  // a / b in (1.14, 1.9): away from the jumps of trunc and floor, so b's gradient (-1 here) is checked too
+  fmod: binary('fmod', (a, b) => tg.fmod(a, b), [{ min: 1.2, max: 1.8 }, { min: 0.95, max: 1.05 }]),
+  remainder: binary('remainder', (a, b) => a.remainder(b), [{ min: 1.2, max: 1.8 }, { min: 0.95, max: 1.05 }]),
+  hypot: binary('hypot', (a, b) => a.hypot(b), [{ avoid: [0], margin: 0.25 }, {}]),
+  copysign: binary('copysign', (a, b) => a.copysign(b), [{ avoid: [0], margin: 0.1 }, { avoid: [0], margin: 0.1 }]),
+  logaddexp: binary('logaddexp', (a, b) => tg.logaddexp(a, b)),
+  lerp: tensorsArb(broadcastShapesArb({ count: 3 })).map((xs) => makeCase('lerp(start, end, weight)', (a, b, w) => tg.lerp(a, b, w), xs)),
+  softplus: [
+    unary('softplus', (x) => x.softplus()),
+    unary('softplus(x, 2, 1)', (x) => x.softplus(2, 1), { avoid: [0.5], margin: 0.05 }),
+  ],
+  mish: unary('mish', (x) => x.mish()),
 };
 
 const POW_SCALAR_EXPONENTS = [0, 1, 2, 3, -1, -2, 0.5, 1.5, -0.5, 2.5];
@@ -427,6 +468,7 @@ const PROPERTIES: Record<string, fc.Arbitrary<Case> | fc.Arbitrary<Case>[]> = {
   linear: linearArb,
   reluBackward: reluBackwardArb,
   ...COMPOSED,
+  ...MATH,
 };
 
 /** Ops whose gradients are themselves checked (gradgradcheck): every op whose backward is built from ops. */
@@ -440,6 +482,7 @@ const SECOND_ORDER = [
   'split', 'chunk', 'flip', 'roll', 'tile', 'repeatInterleave', 'pad', 'tril', 'diagonal', 'diag', 'trace', 'scatterAdd', 'scatter',
   'indexAdd', 'maskedFill', 'maskedSelect', 'index', 'einsum', 'scaledDotProductAttention', 'nllLoss', 'crossEntropy',
   'binaryCrossEntropyWithLogits', 'huberLoss', 'smoothL1Loss', 'klDiv',
+  ...Object.keys(MATH),
 ];
 
 const variants = (name: string) => {

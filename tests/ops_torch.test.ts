@@ -100,19 +100,34 @@ function run(c: Case, x: Tensor[]): Tensor | Tensor[] {
     case 'huber': return tg.huberLoss(a, b, p);
     case 'smoothL1': return tg.smoothL1Loss(a, b, p);
     case 'klDiv': return tg.klDiv(a, b, p);
+    // elementwise math (ops/math.ts): methods and functions both
+    case 'sin': case 'cos': case 'tan': case 'asin': case 'acos': case 'atan': case 'sinh': case 'cosh': case 'asinh': case 'acosh':
+    case 'atanh': case 'exp2': case 'expm1': case 'log2': case 'log10': case 'log1p': case 'rsqrt': case 'square': case 'reciprocal':
+    case 'erf': case 'erfc': case 'erfinv': case 'frac': case 'floor': case 'ceil': case 'round': case 'trunc': case 'mish':
+    case 'isnan': case 'isinf': case 'isfinite':
+      return c.name.includes('0-d') ? (tg[c.op as 'sin'] as (x: Tensor) => Tensor)(a) : (a[c.op as 'sin'] as () => Tensor).call(a);
+    case 'softplus': return p.beta === undefined ? tg.softplus(a) : a.softplus(p.beta, p.threshold);
+    case 'atan2': case 'fmod': case 'remainder': case 'floorDivide': case 'hypot': case 'copysign': case 'logaddexp':
+      return c.name.includes('[2, 1]') ? (tg[c.op as 'atan2'] as (x: Tensor, y: Tensor) => Tensor)(a, b) : (a[c.op as 'atan2'] as (y: Tensor) => Tensor).call(a, b);
+    case 'lerp': return a.lerp(b, x[2]);
+    case 'lerpNumber': return tg.lerp(a, b, p.weight);
+    case 'isclose': return a.isclose(b, p);
+    case 'nanToNum': return tg.nanToNum(a, p);
   }
   throw new Error(`ops_torch.test: no runner for op '${c.op}' (case '${c.name}')`);
 }
 
 /** Differences between got and want, as readable lines (empty when they agree). */
-function compare(got: Tensor, want: TensorJson, rtol: number, what: string): string[] {
+/** rtol scales max(|want|, 1), or |want| itself when `relative` (a check to the last bits, for tiny values too). */
+function compare(got: Tensor, want: TensorJson, rtol: number, what: string, relative = false): string[] {
   const problems: string[] = [];
   if (got.dtype !== want.dtype) problems.push(`${what}: dtype ${got.dtype}, expected ${want.dtype}`);
   if (JSON.stringify(got.shape) !== JSON.stringify(want.shape)) return [...problems, `${what}: shape [${got.shape}], expected [${want.shape}]`];
   for (let i = 0; i < want.data.length; i++) {
     const w = decode(want.data[i]);
     const g = got.data[i];
-    const ok = Number.isNaN(w) ? Number.isNaN(g) : !Number.isFinite(w) ? g === w : Math.abs(g - w) <= rtol * Math.max(Math.abs(w), 1);
+    const scale = relative ? Math.abs(w) : Math.max(Math.abs(w), 1);
+    const ok = Number.isNaN(w) ? Number.isNaN(g) : !Number.isFinite(w) ? g === w : Math.abs(g - w) <= rtol * scale;
     if (!ok && problems.length < 5) problems.push(`${what} at flat index ${i}: got ${g}, expected ${w}`);
   }
   return problems;
@@ -136,7 +151,7 @@ describe('composed ops match PyTorch float64 (fixtures/ops_torch.json)', () => {
       const wants = asList(c.out);
       const gots = asList(run(c, x));
       expect(gots.length).toBe(wants.length);
-      const problems = gots.flatMap((g, k) => compare(g, wants[k], c.rtol, `output ${k}`));
+      const problems = gots.flatMap((g, k) => compare(g, wants[k], c.rtol, `output ${k}`, c.params.relative === true));
       if (c.grads) {
         const tracked = x.map((t, i) => (c.grads![i] ? t.detach().requiresGrad_() : t));
         const outs = asList(run(c, tracked));

@@ -314,6 +314,51 @@ export interface TensorMethods {
   softmin(axis?: number): Tensor;
   glu(axis?: number): Tensor;
   gelu(options?: GeluOptions): Tensor;
+  softplus(beta?: number, threshold?: number): Tensor;
+  mish(): Tensor;
+
+  // elementwise math (ops/math.ts)
+  sin(): Tensor;
+  cos(): Tensor;
+  tan(): Tensor;
+  asin(): Tensor;
+  acos(): Tensor;
+  atan(): Tensor;
+  sinh(): Tensor;
+  cosh(): Tensor;
+  asinh(): Tensor;
+  acosh(): Tensor;
+  atanh(): Tensor;
+  exp2(): Tensor;
+  expm1(): Tensor;
+  log2(): Tensor;
+  log10(): Tensor;
+  log1p(): Tensor;
+  rsqrt(): Tensor;
+  square(): Tensor;
+  reciprocal(): Tensor;
+  erf(): Tensor;
+  erfc(): Tensor;
+  erfinv(): Tensor;
+  floor(): Tensor;
+  ceil(): Tensor;
+  round(): Tensor;
+  trunc(): Tensor;
+  frac(): Tensor;
+  atan2(other: Operand): Tensor;
+  fmod(other: Operand): Tensor;
+  remainder(other: Operand): Tensor;
+  floorDivide(other: Operand): Tensor;
+  hypot(other: Operand): Tensor;
+  copysign(other: Operand): Tensor;
+  lerp(end: Operand, weight: Operand): Tensor;
+  logaddexp(other: Operand): Tensor;
+  isnan(): Tensor;
+  isinf(): Tensor;
+  isfinite(): Tensor;
+  isclose(other: Operand, options?: IsCloseOptions): Tensor;
+  allclose(other: Operand, options?: IsCloseOptions): boolean;
+  nanToNum(options?: NanToNumOptions): Tensor;
   split(sections: number | readonly number[], axis?: number): Tensor[];
   chunk(chunks: number, axis?: number): Tensor[];
   unflatten(axis: number, sizes: readonly number[]): Tensor;
@@ -359,6 +404,24 @@ export type NormOrder = number | 'fro';
 export interface GeluOptions {
   /** 'none' (the default, PyTorch's): x * Phi(x) with the exact normal CDF; 'tanh': the tanh approximation. */
   approximate?: 'none' | 'tanh';
+}
+
+export interface IsCloseOptions {
+  /** Relative tolerance (default 1e-5, as numpy and PyTorch). */
+  rtol?: number;
+  /** Absolute tolerance (default 1e-8). */
+  atol?: number;
+  /** NaN counts as close to NaN (default false). */
+  equalNan?: boolean;
+}
+
+export interface NanToNumOptions {
+  /** What NaN becomes (default 0). */
+  nan?: number;
+  /** What +Infinity becomes (default the dtype's largest finite value). */
+  posinf?: number;
+  /** What -Infinity becomes (default the dtype's most negative finite value). */
+  neginf?: number;
 }
 
 export type PadMode = 'constant' | 'reflect' | 'replicate' | 'circular';

@@ -57,9 +57,17 @@ export type UnaryKernel = (x: TypedArray, out: TypedArray) => void;
 export type AxisKernel = (x: TypedArray, outer: number, len: number, inner: number, out: TypedArray) => void;
 
 /** The names of the broadcasting binary entries: each is also the name of its op (ops/arith.ts). */
-export type BinaryKernelName = 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le';
+export type BinaryKernelName =
+  | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'
+  // kernels/math.ts: fmod and remainder as C's fmod and Python's %, floorDivide as PyTorch's floor_divide
+  | 'atan2' | 'fmod' | 'remainder' | 'floorDivide' | 'hypot' | 'copysign';
 /** The names of the plain unary entries: each is also the name of its op (ops/unary.ts, ops/arith.ts). */
-export type UnaryKernelName = 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'sigmoid' | 'tanh' | 'step';
+export type UnaryKernelName =
+  | 'neg' | 'exp' | 'log' | 'sqrt' | 'abs' | 'sign' | 'relu' | 'sigmoid' | 'tanh' | 'step'
+  // kernels/math.ts (Math's functions; erf, erfc, erfinv from special.ts to ~1 ulp; round halves to even)
+  | 'sin' | 'cos' | 'tan' | 'asin' | 'acos' | 'atan' | 'sinh' | 'cosh' | 'asinh' | 'acosh' | 'atanh'
+  | 'exp2' | 'expm1' | 'log2' | 'log10' | 'log1p' | 'rsqrt' | 'reciprocal' | 'erf' | 'erfc' | 'erfinv'
+  | 'floor' | 'ceil' | 'round' | 'trunc';
 
 export type Backend = { readonly [K in BinaryKernelName]: BinaryKernel } & { readonly [K in UnaryKernelName]: UnaryKernel } & BackendKernels;
 

@@ -1,6 +1,7 @@
 // The JS backend: every Backend entry, as the plain loops of this folder. The oracle the other backends match.
 import type { Backend, BinaryKernel } from './backend.js';
 import * as E from './elementwise.js';
+import * as M from './math.js';
 import { softmaxCrossEntropy, softmaxCrossEntropyBackward } from './losses.js';
 import { copyBlock, gather, permute, scatterAdd, stridedAdd, stridedCopy, take, takeAdd } from './layout.js';
 import { matmulJs } from './matmul.js';
@@ -27,6 +28,12 @@ export const jsBackend: Backend = {
   ge: broadcasting(E.geRow),
   lt: broadcasting(E.ltRow),
   le: broadcasting(E.leRow),
+  atan2: broadcasting(M.atan2Row),
+  fmod: broadcasting(M.fmodRow),
+  remainder: broadcasting(M.remainderRow),
+  floorDivide: broadcasting(M.floorDivideRow),
+  hypot: broadcasting(M.hypotRow),
+  copysign: broadcasting(M.copysignRow),
   neg: E.neg,
   exp: E.exp,
   log: E.log,
@@ -37,6 +44,10 @@ export const jsBackend: Backend = {
   sigmoid: E.sigmoid,
   tanh: E.tanh,
   step: E.step,
+  sin: M.sin, cos: M.cos, tan: M.tan, asin: M.asin, acos: M.acos, atan: M.atan,
+  sinh: M.sinh, cosh: M.cosh, asinh: M.asinh, acosh: M.acosh, atanh: M.atanh,
+  exp2: M.exp2, expm1: M.expm1, log2: M.log2, log10: M.log10, log1p: M.log1p, rsqrt: M.rsqrt, reciprocal: M.reciprocal,
+  erf: M.erf, erfc: M.erfc, erfinv: M.erfinv, floor: M.floor, ceil: M.ceil, round: M.round, trunc: M.trunc,
   leakyRelu: E.leakyRelu,
   clip: E.clip,
   inRange: E.inRange,

@@ -11,6 +11,7 @@ import { add, div, eq, gt, lt, mul, neg, sub, where, minimum } from './arith.js'
 import { abs, clip, exp, log, sigmoid, tanh } from './unary.js';
 import { softmax } from './nnfunc.js';
 import { slice } from './shape.js';
+import { erf, log1p } from './math.js';
 
 registerOp('silu', true);
 /** x * sigmoid(x) (also called swish). */
@@ -132,17 +133,37 @@ export function glu(x: Tensor, axis = -1): Tensor {
 
 registerOp('gelu', true);
 /**
- * The Gaussian error linear unit. `approximate: 'tanh'` computes
- * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). The exact form needs erf, which tensorgrad does not have
- * yet: until then it is a ValueError that says to pass `{ approximate: 'tanh' }`.
+ * The Gaussian error linear unit, x * Phi(x) = 0.5 x (1 + erf(x / sqrt(2))). `approximate: 'tanh'` computes
+ * 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) instead.
  */
 export function gelu(x: Operand, options: GeluOptions = {}): Tensor {
   const approximate = options.approximate ?? 'none';
-  if (approximate === 'none') {
-    throw new ValueError("gelu: the exact form (approximate: 'none') needs erf, which tensorgrad does not have yet; pass { approximate: 'tanh' }");
-  }
-  if (approximate !== 'tanh') throw new ValueError(`gelu: approximate must be 'none' or 'tanh', got ${String(approximate)}`);
+  if (approximate !== 'none' && approximate !== 'tanh') throw new ValueError(`gelu: approximate must be 'none' or 'tanh', got ${String(approximate)}`);
   const t = asTensor(x);
+  if (approximate === 'none') return mul(mul(t, 0.5), add(erf(mul(t, Math.SQRT1_2)), 1));
   const inner = mul(add(t, mul(mul(mul(t, t), t), 0.044715)), Math.sqrt(2 / Math.PI));
   return mul(mul(t, 0.5), add(tanh(inner), 1));
+}
+
+registerOp('softplus', true);
+/**
+ * log(1 + e^(beta x)) / beta, and x itself where beta x > threshold (PyTorch's defaults: beta 1, threshold 20).
+ * The exponent reads beta x only below the threshold, so a large x puts no infinity into the discarded branch.
+ */
+export function softplus(x: Operand, beta = 1, threshold = 20): Tensor {
+  checkFinite(beta, 'softplus', 'beta');
+  if (beta === 0) throw new ValueError('softplus: beta must not be 0 (it divides the result)');
+  checkFinite(threshold, 'softplus', 'threshold');
+  const t = asTensor(x);
+  const bx = beta === 1 ? t : mul(t, beta);
+  const linear = gt(bx, threshold);
+  const soft = log1p(exp(where(linear, 0, bx)));
+  return where(linear, t, beta === 1 ? soft : div(soft, beta));
+}
+
+registerOp('mish', true);
+/** x * tanh(softplus(x)). */
+export function mish(x: Operand): Tensor {
+  const t = asTensor(x);
+  return mul(t, tanh(softplus(t)));
 }

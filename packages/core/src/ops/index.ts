@@ -10,6 +10,7 @@ export * from './linalg.js';
 export * from './nnfunc.js';
 export * from './statistics.js';
 export * from './activation.js';
+export * from './math.js';
 export * from './manipulation.js';
 export * from './einsum.js';
 export * from './attention.js';

@@ -10,11 +10,16 @@ import { logSoftmax, softmax } from './nnfunc.js';
 import { argmax, argmin, logsumexp, max, mean, min, sum } from './reduce.js';
 import { broadcastTo, flatten, permute, reshape, slice, squeeze, swapaxes, transpose, unsqueeze } from './shape.js';
 import { all, any, countNonzero, norm, std, stdMean, variance, varMean } from './statistics.js';
-import { celu, elu, gelu, glu, hardsigmoid, hardswish, hardtanh, logsigmoid, relu6, selu, silu, softmin, softsign } from './activation.js';
+import { celu, elu, gelu, mish, softplus, glu, hardsigmoid, hardswish, hardtanh, logsigmoid, relu6, selu, silu, softmin, softsign } from './activation.js';
 import {
   chunk, diag, diagonal, flip, index, indexAdd, indexSelect, maskedFill, maskedSelect, nonzero, pad, repeat, repeatInterleave, roll,
   scatter, scatterAdd, split, tile, trace, tril, triu, unflatten,
 } from './manipulation.js';
+import {
+  acos, acosh, allclose, asin, asinh, atan, atan2, atanh, ceil, copysign, cos, cosh, erf, erfc, erfinv, exp2, expm1, floor,
+  floorDivide, fmod, frac, hypot, isclose, isfinite, isinf, isnan, lerp, log10, log1p, log2, logaddexp, nanToNum, reciprocal,
+  remainder, round, rsqrt, sin, sinh, square, tan, trunc,
+} from './math.js';
 import { abs, clip, exp, leakyRelu, log, relu, sigmoid, sign, sqrt, step, tanh } from './unary.js';
 
 const methods: Omit<TensorMethods, 'T'> & ThisType<Tensor> = {
@@ -93,6 +98,49 @@ const methods: Omit<TensorMethods, 'T'> & ThisType<Tensor> = {
   softmin(axis) { return softmin(this, axis); },
   glu(axis) { return glu(this, axis); },
   gelu(options) { return gelu(this, options); },
+  softplus(beta, threshold) { return softplus(this, beta, threshold); },
+  mish() { return mish(this); },
+  sin() { return sin(this); },
+  cos() { return cos(this); },
+  tan() { return tan(this); },
+  asin() { return asin(this); },
+  acos() { return acos(this); },
+  atan() { return atan(this); },
+  sinh() { return sinh(this); },
+  cosh() { return cosh(this); },
+  asinh() { return asinh(this); },
+  acosh() { return acosh(this); },
+  atanh() { return atanh(this); },
+  exp2() { return exp2(this); },
+  expm1() { return expm1(this); },
+  log2() { return log2(this); },
+  log10() { return log10(this); },
+  log1p() { return log1p(this); },
+  rsqrt() { return rsqrt(this); },
+  square() { return square(this); },
+  reciprocal() { return reciprocal(this); },
+  erf() { return erf(this); },
+  erfc() { return erfc(this); },
+  erfinv() { return erfinv(this); },
+  floor() { return floor(this); },
+  ceil() { return ceil(this); },
+  round() { return round(this); },
+  trunc() { return trunc(this); },
+  frac() { return frac(this); },
+  isnan() { return isnan(this); },
+  isinf() { return isinf(this); },
+  isfinite() { return isfinite(this); },
+  atan2(other) { return atan2(this, other); },
+  fmod(other) { return fmod(this, other); },
+  remainder(other) { return remainder(this, other); },
+  floorDivide(other) { return floorDivide(this, other); },
+  hypot(other) { return hypot(this, other); },
+  copysign(other) { return copysign(this, other); },
+  logaddexp(other) { return logaddexp(this, other); },
+  lerp(end, weight) { return lerp(this, end, weight); },
+  isclose(other, options) { return isclose(this, other, options); },
+  allclose(other, options) { return allclose(this, other, options); },
+  nanToNum(options) { return nanToNum(this, options); },
   split(sections, axis) { return split(this, sections, axis); },
   chunk(chunks, axis) { return chunk(this, chunks, axis); },
   unflatten(axis, sizes) { return unflatten(this, axis, sizes); },

@@ -1,0 +1,79 @@
+// Elementwise math kernels: the trigonometric, hyperbolic, exponential and rounding functions, the error function
+// family (special.ts), and the binary ones (atan2, fmod, remainder, floorDivide, hypot, copysign). A float32 out
+// rounds each double result once on store, as the other unary kernels do.
+import type { TypedArray } from '../dtype.js';
+import type { UnaryKernel } from './backend.js';
+import type { BinaryRow } from './elementwise.js';
+import { erfScalar, erfcScalar, erfinvScalar } from './special.js';
+
+/** A unary kernel from a scalar function. */
+const map = (f: (v: number) => number): UnaryKernel => (x: TypedArray, out: TypedArray) => {
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i]);
+};
+
+/** A binary row kernel from a scalar function. */
+const row = (f: (a: number, b: number) => number): BinaryRow => (a, ai, sa, b, bi, sb, out, oi, n) => {
+  for (let k = 0; k < n; k++) out[oi + k] = f(a[ai + k * sa], b[bi + k * sb]);
+};
+
+/** numpy's and PyTorch's rounding: to the nearest integer, halves to the even one. */
+export function roundHalfEven(v: number): number {
+  const r = Math.round(v); // halves up
+  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** C's fmod: the remainder of truncated division, with the sign of a (JavaScript's %). */
+const fmodScalar = (a: number, b: number) => a % b;
+
+/** Python's modulo (PyTorch's remainder): the sign of b. */
+function remainderScalar(a: number, b: number): number {
+  const m = a % b;
+  return m !== 0 && m < 0 !== b < 0 ? m + b : m;
+}
+
+/** |a| with the sign bit of b (-0 counts as negative). */
+const copysignScalar = (a: number, b: number) => (b < 0 || Object.is(b, -0) ? -Math.abs(a) : Math.abs(a));
+
+/** floor(a / b) as PyTorch computes it for floats (from fmod, so that a = b * q + r holds as exactly as it can). */
+function floorDivideScalar(a: number, b: number): number {
+  if (b === 0) return a / b;
+  const m = a % b;
+  let div = (a - m) / b;
+  if (m !== 0 && b < 0 !== m < 0) div -= 1;
+  if (div === 0) return copysignScalar(0, a / b);
+  const f = Math.floor(div);
+  return div - f > 0.5 ? f + 1 : f;
+}
+
+export const sin = map(Math.sin);
+export const cos = map(Math.cos);
+export const tan = map(Math.tan);
+export const asin = map(Math.asin);
+export const acos = map(Math.acos);
+export const atan = map(Math.atan);
+export const sinh = map(Math.sinh);
+export const cosh = map(Math.cosh);
+export const asinh = map(Math.asinh);
+export const acosh = map(Math.acosh);
+export const atanh = map(Math.atanh);
+export const exp2 = map((v) => Math.pow(2, v));
+export const expm1 = map(Math.expm1);
+export const log2 = map(Math.log2);
+export const log10 = map(Math.log10);
+export const log1p = map(Math.log1p);
+export const rsqrt = map((v) => 1 / Math.sqrt(v));
+export const reciprocal = map((v) => 1 / v);
+export const erf = map(erfScalar);
+export const erfc = map(erfcScalar);
+export const erfinv = map(erfinvScalar);
+export const floor = map(Math.floor);
+export const ceil = map(Math.ceil);
+export const round = map(roundHalfEven);
+export const trunc = map(Math.trunc);
+
+export const atan2Row = row(Math.atan2);
+export const fmodRow = row(fmodScalar);
+export const remainderRow = row(remainderScalar);
+export const floorDivideRow = row(floorDivideScalar);
+export const hypotRow = row(Math.hypot);
+export const copysignRow = row(copysignScalar);
