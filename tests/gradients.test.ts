@@ -314,7 +314,7 @@ const COMPOSED: Record<string, fc.Arbitrary<Case> | fc.Arbitrary<Case>[]> = {
   ),
 };
 
-/** Elementwise math (ops/math.ts) and the activations built on it. */
+/** Elementwise math (ops/math.ts), the activations built on it, and the products, scans and orderings (ops/scan.ts). */
 const MATH: Record<string, fc.Arbitrary<Case> | fc.Arbitrary<Case>[]> = {
   sin: unary('sin', (x) => x.sin()),
   cos: unary('cos', (x) => tg.cos(x)),
@@ -353,6 +353,48 @@ const MATH: Record<string, fc.Arbitrary<Case> | fc.Arbitrary<Case>[]> = {
     unary('softplus(x, 2, 1)', (x) => x.softplus(2, 1), { avoid: [0.5], margin: 0.05 }),
   ],
   mish: unary('mish', (x) => x.mish()),
+  // products, scans and orderings (ops/scan.ts)
+  prod: [
+    reduction('prod', (x, axis, keep) => tg.prod(x, axis, keep)),
+    // zeros: the gradient is the product of the others, the second derivative too
+    withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s), axisArb(s.length), fc.nat(9))).map(([x, axis, at]) => {
+      const z = x.detach().clone();
+      z.data[at % z.size] = 0;
+      return makeCase(`prod(x with a zero, ${axis})`, (t) => t.prod(axis), [z.requiresGrad_()]);
+    }),
+  ],
+  cumsum: withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s), fc.option(axisArb(s.length), { nil: undefined }))).map(([x, axis]) =>
+    makeCase(`cumsum(x, ${str(axis)})`, (t) => t.cumsum(axis), [x]),
+  ),
+  cumprod: [
+    withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s, { avoid: [0], margin: 0.1 }), axisArb(s.length))).map(([x, axis]) =>
+      makeCase(`cumprod(x, ${axis})`, (t) => t.cumprod(axis), [x]),
+    ),
+    withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s), axisArb(s.length), fc.nat(9))).map(([x, axis, at]) => {
+      const z = x.detach().clone();
+      z.data[at % z.size] = 0;
+      return makeCase(`cumprod(x with a zero, ${axis})`, (t) => tg.cumprod(t, axis), [z.requiresGrad_()]);
+    }),
+  ],
+  logcumsumexp: withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s), axisArb(s.length))).map(([x, axis]) =>
+    makeCase(`logcumsumexp(x, ${axis})`, (t) => t.logcumsumexp(axis), [x]),
+  ),
+  cummax: withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s, { distinct: true }), axisArb(s.length))).map(([x, axis]) =>
+    makeCase(`cummax(x, ${axis})`, (t) => t.cummax(axis)[0], [x]),
+  ),
+  cummin: withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s, { distinct: true }), axisArb(s.length))).map(([x, axis]) =>
+    makeCase(`cummin(x, ${axis})`, (t) => tg.cummin(t, axis)[0], [x]),
+  ),
+  sort: withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s, { distinct: true }), axisArb(s.length), fc.boolean())).map(([x, axis, d]) =>
+    makeCase(`sort(x, ${axis}, { descending: ${d} })`, (t) => t.sort(axis, { descending: d })[0], [x]),
+  ),
+  topk: withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s, { distinct: true }), axisArb(s.length), fc.boolean())).map(([x, axis, largest]) => {
+    const k = Math.min(2, x.shape[axis < 0 ? axis + x.ndim : axis]);
+    return makeCase(`topk(x, ${k}, ${axis}, { largest: ${largest} })`, (t) => t.topk(k, axis, { largest })[0], [x]);
+  }),
+  median: withShape({ minDims: 1 }, (s) => fc.tuple(tensorArb(s, { distinct: true }), fc.option(axisArb(s.length), { nil: undefined }))).map(([x, axis]) =>
+    makeCase(`median(x, ${str(axis)})`, (t) => (axis === undefined ? t.median() : t.median(axis)[0]), [x]),
+  ),
 };
 
 const POW_SCALAR_EXPONENTS = [0, 1, 2, 3, -1, -2, 0.5, 1.5, -0.5, 2.5];

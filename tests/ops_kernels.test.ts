@@ -88,3 +88,37 @@ describe('activations built on erf and log1p', () => {
     expect(values(f64([1000, -1000]).mish())).toEqual([1000, -0]);
   });
 });
+
+describe('products, scans and orderings', () => {
+  it('topk refuses a k outside 0..length; median refuses an empty tensor or axis', () => {
+    const x = f64([[1, 2, 3]]);
+    expect(() => x.topk(4)).toThrow(/topk: k must be an integer from 0 to 3 \(the length of axis 1 of shape \[1, 3\]\), got 4/);
+    expect(() => x.topk(-1)).toThrow(ValueError);
+    expect(() => x.topk(1.5)).toThrow(ValueError);
+    expect(() => tg.zeros([0]).median()).toThrow(/median: an empty tensor \(shape \[0\]\) has no median/);
+    expect(() => tg.zeros([2, 0]).median(1)).toThrow(/median: axis 1 of shape \[2, 0\] is empty/);
+    expect(() => x.sort(2)).toThrow(tg.IndexError);
+  });
+
+  it('positions are int32 and pass no gradient; values take the gradient to the chosen elements', () => {
+    const x = f64([3, 1, 2], true);
+    const [v, at] = x.sort();
+    expect(at.dtype).toBe('int32');
+    expect(at.requiresGrad).toBe(false);
+    expect(values(gradients(v.mul(f64([1, 10, 100])).sum(), [x])[0])).toEqual([100, 1, 10]);
+    expect(values(gradients(x.median(), [x])[0])).toEqual([0, 0, 1]);
+  });
+
+  it('prod and cumprod keep int32; cumsum of an int tensor stays int32', () => {
+    expect(i32([2, 3]).prod().dtype).toBe('int32');
+    expect(values(i32([1, 2, 3]).cumsum())).toEqual([1, 3, 6]);
+    expect(i32([1, 2]).logcumsumexp().dtype).toBe('float32');
+  });
+
+  it("prod's gradient at zeros is the product of the others, as PyTorch", () => {
+    const x = f64([2, 0, 3], true);
+    expect(values(gradients(x.prod(), [x])[0])).toEqual([0, 6, 0]);
+    const y = f64([0, 4, 0], true);
+    expect(values(gradients(y.prod(), [y])[0])).toEqual([0, 0, 0]);
+  });
+});

@@ -113,6 +113,17 @@ function run(c: Case, x: Tensor[]): Tensor | Tensor[] {
     case 'lerpNumber': return tg.lerp(a, b, p.weight);
     case 'isclose': return a.isclose(b, p);
     case 'nanToNum': return tg.nanToNum(a, p);
+    // products, scans and orderings (ops/scan.ts)
+    case 'prod': return p.keepdims ? a.prod(axis, true) : tg.prod(a, axis);
+    case 'cumsum': return axis === undefined ? a.cumsum() : tg.cumsum(a, axis);
+    case 'cumprod': return axis === undefined ? tg.cumprod(a) : a.cumprod(axis);
+    case 'logcumsumexp': return axis === undefined ? a.logcumsumexp() : tg.logcumsumexp(a, axis);
+    case 'cummax': return a.cummax(p.axis);
+    case 'cummin': return tg.cummin(a, p.axis);
+    case 'sort': return p.descending ? a.sort(p.axis, { descending: true }) : tg.sort(a, p.axis, false);
+    case 'argsort': return p.descending ? tg.argsort(a, p.axis, true) : a.argsort(p.axis, { stable: true });
+    case 'topk': return p.largest ? a.topk(p.k, p.axis) : tg.topk(a, p.k, p.axis, p.largest, true);
+    case 'median': return p.axis === undefined ? a.median() : tg.median(a, p.axis, p.keepdims);
   }
   throw new Error(`ops_torch.test: no runner for op '${c.op}' (case '${c.name}')`);
 }

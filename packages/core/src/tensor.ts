@@ -359,6 +359,19 @@ export interface TensorMethods {
   isclose(other: Operand, options?: IsCloseOptions): Tensor;
   allclose(other: Operand, options?: IsCloseOptions): boolean;
   nanToNum(options?: NanToNumOptions): Tensor;
+
+  // products, scans and orderings (ops/scan.ts)
+  prod(axis?: Axis, keepdims?: boolean): Tensor;
+  cumsum(axis?: number): Tensor;
+  cumprod(axis?: number): Tensor;
+  logcumsumexp(axis?: number): Tensor;
+  cummax(axis: number): [Tensor, Tensor];
+  cummin(axis: number): [Tensor, Tensor];
+  sort(axis?: number, options?: SortOptions | boolean): [Tensor, Tensor];
+  argsort(axis?: number, options?: SortOptions | boolean): Tensor;
+  topk(k: number, axis?: number, options?: TopkOptions | boolean, sorted?: boolean): [Tensor, Tensor];
+  median(): Tensor;
+  median(axis: number, keepdims?: boolean): [Tensor, Tensor];
   split(sections: number | readonly number[], axis?: number): Tensor[];
   chunk(chunks: number, axis?: number): Tensor[];
   unflatten(axis: number, sizes: readonly number[]): Tensor;
@@ -404,6 +417,20 @@ export type NormOrder = number | 'fro';
 export interface GeluOptions {
   /** 'none' (the default, PyTorch's): x * Phi(x) with the exact normal CDF; 'tanh': the tanh approximation. */
   approximate?: 'none' | 'tanh';
+}
+
+export interface SortOptions {
+  /** Largest first (default false). */
+  descending?: boolean;
+  /** Accepted for PyTorch's call form: the sort is always stable (equal values keep their order). */
+  stable?: boolean;
+}
+
+export interface TopkOptions {
+  /** The k largest (default true) or the k smallest. */
+  largest?: boolean;
+  /** Accepted for PyTorch's call form: the result is always sorted. */
+  sorted?: boolean;
 }
 
 export interface IsCloseOptions {

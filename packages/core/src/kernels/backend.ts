@@ -56,6 +56,9 @@ export type UnaryKernel = (x: TypedArray, out: TypedArray) => void;
 /** A reduction along one axis, x viewed as [outer, len, inner] and out as [outer, inner]. */
 export type AxisKernel = (x: TypedArray, outer: number, len: number, inner: number, out: TypedArray) => void;
 
+/** A scan along one axis: x and out both [outer, len, inner]. */
+export type ScanKernel = (x: TypedArray, outer: number, len: number, inner: number, out: TypedArray) => void;
+
 /** The names of the broadcasting binary entries: each is also the name of its op (ops/arith.ts). */
 export type BinaryKernelName =
   | 'add' | 'sub' | 'mul' | 'div' | 'pow' | 'maximum' | 'minimum' | 'eq' | 'ne' | 'gt' | 'ge' | 'lt' | 'le'
@@ -114,6 +117,22 @@ export interface BackendKernels {
   extremumAxis(x: TypedArray, outer: number, len: number, inner: number, out: TypedArray, sign: 1 | -1): void;
   /** Index of the first max (sign 1) or min (sign -1); the first NaN wins. out is int32. */
   argExtremumAxis(x: TypedArray, outer: number, len: number, inner: number, out: TypedArray, sign: 1 | -1): void;
+
+  // ---- products, scans and orderings along one axis (kernels/scan.ts); scans write out as [outer, len, inner]
+  /** The product over the axis, in order, in double. */
+  prodAxis: AxisKernel;
+  /** Running sums along the axis (in double, each stored in out's dtype). */
+  cumsumAxis: ScanKernel;
+  /** Running products along the axis (in double). */
+  cumprodAxis: ScanKernel;
+  /** Running log(sum(exp(x))) along the axis, one stable logaddexp per step. */
+  logcumsumexpAxis: ScanKernel;
+  /** The position along the axis of the running max (sign 1) or min (-1): the latest of ties; a NaN, once met, stays. */
+  cumExtremumAxis(x: TypedArray, outer: number, len: number, inner: number, out: Int32Array, sign: 1 | -1): void;
+  /** The positions that sort each row along the axis (stable; NaN above everything), out [outer, len, inner]. */
+  sortAxis(x: TypedArray, outer: number, len: number, inner: number, out: Int32Array, descending: boolean): void;
+  /** The position of each row's lower median (len >= 1), or of its first NaN, out [outer, inner]. */
+  medianAxis(x: TypedArray, outer: number, len: number, inner: number, out: Int32Array): void;
 
   // ---- layout copies (kernels/layout.ts)
   /** out = x with axes permuted: out axis d is x axis perm[d]. */

@@ -7,6 +7,7 @@ import { copyBlock, gather, permute, scatterAdd, stridedAdd, stridedCopy, take, 
 import { matmulJs } from './matmul.js';
 import { adagradStep, adamStep, rmspropStep, sgdStep } from './optim.js';
 import { argExtremumAxis, extremumAxis, sumAxis } from './reduce.js';
+import { cumExtremumAxis, cumprodAxis, cumsumAxis, logcumsumexpAxis, medianAxis, prodAxis, sortAxis } from './scan.js';
 import { countNonzero, nonzeroPositions, unravel } from './select.js';
 
 /** A broadcasting binary kernel from a row kernel. */
@@ -67,6 +68,13 @@ export const jsBackend: Backend = {
   sumAxis,
   extremumAxis,
   argExtremumAxis,
+  prodAxis,
+  cumsumAxis,
+  cumprodAxis,
+  logcumsumexpAxis,
+  cumExtremumAxis,
+  sortAxis,
+  medianAxis,
   permute,
   stridedCopy,
   stridedAdd,

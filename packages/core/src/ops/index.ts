@@ -11,6 +11,7 @@ export * from './nnfunc.js';
 export * from './statistics.js';
 export * from './activation.js';
 export * from './math.js';
+export * from './scan.js';
 export * from './manipulation.js';
 export * from './einsum.js';
 export * from './attention.js';

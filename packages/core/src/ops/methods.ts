@@ -20,6 +20,7 @@ import {
   floorDivide, fmod, frac, hypot, isclose, isfinite, isinf, isnan, lerp, log10, log1p, log2, logaddexp, nanToNum, reciprocal,
   remainder, round, rsqrt, sin, sinh, square, tan, trunc,
 } from './math.js';
+import { argsort, cummax, cummin, cumprod, cumsum, logcumsumexp, median, prod, sort, topk } from './scan.js';
 import { abs, clip, exp, leakyRelu, log, relu, sigmoid, sign, sqrt, step, tanh } from './unary.js';
 
 const methods: Omit<TensorMethods, 'T'> & ThisType<Tensor> = {
@@ -141,6 +142,18 @@ const methods: Omit<TensorMethods, 'T'> & ThisType<Tensor> = {
   isclose(other, options) { return isclose(this, other, options); },
   allclose(other, options) { return allclose(this, other, options); },
   nanToNum(options) { return nanToNum(this, options); },
+  prod(axis, keepdims) { return prod(this, axis, keepdims); },
+  cumsum(axis) { return cumsum(this, axis); },
+  cumprod(axis) { return cumprod(this, axis); },
+  logcumsumexp(axis) { return logcumsumexp(this, axis); },
+  cummax(axis) { return cummax(this, axis); },
+  cummin(axis) { return cummin(this, axis); },
+  sort(axis, options) { return sort(this, axis, options); },
+  argsort(axis, options) { return argsort(this, axis, options); },
+  topk(k, axis, options, sorted) { return topk(this, k, axis, options, sorted); },
+  median: function (this: Tensor, axis?: number, keepdims?: boolean) {
+    return axis === undefined ? median(this) : median(this, axis, keepdims);
+  } as TensorMethods['median'],
   split(sections, axis) { return split(this, sections, axis); },
   chunk(chunks, axis) { return chunk(this, chunks, axis); },
   unflatten(axis, sizes) { return unflatten(this, axis, sizes); },

@@ -25,8 +25,9 @@ function droppedShape(shape: Shape, axes: readonly number[]): number[] {
 /**
  * Reduces x over `axes` with a one-axis kernel, one contiguous run of axes at a time (last run first);
  * returns the result with the reduced axes kept as 1.
+ * (@internal: also prod's, ops/scan.ts)
  */
-function reduceRaw(x: Tensor, axes: readonly number[], kernel: AxisKernel): Tensor {
+export function reduceRaw(x: Tensor, axes: readonly number[], kernel: AxisKernel): Tensor {
   let cur = x;
   let shape = x.shape.slice();
   let end = axes.length;
@@ -49,7 +50,7 @@ function reduceRaw(x: Tensor, axes: readonly number[], kernel: AxisKernel): Tens
   return copy;
 }
 
-function finish(kept: Tensor, x: Tensor, axes: readonly number[], keepdims: boolean): Tensor {
+export function finish(kept: Tensor, x: Tensor, axes: readonly number[], keepdims: boolean): Tensor {
   return keepdims ? kept : reshape(kept, droppedShape(x.shape, axes));
 }
 
