@@ -160,8 +160,8 @@ describe('composed ops: values beyond the PyTorch fixture', () => {
     expect(Math.abs(mean - 2)).toBeLessThan(0.15); // each row's weights sum to 1 in expectation
   });
 
-  it("gelu's exact form says it needs erf", () => {
-    expect(() => tg.gelu(f64([1]))).toThrow(/gelu: the exact form \(approximate: 'none'\) needs erf.*pass \{ approximate: 'tanh' \}/);
+  it("gelu's exact form (erf arrived with ops/math.ts) is the default", () => {
+    expect(tg.gelu(f64([1])).item()).toBeCloseTo(0.8413447460685429, 15); // 1 * Phi(1)
   });
 });
 
