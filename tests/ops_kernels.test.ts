@@ -122,3 +122,12 @@ describe('products, scans and orderings', () => {
     expect(values(gradients(y.prod(), [y])[0])).toEqual([0, 0, 0]);
   });
 });
+
+describe('int32 products and sums never wrap', () => {
+  it('prod, cumsum and cumprod of int32 refuse a result int32 cannot hold', () => {
+    expect(() => i32([65536, 65536]).prod()).toThrow(/prod: 4294967296 does not fit in int32/);
+    expect(() => i32([2147483647, 1]).cumsum()).toThrow(ValueError);
+    expect(() => tg.cumprod(i32([65536, 65536]))).toThrow(/cumprod: 4294967296 \(at position 1\) does not fit in int32/);
+    expect(values(i32([[2, 3], [4, 5]]).prod(1))).toEqual([6, 20]);
+  });
+});

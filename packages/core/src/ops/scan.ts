@@ -1,6 +1,7 @@
 // Products, scans and orderings along an axis, each computed by a kernel of kernels/scan.ts: prod, cumsum,
 // cumprod, logcumsumexp (backwards written with ops), and cummax, cummin, sort, argsort, topk, median, whose
 // kernels give positions and whose values are gathered (so their gradient is gather's, of every order).
+import { checkInt32 } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import { record } from '../autograd.js';
 import { fmt, normalizeAxes, normalizeAxis, sizeOf, type Shape } from '../shape.js';
@@ -43,9 +44,20 @@ function exclusiveCumprod(t: Tensor): Tensor {
   return slice(pad(cumprod(t, -1), [1, 0], { value: 1 }), ['...', [0, n]]);
 }
 
+/**
+ * An int32 result computed in float64 and refused (ValueError) when int32 cannot hold it, as int32 sum does;
+ * int32 never requires grad, so nothing is recorded.
+ */
+function viaFloat64(x: Tensor, op: string, f: (t: Tensor) => Tensor): Tensor {
+  const wide = f(x.astype('float64'));
+  checkInt32(wide.data, op, `: compute in float64 instead (x.astype('float64').${op}(...))`);
+  return wide.astype('int32');
+}
+
 const CUMSUM_OP = registerOp('cumsum', true);
 /** Running sums along `axis` (of the flattened tensor when undefined, as numpy). */
 export function cumsum(x: Tensor, axis?: number): Tensor {
+  if (x.dtype === 'int32') return viaFloat64(x, 'cumsum', (t) => cumsum(t, axis));
   const [t, a] = scanned(x, axis, 'cumsum');
   return record(CUMSUM_OP, runScan(t, a, 'cumsumAxis'), [t], (g) => [reverseCumsum(g, a)]);
 }
@@ -53,6 +65,7 @@ export function cumsum(x: Tensor, axis?: number): Tensor {
 const CUMPROD_OP = registerOp('cumprod', true);
 /** Running products along `axis` (of the flattened tensor when undefined); the gradient is exact at zeros too. */
 export function cumprod(x: Tensor, axis?: number): Tensor {
+  if (x.dtype === 'int32') return viaFloat64(x, 'cumprod', (t) => cumprod(t, axis));
   const [t, a] = scanned(x, axis, 'cumprod');
   const out = runScan(t, a, 'cumprodAxis');
   return record(CUMPROD_OP, out, [t], (g) => [cumprodGrad(t, g, out, a)]);
@@ -80,6 +93,7 @@ function cumprodGrad(x: Tensor, g: Tensor, out: Tensor, a: number): Tensor {
 const PROD_OP = registerOp('prod', true);
 /** The product over `axis` (all axes when undefined). Its gradient is the product of the other elements, so it is exact at zeros. */
 export function prod(x: Tensor, axis?: Axis, keepdims = false): Tensor {
+  if (x.dtype === 'int32') return viaFloat64(x, 'prod', (t) => prod(t, axis, keepdims));
   const axes = normalizeAxes(axis, x.ndim, 'prod');
   const kept = reduceRaw(x, axes, (src, outer, len, inner, out) => backend().prodAxis(src, outer, len, inner, out));
   const out = finish(kept, x, axes, keepdims);
