@@ -346,7 +346,11 @@ const MATH: Record<string, fc.Arbitrary<Case> | fc.Arbitrary<Case>[]> = {
   remainder: binary('remainder', (a, b) => a.remainder(b), [{ min: 1.2, max: 1.8 }, { min: 0.95, max: 1.05 }]),
   hypot: binary('hypot', (a, b) => a.hypot(b), [{ avoid: [0], margin: 0.25 }, {}]),
   copysign: binary('copysign', (a, b) => a.copysign(b), [{ avoid: [0], margin: 0.1 }, { avoid: [0], margin: 0.1 }]),
-  logaddexp: binary('logaddexp', (a, b) => tg.logaddexp(a, b)),
+  logaddexp: [
+    binary('logaddexp', (a, b) => tg.logaddexp(a, b)),
+    // equal operands: the curvature there (1/4) must survive, second order too
+    tensorArb(shapeArb()).map((x) => makeCase('logaddexp(x, x)', (a, b) => tg.logaddexp(a, b), [x, x.detach().clone().requiresGrad_()])),
+  ],
   lerp: tensorsArb(broadcastShapesArb({ count: 3 })).map((xs) => makeCase('lerp(start, end, weight)', (a, b, w) => tg.lerp(a, b, w), xs)),
   softplus: [
     unary('softplus', (x) => x.softplus()),

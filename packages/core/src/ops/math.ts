@@ -7,7 +7,8 @@ import { ValueError } from '../errors.js';
 import { type IsCloseOptions, type NanToNumOptions, type Tensor } from '../tensor.js';
 
 export type { IsCloseOptions, NanToNumOptions };
-import { asTensor, defineBinary, defineUnary, operands, type Operand } from './op.js';
+import { noGrad, record } from '../autograd.js';
+import { asTensor, defineBinary, defineUnary, operands, sumToShape, type Operand } from './op.js';
 import { registerOp } from './registry.js';
 import { abs, exp, sign } from './unary.js';
 import { add, div, eq, le, maximum, mul, ne, neg, sub, where } from './arith.js';
@@ -132,14 +133,21 @@ export function lerp(start: Operand, end: Operand, weight: Operand): Tensor {
   return add(s, mul(weight, sub(e, s)));
 }
 
-registerOp('logaddexp', true);
+const LOGADDEXP_OP = registerOp('logaddexp', true);
 /** log(e^a + e^b), computed without overflow: max(a, b) + log1p(e^-|a - b|); -inf when both are -inf. */
 export function logaddexp(a: Operand, b: Operand): Tensor {
   const [ta, tb] = operands(a, b);
-  const m = maximum(ta, tb);
-  const same = eq(ta, tb); // equal infinities have no difference to take
-  const d = where(same, 0, abs(sub(ta, tb)));
-  return where(mul(same, isinf(ta)), m, add(m, log1p(exp(neg(d)))));
+  const out = noGrad(() => {
+    const m = maximum(ta, tb);
+    const same = eq(ta, tb); // equal infinities have no difference to take
+    const d = where(same, 0, abs(sub(ta, tb)));
+    return where(mul(same, isinf(ta)), m, add(m, log1p(exp(neg(d)))));
+  });
+  // d/da = e^(a - out), smooth where a = b too (a composed max and |a - b| would lose the curvature there)
+  return record(LOGADDEXP_OP, out, [ta, tb], (g) => [
+    ta.requiresGrad ? sumToShape(mul(g, exp(sub(ta, out))), ta.shape) : null,
+    tb.requiresGrad ? sumToShape(mul(g, exp(sub(tb, out))), tb.shape) : null,
+  ]);
 }
 
 registerOp('isnan', false);
