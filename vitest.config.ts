@@ -17,6 +17,7 @@ export default defineConfig({
     alias: {
       // before '@tensorgrad/core': a string alias also matches its subpaths, and the first match wins
       '@tensorgrad/core/testing': fileURLToPath(new URL('./packages/core/src/testing.ts', import.meta.url)),
+      '@tensorgrad/core/util': fileURLToPath(new URL('./packages/core/src/util.ts', import.meta.url)),
       '@tensorgrad/core': src('core'),
       '@tensorgrad/nn': src('nn'),
       '@tensorgrad/optim': src('optim'),

@@ -14,6 +14,7 @@ describe('build', () => {
       writeFileSync(script, [
         "import { tensor } from '@tensorgrad/core';",
         "import { tensorArb } from '@tensorgrad/core/testing';",
+        "import { fmt } from '@tensorgrad/core/util';",
         "import { Dense } from '@tensorgrad/nn';",
         "import { Adam } from '@tensorgrad/optim';",
         "import { parametersToBytes, decodeSafetensors } from '@tensorgrad/io';",
@@ -24,10 +25,10 @@ describe('build', () => {
         'd.forward(x).sum().backward();',
         'new Adam(d.parameters()).step();',
         "const names = Object.keys(decodeSafetensors(parametersToBytes(d)).tensors).sort();",
-        "console.log(JSON.stringify({ grad: x.grad.shape, arb: typeof tensorArb, names, ticks: niceTicks(0, 1).length, run: typeof run }));",
+        "console.log(JSON.stringify({ grad: x.grad.shape, arb: typeof tensorArb, names, ticks: niceTicks(0, 1).length, run: typeof run, util: fmt([2, 3]) }));",
       ].join('\n'));
       const out = execFileSync('node', [script], { encoding: 'utf8' });
-      expect(JSON.parse(out)).toEqual({ grad: [1, 2], arb: 'function', names: ['biases', 'weights'], ticks: 6, run: 'function' });
+      expect(JSON.parse(out)).toEqual({ grad: [1, 2], arb: 'function', names: ['biases', 'weights'], ticks: 6, run: 'function', util: '[2, 3]' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,4 +1,5 @@
 // A small flag parser: each command declares its flags in a table, used both to parse argv and to print --help.
+import { inRange } from '@tensorgrad/core/util';
 import { UsageError } from './errors.js';
 
 export type FlagType = 'string' | 'number' | 'integer' | 'boolean' | 'choice' | 'list';
@@ -79,9 +80,7 @@ export class Flags {
 }
 
 function checkRange(spec: FlagSpec, v: number, raw: string): void {
-  const low = spec.min !== undefined && (spec.exclusiveMin ? v <= spec.min : v < spec.min);
-  const high = spec.max !== undefined && (spec.exclusiveMax ? v >= spec.max : v > spec.max);
-  if (low || high) throw new UsageError(`--${spec.name}: ${raw} is out of range (${rangeText(spec)})`);
+  if (!inRange(v, spec.min, spec.max, spec.exclusiveMax, spec.exclusiveMin)) throw new UsageError(`--${spec.name}: ${raw} is out of range (${rangeText(spec)})`);
 }
 
 function rangeText(spec: FlagSpec): string {

@@ -1,5 +1,6 @@
 // run(argv, io): the whole command line in-process, returning the exit code (0 ok, 1 failure, 2 usage error).
 import { readFileSync } from 'node:fs';
+import { env } from '@tensorgrad/core/util';
 import { parseFlags, formatCommandHelp, formatFlags, type CommandSpec } from './args.js';
 import { COMMANDS, train, evaluate, predict, type IO } from './commands.js';
 import { UsageError, CliError } from './errors.js';
@@ -74,7 +75,7 @@ export async function run(argv: readonly string[], io: IO): Promise<number> {
     // Not expected: still one line, with the error's name; the stack only on request.
     const e = err instanceof Error ? err : new Error(String(err));
     io.stderr(`tensorgrad: ${e.name}: ${oneLine(e.message)}\n`);
-    if (process.env.TENSORGRAD_DEBUG) io.stderr(`${e.stack}\n`);
+    if (env('TENSORGRAD_DEBUG')) io.stderr(`${e.stack}\n`);
     return 1;
   }
 }

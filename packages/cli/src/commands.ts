@@ -2,6 +2,7 @@
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Generator, Tensor, ValueError, manualSeed, tensor, take, zeros, noGrad } from '@tensorgrad/core';
+import { fmt } from '@tensorgrad/core/util';
 import {
   Model, Dense, Softmax, CategoricalCrossentropy, MeanSquaredError, ConfigReader, registeredLayers,
   spiralData, verticalData, sineData, type Module, type Initializer,
@@ -420,7 +421,7 @@ export function loadModel(dir: string): Loaded {
     throw new CliError(`--model ${dir}: the model does not take ${meta.features} inputs as ${METADATA_FILE} says: ${(err as Error).message}`);
   }
   if (shape.length !== 2 || shape[1] !== meta.outputs) {
-    throw new CliError(`--model ${dir}: the model gives outputs of shape [${shape.join(', ')}], but ${METADATA_FILE} says ${meta.outputs} per row`);
+    throw new CliError(`--model ${dir}: the model gives outputs of shape ${fmt(shape)}, but ${METADATA_FILE} says ${meta.outputs} per row`);
   }
   configure(model, meta.task);
   model.finalize();

@@ -15,13 +15,15 @@
 import { BackendError } from './errors.js';
 import type { MatmulPrecision } from './kernels/backend.js';
 
-interface HostProcess {
+export interface HostProcess {
   env?: Record<string, string | undefined>;
   getBuiltinModule?: (id: string) => unknown;
+  pid?: number;
+  stdout?: { isTTY?: boolean; write(s: string): unknown };
 }
 
 /** The host's `process` (Node), or undefined (browsers): the one place core probes for it. */
-function hostProcess(): HostProcess | undefined {
+export function hostProcess(): HostProcess | undefined {
   return (globalThis as { process?: HostProcess }).process;
 }
 

@@ -3,6 +3,7 @@
 // Reading refuses anything but a regular file (a FIFO would block, /dev/zero never ends) and reads at most a
 // stated number of bytes; a saved model is one unit (see saveModel).
 import { type Tensor, ValueError } from '@tensorgrad/core';
+import { builtinModule, hostProcess } from '@tensorgrad/core/util';
 import { type Module, type Model, ModelFormatError, MODEL_LIMITS } from '@tensorgrad/nn';
 import { parametersToBytes, parametersFromBytes } from './params.js';
 import { torchSafetensorsToBytes, torchSafetensorsFromBytes } from './torch.js';
@@ -17,8 +18,7 @@ type Fs = typeof import('node:fs');
 type Crypto = typeof import('node:crypto');
 
 function builtin<T>(id: string, where: string, instead: string): T {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const mod = proc?.getBuiltinModule?.(id) as T | undefined;
+  const mod = builtinModule<T>(id);
   if (mod === undefined) throw new ValueError(`${where}: needs Node >= 20.16 (process.getBuiltinModule); elsewhere use ${instead}`);
   return mod;
 }
@@ -30,7 +30,7 @@ function nodeFs(where: string, instead: string): Fs {
 
 /** A name for temporary files no other process or call picks. */
 function tmpSuffix(): string {
-  const pid = (globalThis as { process?: { pid?: number } }).process?.pid ?? 0;
+  const pid = hostProcess()?.pid ?? 0;
   return `${pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
 }
 

@@ -3,8 +3,9 @@
 // JSON.parse, and every field is checked (type, range, unknown keys) by the registered layer classes as they read
 // them (nn's registry.ts), with layer sizes capped so a file cannot make us allocate without bound.
 import { type Generator, Generator as Rng } from '@tensorgrad/core';
+import { isObject, jsonTooDeep, show } from '@tensorgrad/core/util';
 import {
-  Model, StateDictError, ModelFormatError, MODEL_LIMITS, layerToJson, layerFromJson, lossToJson, lossFromJson, show, checkJson,
+  Model, StateDictError, ModelFormatError, MODEL_LIMITS, layerToJson, layerFromJson, lossToJson, lossFromJson, checkJson,
   type AccuracyKind, type ReadBudget,
 } from '@tensorgrad/nn';
 import { decodeSafetensors } from './safetensors.js';
@@ -15,7 +16,6 @@ export const MODEL_FORMAT_VERSION = 1;
 
 type Fields = Record<string, unknown>;
 
-const isObject = (v: unknown): v is Fields => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /**
  * The model's architecture as JSON: `{ format, version, layers, loss, accuracy }`, every layer as `{ type, ...its
@@ -57,18 +57,8 @@ function readDocument(json: unknown): Fields {
   const { jsonChars, depth: maxDepth } = MODEL_LIMITS;
   if (json.length > jsonChars) throw new ModelFormatError(`model JSON: the text is ${json.length} characters, over the limit of ${jsonChars}`);
   // JSON.parse recurses once per level: count the brackets (outside strings) first.
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < json.length; i++) {
-    const c = json.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x5b || c === 0x7b) {
-      if (++depth > maxDepth) throw new ModelFormatError(`model JSON: nested more than ${maxDepth} levels deep at character ${i}`);
-    } else if (c === 0x5d || c === 0x7d) depth--;
-  }
+  const deep = jsonTooDeep(json, maxDepth);
+  if (deep >= 0) throw new ModelFormatError(`model JSON: nested more than ${maxDepth} levels deep at character ${deep}`);
   let doc: unknown;
   try {
     doc = JSON.parse(json);

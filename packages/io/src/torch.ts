@@ -2,6 +2,7 @@
 // torch.nn.Sequential of nn.Linear layers). Each layer says how it maps (nn's torchParameters/torchChildren):
 // Dense computes x @ weights + biases with weights [nIn, nOut], nn.Linear x @ weight.T + bias with weight [out, in].
 import { Tensor, ShapeError, DTypeError } from '@tensorgrad/core';
+import { fmt, sameShape } from '@tensorgrad/core/util';
 import { Module, StateDictError, registeredLayers, nameList, type TorchParameter } from '@tensorgrad/nn';
 import { encodeSafetensors, decodeSafetensors } from './safetensors.js';
 
@@ -60,10 +61,10 @@ function load(model: Module, tensors: Record<string, Tensor>, where: string): vo
     const t = tensors[name];
     if (!(t instanceof Tensor)) throw new TorchStateDictError(`${where}: '${name}' is not a Tensor`);
     if (t.dtype === 'int32') throw new DTypeError(`${where}: '${name}' is int32; parameters need float32 or float64 values`);
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    if (!sameShape(t.shape, shape)) {
       const transposed = shape.length === 2 && t.shape.length === 2 && t.shape[0] === shape[1] && t.shape[1] === shape[0];
       const hint = transposed ? " (that is tensorgrad's [in, out] layout; PyTorch's weight is [out, in])" : '';
-      throw new ShapeError(`${where}: '${name}' has shape [${t.shape.join(', ')}], PyTorch's layout for this layer is [${shape.join(', ')}]${hint}`);
+      throw new ShapeError(`${where}: '${name}' has shape ${fmt(t.shape)}, PyTorch's layout for this layer is ${fmt(shape)}${hint}`);
     }
   }
   // Everything is checked: now write (typed-array assignment converts float32 <-> float64 as it copies).

@@ -3,7 +3,7 @@
 export { Module, StateDictError, nameList, type StateDict } from './module.js';
 export {
   registerLayer, registeredLayer, registeredLayers, registerLoss, layerToJson, layerFromJson, lossToJson, lossFromJson, ConfigReader,
-  checkJson, show,
+  checkJson,
   ModelFormatError, MODEL_LIMITS, type LayerClass, type LossClass, type LayerSerializer, type ConfigWriter, type OnnxGraphBuilder,
   type TorchParameter, type JsonValue, type JsonObject, type ReadBudget,
 } from './registry.js';

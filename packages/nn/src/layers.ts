@@ -2,6 +2,7 @@
 import {
   Tensor, type DType, type Generator, defaultGenerator, getDefaultDtype, randn, tensor, zeros, add, linear, backend, ShapeError, ValueError,
 } from '@tensorgrad/core';
+import { fmt } from '@tensorgrad/core/util';
 import { Module } from './module.js';
 import {
   registerLayer, MODEL_LIMITS, type ConfigReader, type ConfigWriter, type JsonObject, type OnnxGraphBuilder, type TorchParameter,
@@ -55,7 +56,7 @@ export class Dense extends Module {
 
   forward(x: Tensor): Tensor {
     if (x.ndim < 1 || x.shape[x.ndim - 1] !== this.nIn) {
-      throw new ShapeError(`Dense(${this.nIn}, ${this.nOut}): input of shape [${x.shape.join(', ')}] needs a last dimension of ${this.nIn}`);
+      throw new ShapeError(`Dense(${this.nIn}, ${this.nOut}): input of shape ${fmt(x.shape)} needs a last dimension of ${this.nIn}`);
     }
     return linear(x, this.weights, this.biases);
   }

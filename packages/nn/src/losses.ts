@@ -2,6 +2,7 @@
 import {
   Tensor, tensor, zeros, customOp, oneHot, noGrad, backend, DTypeError, ShapeError, IndexError, ValueError,
 } from '@tensorgrad/core';
+import { fmt } from '@tensorgrad/core/util';
 import { registerLoss, type ConfigReader, type JsonObject } from './registry.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -45,7 +46,7 @@ const CLIP = 1e-7;
 
 /** Checks class targets for [samples, classes] predictions: int labels [samples] or one-hot [samples, classes]. */
 function checkClassTargets(op: string, pred: Tensor, target: Tensor): 'labels' | 'onehot' {
-  if (pred.ndim !== 2) throw new ShapeError(`${op}: predictions must be [samples, classes], got shape [${pred.shape.join(', ')}]`);
+  if (pred.ndim !== 2) throw new ShapeError(`${op}: predictions must be [samples, classes], got shape ${fmt(pred.shape)}`);
   const [n, c] = pred.shape;
   if (target.ndim === 1) {
     if (target.dtype !== 'int32') throw new DTypeError(`${op}: class labels must be int32, got ${target.dtype} (use oneHot for one-hot targets)`);
@@ -57,7 +58,7 @@ function checkClassTargets(op: string, pred: Tensor, target: Tensor): 'labels' |
     return 'labels';
   }
   if (target.ndim === 2 && target.shape[0] === n && target.shape[1] === c) return 'onehot';
-  throw new ShapeError(`${op}: targets must be int32 labels [${n}] or one-hot [${n}, ${c}], got shape [${target.shape.join(', ')}]`);
+  throw new ShapeError(`${op}: targets must be int32 labels [${n}] or one-hot [${n}, ${c}], got shape ${fmt(target.shape)}`);
 }
 
 function sameDtype(target: Tensor, pred: Tensor): Tensor {
@@ -166,7 +167,7 @@ export class SoftmaxCrossEntropy extends Loss {
 function checkSameShape(op: string, pred: Tensor, target: Tensor): Tensor {
   if (pred.ndim < 1 || target.ndim !== pred.ndim || target.shape.some((d, i) => d !== pred.shape[i])) {
     throw new ShapeError(
-      `${op}: targets of shape [${target.shape.join(', ')}] must have the predictions' shape [${pred.shape.join(', ')}] (reshape them, e.g. y.reshape([-1, 1]))`,
+      `${op}: targets of shape ${fmt(target.shape)} must have the predictions' shape ${fmt(pred.shape)} (reshape them, e.g. y.reshape([-1, 1]))`,
     );
   }
   return sameDtype(target, pred);

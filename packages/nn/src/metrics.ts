@@ -1,13 +1,14 @@
 // Accuracy metrics as the book computes them.
 import { type Tensor, ShapeError, noGrad } from '@tensorgrad/core';
+import { fmt } from '@tensorgrad/core/util';
 
 /** Fraction of rows whose argmax matches the target: int labels [n], or one-hot / probabilities [n, c]. */
 export function accuracy(pred: Tensor, target: Tensor): number {
   return noGrad(() => {
-    if (pred.ndim !== 2) throw new ShapeError(`accuracy: predictions must be [samples, classes], got [${pred.shape.join(', ')}]`);
+    if (pred.ndim !== 2) throw new ShapeError(`accuracy: predictions must be [samples, classes], got ${fmt(pred.shape)}`);
     const labels = target.ndim === 2 ? target.argmax(1) : target;
     if (labels.ndim !== 1 || labels.size !== pred.shape[0]) {
-      throw new ShapeError(`accuracy: ${pred.shape[0]} predictions but targets of shape [${target.shape.join(', ')}]`);
+      throw new ShapeError(`accuracy: ${pred.shape[0]} predictions but targets of shape ${fmt(target.shape)}`);
     }
     return fractionNonzero(pred.argmax(1).eq(labels));
   });

@@ -1,5 +1,6 @@
 // Model: the book's Model class — layers, a loss, an optimizer and an accuracy, trained with progress output.
 import { type Tensor, type Generator, noGrad, concat, ValueError, ShapeError } from '@tensorgrad/core';
+import { hostProcess } from '@tensorgrad/core/util';
 import { Module } from './module.js';
 import { Softmax } from './activations.js';
 import { Loss, CategoricalCrossentropy, SoftmaxCrossEntropy } from './losses.js';
@@ -299,7 +300,7 @@ class Reporter {
   private drawn = false;
 
   constructor(private readonly epochs: number, options: TrainOptions) {
-    const stdout = (globalThis as { process?: { stdout?: { isTTY?: boolean; write(s: string): unknown } } }).process?.stdout;
+    const stdout = hostProcess()?.stdout;
     this.write = options.write ?? ((s) => void stdout?.write(s));
     const mode = options.progress ?? 'auto';
     this.mode = mode === 'auto' ? (options.write === undefined && stdout?.isTTY ? 'bar' : 'lines') : mode;

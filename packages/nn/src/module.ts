@@ -1,5 +1,6 @@
 // Module: the base of layers and models. Parameters and submodules are found from its fields.
 import { Tensor, ShapeError, DTypeError, ValueError } from '@tensorgrad/core';
+import { fmt, sameShape } from '@tensorgrad/core/util';
 import type { ConfigWriter, JsonObject, OnnxGraphBuilder, TorchParameter } from './registry.js';
 
 /** A mismatch between a state dict and a module: names, shapes or dtypes. */
@@ -130,8 +131,8 @@ export abstract class Module {
     for (const [name, p] of params) {
       const t = sd[name];
       if (!(t instanceof Tensor)) throw new StateDictError(`loadStateDict: '${name}' is not a Tensor`);
-      if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i])) {
-        throw new ShapeError(`loadStateDict: '${name}' has shape [${t.shape.join(', ')}], the parameter has [${p.shape.join(', ')}]`);
+      if (!sameShape(t.shape, p.shape)) {
+        throw new ShapeError(`loadStateDict: '${name}' has shape ${fmt(t.shape)}, the parameter has ${fmt(p.shape)}`);
       }
       if (t.dtype !== p.dtype) throw new DTypeError(`loadStateDict: '${name}' is ${t.dtype}, the parameter is ${p.dtype}`);
     }

@@ -5,6 +5,7 @@
 // and `torchParameters()` names its parameters as PyTorch does. The formats themselves live in @tensorgrad/io,
 // which implements the small interfaces declared here (ConfigReader's checks are here: they are the layers').
 import { type DType, type Generator, type Tensor, ValueError } from '@tensorgrad/core';
+import { inRange, isObject, show } from '@tensorgrad/core/util';
 import { Module } from './module.js';
 import type { Loss } from './losses.js';
 
@@ -73,23 +74,6 @@ const layers = new Map<string, Entry>();
 let builtins: Set<string> | null = null;
 
 type Fields = Record<string, unknown>;
-
-function isObject(v: unknown): v is Fields {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** A value for an error message, cut short. */
-export function show(v: unknown): string {
-  if (v === undefined) return 'nothing (the field is missing)';
-  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
-  let s: string;
-  try {
-    s = JSON.stringify(v) ?? String(v);
-  } catch {
-    s = String(v);
-  }
-  return s.length > 60 ? `${s.slice(0, 60)}...` : s;
-}
 
 /** How a user's layer class was registered before layers described themselves (still accepted). */
 export interface LayerSerializer<M extends Module = Module> {
@@ -274,7 +258,7 @@ export class ConfigReader {
     const v = this.get(key);
     if (v === undefined && range.dflt !== undefined) return range.dflt;
     const { min = -Infinity, max = Infinity, maxOpen = false } = range;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (maxOpen && v === max)) {
+    if (!inRange(v, min, max, maxOpen)) {
       this.fail(key, `must be a finite number in [${min}, ${max}${maxOpen ? ')' : ']'}, got ${show(v)}`);
     }
     return v;

@@ -1,5 +1,6 @@
 import { type Tensor, type TypedArray, backend } from '@tensorgrad/core';
-import { Optimizer, checkRange, type BaseOptions, type CommonOptions, type Params } from './optimizer.js';
+import { checkRange } from '@tensorgrad/core/util';
+import { Optimizer, type BaseOptions, type CommonOptions, type Params } from './optimizer.js';
 
 export interface AdaGradOptions extends BaseOptions {
   epsilon: number;

@@ -1,4 +1,5 @@
 import { ValueError } from '@tensorgrad/core';
+import { fmt } from '@tensorgrad/core/util';
 
 /** A gradient holds NaN or ±Infinity; step() threw before changing any parameter or state. */
 export class NonFiniteGradientError extends ValueError {
@@ -11,7 +12,7 @@ export class NonFiniteGradientError extends ValueError {
     readonly index: number,
   ) {
     super(
-      `step: the gradient of parameter ${paramIndex} (shape [${shape.join(', ')}]) holds ${value} at flat index ${index}; ` +
+      `step: the gradient of parameter ${paramIndex} (shape ${fmt(shape)}) holds ${value} at flat index ${index}; ` +
         `no parameter or state was changed (pass allowNonFinite: true to update anyway)`,
     );
   }

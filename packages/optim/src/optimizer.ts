@@ -1,4 +1,5 @@
 import { Tensor, ShapeError, DTypeError, ValueError, zerosLike, backend, type TypedArray } from '@tensorgrad/core';
+import { checkRange, fmt, sameShape } from '@tensorgrad/core/util';
 import { NonFiniteGradientError, OptimizerStateError } from './errors.js';
 
 /** Hyperparameters every optimizer has. */
@@ -35,7 +36,7 @@ export interface ParamGroup<O> {
 
 /** What lrScale and currentLr may be: finite and not negative (what a scheduler sets, and rates it gives). */
 export function isRate(x: unknown): x is number {
-  return typeof x === 'number' && Number.isFinite(x) && x >= 0;
+  return inRange(x, 0);
 }
 
 /**
@@ -64,14 +65,6 @@ export interface OptimizerStateDict {
 interface ParamState {
   names: readonly string[];
   buffers: Tensor[];
-}
-
-/** Throws a ValueError unless `value` is a finite number in [min, max] (or [min, max) when maxOpen). */
-export function checkRange(where: string, name: string, value: unknown, min: number, max = Infinity, maxOpen = false): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max || (maxOpen && value === max)) {
-    const range = max === Infinity ? `>= ${min}` : `in [${min}, ${max}${maxOpen ? ')' : ']'}`;
-    throw new ValueError(`${where}: option '${name}' must be a finite number ${range}, got ${String(value)}`);
-  }
 }
 
 const NO_BUFFERS: Tensor[] = [];
@@ -256,8 +249,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
         if (s !== null) {
           if (!isObj(s) || !Array.isArray(s.shape) || !isObj(s.buffers)) fail(`state ${k} must be null or { shape, buffers }`);
           const ps = s as unknown as ParamStateDict;
-          if (ps.shape.length !== p.shape.length || ps.shape.some((d, i) => d !== p.shape[i])) {
-            fail(`state ${k} is for shape [${ps.shape.join(', ')}], parameter ${k} has shape [${p.shape.join(', ')}]`);
+          if (!sameShape(ps.shape, p.shape)) {
+            fail(`state ${k} is for shape ${fmt(ps.shape)}, parameter ${k} has shape ${fmt(p.shape)}`);
           }
           const given = Object.keys(ps.buffers).sort();
           if (given.join() !== [...names].sort().join()) fail(`state ${k} has buffers [${given.join(', ')}], expected [${names.join(', ')}]`);
@@ -361,9 +354,9 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       for (const p of group.params) {
         const g = p.grad;
         if (g !== null) {
-          if (g.shape.length !== p.shape.length || g.shape.some((d, i) => d !== p.shape[i])) {
+          if (!sameShape(g.shape, p.shape)) {
             throw new ShapeError(
-              `${this.name}.step: parameter ${k} has shape [${p.shape.join(', ')}] but its grad has shape [${g.shape.join(', ')}]; nothing was changed`,
+              `${this.name}.step: parameter ${k} has shape ${fmt(p.shape)} but its grad has shape ${fmt(g.shape)}; nothing was changed`,
             );
           }
           if (g.dtype !== p.dtype) {

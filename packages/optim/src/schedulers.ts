@@ -1,4 +1,5 @@
 import { ValueError } from '@tensorgrad/core';
+import { inRange } from '@tensorgrad/core/util';
 import { type Optimizer, isRate } from './optimizer.js';
 import { OptimizerStateError } from './errors.js';
 
@@ -63,7 +64,7 @@ export class LRScheduler {
 }
 
 function positive(where: string, name: string, value: unknown, integer = false): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || (integer && !Number.isInteger(value))) {
+  if (!inRange(value, 0, Infinity, false, true) || (integer && !Number.isInteger(value))) {
     throw new ValueError(`${where}: '${name}' must be a positive ${integer ? 'integer' : 'number'}, got ${String(value)}`);
   }
   return value;

@@ -1,5 +1,6 @@
 // Pictures of training as SVG strings (no file access): decision regions and learning curves.
 import { type Tensor, tensor, noGrad, ValueError } from '@tensorgrad/core';
+import { fmt } from '@tensorgrad/core/util';
 
 const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
@@ -88,7 +89,7 @@ export interface DecisionRegionsOptions {
  * [m, classes] scores. The cells are drawn edge to edge on whole pixels with crisp edges, so no seams show.
  */
 export function decisionRegionsSvg(predict: (x: Tensor) => Tensor, X: Tensor, y: Tensor, options: DecisionRegionsOptions = {}): string {
-  if (X.ndim !== 2 || X.shape[1] !== 2) throw new ValueError(`decisionRegionsSvg: X must be [n, 2], got [${X.shape.join(', ')}]`);
+  if (X.ndim !== 2 || X.shape[1] !== 2) throw new ValueError(`decisionRegionsSvg: X must be [n, 2], got ${fmt(X.shape)}`);
   const { resolution = 120, size = 520, title = 'Decision regions' } = options;
   const n = X.shape[0];
   let [xmin, xmax, ymin, ymax] = [Infinity, -Infinity, Infinity, -Infinity];
