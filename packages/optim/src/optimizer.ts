@@ -1,5 +1,5 @@
 import { Tensor, ShapeError, DTypeError, ValueError, zerosLike, backend, type TypedArray } from '@tensorgrad/core';
-import { checkRange, fmt, sameShape } from '@tensorgrad/core/util';
+import { checkRange, fmt, inRange, sameShape } from '@tensorgrad/core/util';
 import { NonFiniteGradientError, OptimizerStateError } from './errors.js';
 
 /** Hyperparameters every optimizer has. */
