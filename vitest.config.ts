@@ -21,7 +21,7 @@ export default defineConfig({
       '@tensorgrad/core': src('core'),
       '@tensorgrad/nn': src('nn'),
       '@tensorgrad/optim': src('optim'),
-      '@tensorgrad/io': src('io'),
+      '@tensorgrad/io': fileURLToPath(new URL('./packages/io/src/index.node.ts', import.meta.url)), // its "node" condition
       '@tensorgrad/plot': src('plot'),
       '@tensorgrad/cli': src('cli'),
     },
@@ -36,7 +36,8 @@ export default defineConfig({
       // everything again on the plain TypeScript kernels, the oracle
       // (but the build, which does not depend on it and must not run twice at once into the same dist/)
       // (and the SIGKILL loop of saveModel, a process per kill, which no backend changes)
-      { extends: true, test: { name: 'js', include: all, exclude: ['tests/build.test.ts', 'tests/save-kill.test.ts'], env: { TENSORGRAD_BACKEND: 'js' } } },
+      // (and the browser tests: the page picks its own backend, and Chromium is the slow part)
+      { extends: true, test: { name: 'js', include: all, exclude: ['tests/build.test.ts', 'tests/save-kill.test.ts', 'tests/browser.test.ts'], env: { TENSORGRAD_BACKEND: 'js' } } },
       // every matmul, however small, through the wasm kernel
       { extends: true, test: { name: 'wasm', include: numeric, env: { TENSORGRAD_BACKEND: 'wasm', TENSORGRAD_WASM_MIN_FLOPS: '0' } } },
       // float32 sums in float32 (setMatmulPrecision('high')): the op tests, whose tolerances are float32's

@@ -9,7 +9,7 @@ import { jsBackend } from './kernels/js.js';
 import { type NativeStatus, native, nativeStatus } from './native/addon.js';
 import { nativeBackend } from './native/backend.js';
 import { wasmBackend } from './wasm/backend.js';
-import { THREAD_MIN_FLOPS, getWorkerState, useRelaxed, wasmSupport } from './wasm/runtime.js';
+import { type SecondThread, THREAD_MIN_FLOPS, getWorkerState, secondThread, useRelaxed, wasmSupport } from './wasm/runtime.js';
 import {
   type BackendName, matmulPrecision, nativeMinFlops, numThreads, requestedBackend, setMatmulPrecisionSetting,
   setNativeMinFlops, setNumThreadsSetting, setWasmMinFlops, wasmMinFlops,
@@ -93,7 +93,7 @@ export function getBackend(): BackendName {
   return backend().name as BackendName;
 }
 
-/** Threads for large wasm and native matmuls: 2 splits them with one worker thread (Node only; started on first use). */
+/** Threads for large wasm and native matmuls: 2 splits them with one worker thread (worker_threads in Node, a Web Worker in a cross-origin isolated page; started on first use). */
 export function setNumThreads(n: 1 | 2): void {
   if (n !== 1 && n !== 2) throw new BackendError(`setNumThreads: expected 1 or 2, got ${String(n)}`);
   setNumThreadsSetting(n);
@@ -130,6 +130,11 @@ export interface BackendInfo {
   /** threads asked for (setNumThreads), and the wasm second thread's state: 'off' until a matmul needs it */
   threads: 1 | 2;
   worker: 'off' | 'starting' | 'ready' | 'failed';
+  /**
+   * what the wasm second thread is here: 'worker_threads' (Node), 'web-worker' (a cross-origin isolated page or
+   * worker: SharedArrayBuffer), or 'none' (e.g. a page without isolation: one thread whatever `threads` says)
+   */
+  secondThread: SecondThread;
   /** on the current backend, matmuls of fewer FLOPs run on JS; at least this many are split over two threads */
   minFlops: number;
   threadMinFlops: number;
@@ -151,6 +156,7 @@ export function backendInfo(): BackendInfo {
     relaxedSimd: useRelaxed() ? 'used' : wasmSupport.relaxed ? 'available' : 'unsupported',
     threads: numThreads(),
     worker: getWorkerState(),
+    secondThread: secondThread(),
     minFlops: b.name === 'native' ? nativeMinFlops() : wasmMinFlops(),
     threadMinFlops: b.name === 'native' ? (native()?.info().threadMinFlops ?? THREAD_MIN_FLOPS) : THREAD_MIN_FLOPS,
     native: nativeStatus(),

@@ -122,13 +122,18 @@ export function setNativeMinFlops(n: number): void {
   nativeMin = n;
 }
 
+/** CPUs: Node's os.availableParallelism(), a browser's navigator.hardwareConcurrency, else 1. */
+function cpuCount(): number {
+  const os = builtinModule<typeof import('node:os')>('node:os');
+  return os?.availableParallelism() ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? 1;
+}
+
 /** Threads for large wasm matmuls: TENSORGRAD_THREADS, else 2 where the machine has 2+ CPUs. */
 export function numThreads(): 1 | 2 {
   if (threads === undefined) {
     const t = env('TENSORGRAD_THREADS');
     if (t !== undefined && t !== '1' && t !== '2') throw new BackendError(`TENSORGRAD_THREADS must be 1 or 2, got '${t}'`);
-    const os = builtinModule<typeof import('node:os')>('node:os');
-    threads = t === '1' ? 1 : t === '2' ? 2 : os !== undefined && os.availableParallelism() >= 2 ? 2 : 1;
+    threads = t === '1' ? 1 : t === '2' ? 2 : cpuCount() >= 2 ? 2 : 1;
   }
   return threads;
 }

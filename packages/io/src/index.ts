@@ -1,5 +1,5 @@
-// @tensorgrad/io: every file format. The bytes functions (bytes in, bytes out) work anywhere; the file functions
-// are in files.node.ts (Node only) and exported here for now.
+// @tensorgrad/io in a browser (package.json's "default" condition): every file format as bytes in, bytes out.
+// Node gets index.node.ts (the "node" condition): all of this and the file functions of files.node.ts.
 export {
   encodeSafetensors, decodeSafetensors, SafetensorsError, MAX_HEADER_BYTES, MAX_TENSORS, type DecodeOptions, type Safetensors,
 } from './safetensors.js';
@@ -8,7 +8,3 @@ export { modelToJson, modelFromJson, modelToArtifacts, modelFromArtifacts, MODEL
 export { ModelFormatError, MODEL_LIMITS, registerLayer, type LayerSerializer, type JsonValue, type JsonObject } from '@tensorgrad/nn';
 export { onnxToBytes, OnnxExportError, type OnnxExportOptions } from './onnx.js';
 export { toTorchStateDict, fromTorchStateDict, torchSafetensorsToBytes, torchSafetensorsFromBytes, TorchStateDictError } from './torch.js';
-export {
-  writeFileAtomic, readFileLimited, FileError, saveParameters, loadParameters, saveTorchSafetensors, loadTorchSafetensors, exportOnnx,
-  saveModel, loadModel,
-} from './files.node.js';

@@ -17,8 +17,10 @@
 // and notifies; both compute their rows (or columns) of C; the main thread spins briefly, then Atomics.waits,
 // for the done counter. Every element sums in the same order whoever computes it, so the result is
 // bit-identical to one thread. Until the worker reports ready (it boots in ~60 ms, without needing the main
-// event loop), matmuls run on the main thread alone; if it fails to start they always do. In a browser (no
-// node:worker_threads) the memory is not shared and everything runs on one thread.
+// event loop), matmuls run on the main thread alone; if it fails to start they always do. In a browser the second
+// thread is a Web Worker (the same program, from a Blob URL) when the page is cross-origin isolated (the only way
+// a page gets SharedArrayBuffer); otherwise the memory is not shared and everything runs on one thread. A page's
+// main thread may not Atomics.wait, so there the caller only spins for the worker's half.
 import type { TypedArray } from '../dtype.js';
 import type { MatmulPrecision } from '../kernels/backend.js';
 import { builtinModule, numThreads, relaxedSimdWanted } from '../settings.js';
@@ -67,13 +69,39 @@ function workerThreads(): WorkerThreads | null {
   return builtinModule<WorkerThreads>('node:worker_threads') ?? null;
 }
 
+/** The Web Worker API with what it needs to share memory (a cross-origin isolated page or worker), else null. */
+interface WebWorker {
+  postMessage(message: unknown): void;
+  addEventListener(type: 'error', listener: () => void): void;
+}
+interface WebHost {
+  Worker?: new (url: string) => WebWorker;
+  Blob?: new (parts: string[], options: { type: string }) => object;
+  URL?: { createObjectURL(blob: object): string };
+  crossOriginIsolated?: boolean;
+}
+function webHost(): Required<WebHost> | null {
+  const g = globalThis as WebHost;
+  return typeof g.Worker === 'function' && typeof g.Blob === 'function' && g.URL !== undefined && g.crossOriginIsolated === true
+    ? (g as Required<WebHost>)
+    : null;
+}
+
+export type SecondThread = 'worker_threads' | 'web-worker' | 'none';
+
+/** What the second thread would be here: Node's worker_threads, a Web Worker, or none (one thread). */
+export function secondThread(): SecondThread {
+  if (typeof SharedArrayBuffer !== 'function') return 'none';
+  return workerThreads() !== null ? 'worker_threads' : webHost() !== null ? 'web-worker' : 'none';
+}
+
 /** The instance, created on first use; null if this engine cannot run it. */
 function runtime(): Runtime | null {
   if (rt !== null || rtFailed) return rt;
   try {
     if (!wasmSupport.simd || wasmApi === undefined) throw new Error('no wasm SIMD');
     // shared memory only where a worker can use it (and SharedArrayBuffer exists)
-    const shared = workerThreads() !== null && typeof SharedArrayBuffer === 'function';
+    const shared = secondThread() !== 'none';
     const memory = new wasmApi.Memory({ initial: 1, maximum: MAX_PAGES, shared });
     const module = new wasmApi.Module(matmulModule({ shared, relaxed: useRelaxed(), initialPages: 1, maximumPages: MAX_PAGES }));
     const exports = new wasmApi.Instance(module, { env: { memory } }).exports as Record<string, Gemm>;
@@ -138,10 +166,10 @@ export function getWorkerState(): WorkerState {
   return workerState;
 }
 
-// The worker's whole program: plain JS (no TypeScript loader needed in the worker), run with eval.
-const WORKER_SOURCE = `
-const { workerData } = require('node:worker_threads');
-const { module, memory } = workerData;
+// The worker's whole program: plain JS (no TypeScript loader needed in the worker), run with eval in Node and
+// from a Blob URL in a browser; only how it receives { module, memory } differs.
+const WORKER_BODY = `
+function run({ module, memory }) {
 const ctrl = new Int32Array(memory.buffer, 0, ${CTRL_BYTES / 4});
 let gemm;
 try {
@@ -167,25 +195,49 @@ for (;;) {
   Atomics.store(ctrl, ${DONE}, seq);
   Atomics.notify(ctrl, ${DONE});
 }
+}
 `;
+const NODE_WORKER_SOURCE = `${WORKER_BODY}\nrun(require('node:worker_threads').workerData);`;
+const WEB_WORKER_SOURCE = `${WORKER_BODY}\nself.onmessage = (e) => run(e.data);`;
+
+/** Whether this thread may block in Atomics.wait (not a page's main thread); asked once. */
+let mayBlock: boolean | undefined;
+function canBlock(ctrl: Int32Array): boolean {
+  if (mayBlock === undefined) {
+    try {
+      Atomics.wait(ctrl, STATUS, -2, 0); // returns at once; throws where blocking is not allowed
+      mayBlock = true;
+    } catch {
+      mayBlock = false;
+    }
+  }
+  return mayBlock;
+}
 
 function startWorker(r: Runtime): void {
   workerState = 'failed'; // unless it starts
   const wt = workerThreads();
-  if (wt === null || !r.shared) return;
+  const web = wt === null ? webHost() : null;
+  if (!r.shared || (wt === null && web === null)) return;
+  const fail = () => {
+    workerState = 'failed';
+    Atomics.store(r.ctrl, STATUS, -1);
+  };
   try {
     Atomics.store(r.ctrl, STATUS, 0);
     Atomics.store(r.ctrl, DONE, Atomics.load(r.ctrl, REQ));
     jobSeq = Atomics.load(r.ctrl, REQ);
-    // execArgv [] : the worker runs plain JS and needs none of the parent's flags (e.g. a TypeScript loader)
-    const w = new wt.Worker(WORKER_SOURCE, { eval: true, workerData: { module: r.module, memory: r.memory }, execArgv: [], stdout: true, stderr: true });
-    w.unref();
-    const fail = () => {
-      workerState = 'failed';
-      Atomics.store(r.ctrl, STATUS, -1);
-    };
-    w.on('error', fail);
-    w.on('exit', fail);
+    if (wt !== null) {
+      // execArgv [] : the worker runs plain JS and needs none of the parent's flags (e.g. a TypeScript loader)
+      const w = new wt.Worker(NODE_WORKER_SOURCE, { eval: true, workerData: { module: r.module, memory: r.memory }, execArgv: [], stdout: true, stderr: true });
+      w.unref();
+      w.on('error', fail);
+      w.on('exit', fail);
+    } else if (web !== null) {
+      const w = new web.Worker(web.URL.createObjectURL(new web.Blob([WEB_WORKER_SOURCE], { type: 'text/javascript' })));
+      w.addEventListener('error', fail);
+      w.postMessage({ module: r.module, memory: r.memory });
+    }
     workerState = 'starting';
   } catch {
     workerState = 'failed';
@@ -279,8 +331,9 @@ export function wasmMatmul(
     Atomics.notify(c, REQ, 1);
     gemm(...common, ...mine, ...wsArgs(ws0));
     // the worker usually finishes about when we do: spin a little before sleeping
+    const block = canBlock(c);
     for (let spin = 0; Atomics.load(c, DONE) !== seq; spin++) {
-      if (spin > 2000) Atomics.wait(c, DONE, (seq - 1) | 0, 50);
+      if (spin > 2000 && block) Atomics.wait(c, DONE, (seq - 1) | 0, 50);
     }
     if (c[ERROR] !== 0) {
       // cannot happen short of a bug; recompute the worker's part here and stop using it

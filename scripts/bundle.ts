@@ -1,0 +1,37 @@
+// npm run bundle: the browser builds, with esbuild, into out/bundle/ (gitignored).
+//   tensorgrad.js   core + nn + optim as one minified ES module (what a page imports)
+//   app.js, worker.js  the playground's page script and its training worker (playground/)
+// The packages resolve to their TypeScript sources, and @tensorgrad/io to its browser entry (no file functions).
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+export const BUNDLE_DIR = `${root}out/bundle`;
+
+const alias = Object.fromEntries(['core', 'nn', 'optim', 'io'].map((p) => [`@tensorgrad/${p}`, `${root}packages/${p}/src/index.ts`]));
+
+/** Builds the three files; returns the library bundle's size in bytes (minified, gzipped) and what it imports. */
+export async function bundle(): Promise<{ minified: number; gzipped: number; imports: string[] }> {
+  const { metafile } = await build({
+    metafile: true,
+    entryPoints: { tensorgrad: `${root}playground/tensorgrad.ts`, app: `${root}playground/app.ts`, worker: `${root}playground/worker.ts` },
+    outdir: BUNDLE_DIR,
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    alias,
+    logLevel: 'warning',
+  });
+  const code = readFileSync(`${BUNDLE_DIR}/tensorgrad.js`);
+  const imports = Object.entries(metafile.outputs).find(([file]) => file.endsWith('/tensorgrad.js'))![1].imports.map((i) => i.path);
+  return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length, imports };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { minified, gzipped } = await bundle();
+  console.log(`out/bundle/tensorgrad.js: ${(minified / 1024).toFixed(1)} KB minified, ${(gzipped / 1024).toFixed(1)} KB gzipped`);
+}

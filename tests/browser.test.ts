@@ -1,0 +1,210 @@
+// The library and the playground in a real browser: Debian's Chromium (/usr/bin/chromium, or CHROMIUM), headless,
+// driven by playwright-core (which downloads no browser). The page is served by playground/server.ts with the
+// COOP/COEP headers; Node computes the numbers the page must give bit for bit. Each test saves a screenshot
+// under out/browser/ for a person to look at.
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as core from '@tensorgrad/core';
+import * as nn from '@tensorgrad/nn';
+import * as optim from '@tensorgrad/optim';
+import { BOOK, type Config, DEFAULTS, FIELDS, formatField, toQuery } from '../playground/config.js';
+import { serve } from '../playground/server.js';
+import { Session } from '../playground/train.js';
+import { BUNDLE_DIR, bundle } from '../scripts/bundle.js';
+
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const SHOTS = 'out/browser';
+/** the colours the page gives classes 0..4 (playground/app.ts) */
+const CLASS_COLOURS = ['#4e79a7', '#f28e2b', '#59a14f', '#e15759', '#b07aa1'];
+
+let browser: Browser;
+let server: Server;
+let url: string;
+let built: Awaited<ReturnType<typeof bundle>>;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium (or set CHROMIUM)`);
+  built = await bundle();
+  ({ server, url } = await serve(0));
+  // a fresh profile each run (playwright passes its own temporary --user-data-dir)
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  mkdirSync(SHOTS, { recursive: true });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+/** A new page at `query` that fails the test on any console error or uncaught exception. */
+async function open(query = '', viewport = { width: 1280, height: 800 }): Promise<{ page: Page; errors: string[] }> {
+  const page = await browser.newPage({ viewport });
+  const errors: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${url}${query}`);
+  // the library as a page imports it, for the tests that call it (as window.tg)
+  await page.addScriptTag({ type: 'module', content: "import * as tg from '/tensorgrad.js'; window.tg = tg;" });
+  await page.waitForFunction(() => document.getElementById('backend')!.textContent !== '…' && 'tg' in window);
+  return { page, errors };
+}
+
+const text = (page: Page, id: string) => page.evaluate((i) => document.getElementById(i)!.textContent!, id);
+const value = (page: Page, id: string) => page.evaluate((i) => Number(document.getElementById(i)!.dataset.value), id);
+
+/** Trains from the page's buttons until the epoch counter reaches `epochs`, then pauses and waits for it to stop. */
+async function trainTo(page: Page, epochs: number): Promise<void> {
+  await page.click('#train');
+  await page.waitForFunction((n) => Number(document.getElementById('stat-epoch')!.dataset.value) >= n, epochs, { timeout: 45_000 });
+  await page.click('#pause');
+  await page.waitForFunction(() => !(document.getElementById('train') as HTMLButtonElement).disabled);
+}
+
+/**
+ * Gradients of a few ops on seeded float64 inputs, and gradcheck's verdicts: run in Node and, as source text, in
+ * the page. `exact`: built from +, -, *, /, sqrt and the wasm matmul, which IEEE 754 rounds the same everywhere.
+ * The others use Math.exp/tanh/log, whose last bit differs between V8 versions (Node 20's and Chromium's differ
+ * on ~9% of Math.exp's results): they must agree to a few ulps.
+ */
+function opChecks(tg: typeof import('@tensorgrad/core')): { op: string; exact: boolean; ok: boolean; grads: number[][] }[] {
+  tg.manualSeed(3);
+  const x = () => tg.randn([3, 4], { dtype: 'float64', requiresGrad: true });
+  const cases: [string, boolean, (...t: any[]) => any, any[]][] = [
+    ['matmul', true, (a, b) => tg.matmul(a, b.T), [x(), x()]],
+    ['div-broadcast', true, (a, b) => a.div(b.sum(0).abs().add(1)), [x(), x()]],
+    ['relu-mean', true, (a) => a.relu().mean(0), [x()]],
+    ['sqrt-max', true, (a, b) => a.mul(a).add(1).sqrt().max(1).mul(b.sum(1)), [x(), x()]],
+    ['exp-tanh', false, (a) => a.exp().tanh(), [x()]],
+    ['sigmoid-mul', false, (a, b) => a.sigmoid().mul(b), [x(), x()]],
+    ['softmax', false, (a) => tg.softmax(a, 1), [x()]],
+    ['logsumexp', false, (a) => a.logsumexp(1), [x()]],
+  ];
+  return cases.map(([op, exact, f, inputs]) => {
+    const ok = tg.gradcheck(f, inputs, { raiseException: false }).ok;
+    f(...inputs).sum().backward();
+    return { op, exact, ok, grads: inputs.map((t: any) => Array.from(t.grad.data as Float64Array)) };
+  });
+}
+
+describe('in the browser (Chromium)', () => {
+  it('the bundle: core + nn + optim as one ES module of at most 80 KB gzipped, importing nothing', () => {
+    expect(built.gzipped).toBeLessThanOrEqual(80 * 1024);
+    // self-contained: no node: module, nothing else either (node: names appear in it only as strings handed to
+    // process.getBuiltinModule, which a page does not have)
+    expect(built.imports).toEqual([]);
+    expect(readFileSync(`${BUNDLE_DIR}/tensorgrad.js`, 'utf8')).toMatch(/export\s*\{/);
+  });
+
+  it('the page loads without console errors, cross-origin isolated, and the wasm kernels use 2 threads (a Web Worker) with Node\'s bits', async () => {
+    const { page, errors } = await open();
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    expect(await text(page, 'backend')).toBe('wasm · 2 threads (web-worker)'); // the training worker's backendInfo()
+    // the library imported by the page itself: a product large enough to split, once the second thread is up
+    const shape = [160, 192, 160];
+    const run = await page.evaluate(async ([m, k, n]) => {
+      const tg = (window as any).tg as typeof core;
+      tg.manualSeed(1);
+      const a = tg.randn([m, k]), b = tg.randn([k, n]);
+      for (let i = 0; i < 200 && tg.backendInfo().worker !== 'ready'; i++) {
+        tg.matmul(a, b); // starts the worker
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      return { info: tg.backendInfo(), product: Array.from(tg.matmul(a, b).data as Float32Array) };
+    }, shape);
+    expect(run.info).toMatchObject({ backend: 'wasm', threads: 2, secondThread: 'web-worker', worker: 'ready' });
+    core.manualSeed(1);
+    const a = core.randn([shape[0], shape[1]]), b = core.randn([shape[1], shape[2]]);
+    expect(run.product).toEqual(Array.from(core.matmul(a, b).data));
+    await page.screenshot({ path: `${SHOTS}/loaded.png` });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('training the spiral for 150 epochs lowers the loss, the regions show every class colour, and Pause stops the counter', async () => {
+    const { page, errors } = await open(`?${toQuery({ ...DEFAULTS, data: 'spiral', classes: 3 })}`);
+    await trainTo(page, 150);
+    const epoch = await value(page, 'stat-epoch');
+    expect(await value(page, 'stat-loss')).toBeLessThan(0.9); // from ln 3 = 1.0986
+    await page.waitForTimeout(600);
+    expect(await value(page, 'stat-epoch')).toBe(epoch); // paused: no epoch more
+    expect(await text(page, 'stat-eps')).toBe('–');
+    // every class's colour (white mixed with it) covers part of the decision-region canvas
+    const shares = await page.evaluate((colours) => {
+      const c = document.getElementById('regions') as HTMLCanvasElement;
+      const px = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
+      const rgb = colours.map((h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)));
+      const counts = rgb.map(() => 0);
+      for (let i = 0; i < px.length; i += 4) {
+        rgb.forEach((col, k) => {
+          // on the segment from white to the colour, at least 25% of the way
+          const t = [0, 1, 2].reduce((s, j) => s + (255 - px[i + j]) * (255 - col[j]), 0) / [0, 1, 2].reduce((s, j) => s + (255 - col[j]) ** 2, 0);
+          const d = Math.hypot(...[0, 1, 2].map((j) => px[i + j] - (255 + (col[j] - 255) * t)));
+          if (t >= 0.25 && t <= 1.05 && d < 8) counts[k]++;
+        });
+      }
+      return counts.map((n) => n / (px.length / 4));
+    }, CLASS_COLOURS.slice(0, 3));
+    for (const share of shares) expect(share).toBeGreaterThan(0.05);
+    await page.screenshot({ path: `${SHOTS}/spiral-trained.png` });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('a shared URL restores the configuration, and changing a control updates the URL', async () => {
+    const shared: Config = {
+      data: 'circles', classes: 4, samples: 60, noise: 0.15, testSplit: 0.3, hidden: [8, 8, 8], activation: 'tanh', dropout: 0.1, l2: 0.0005,
+      loss: 'categorical-ce', optimizer: 'sgd', lr: 0.5, decay: 0.001, momentum: 0.5, seed: 7,
+    };
+    const { page, errors } = await open(`?${toQuery(shared)}`, { width: 600, height: 900 }); // a narrow window too
+    for (const key of Object.keys(FIELDS) as (keyof Config)[]) {
+      expect([key, await page.inputValue(`#${key}`)]).toEqual([key, formatField(key, shared[key])]);
+    }
+    expect(await page.locator('#legend .swatch').count()).toBe(4);
+    await page.selectOption('#data', 'xor');
+    expect(new URL(page.url()).searchParams.get('data')).toBe('xor');
+    await page.click('#step');
+    await page.waitForFunction(() => document.getElementById('stat-epoch')!.textContent === '0');
+    await page.screenshot({ path: `${SHOTS}/shared-narrow.png`, fullPage: true });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("the book's preset: the page's loss at the epoch it paused at is Node's, bit for bit", async () => {
+    const { page, errors } = await open();
+    await page.click('#book');
+    for (const [key, v] of [['hidden', '64'], ['lr', '0.05'], ['decay', '5e-7'], ['seed', '0'], ['testSplit', '0']]) {
+      expect(await page.inputValue(`#${key}`)).toBe(v);
+    }
+    await page.waitForFunction(() => Number(document.getElementById('stat-epoch')!.dataset.value) >= 100, undefined, { timeout: 45_000 });
+    await page.click('#pause');
+    await page.waitForFunction(() => !(document.getElementById('train') as HTMLButtonElement).disabled);
+    const epoch = await value(page, 'stat-epoch');
+    const loss = await value(page, 'stat-loss');
+    const session = new Session(BOOK);
+    let node = session.step();
+    while (node.epoch < epoch) node = session.step();
+    expect(loss).toBe(node.loss);
+    await page.screenshot({ path: `${SHOTS}/book.png` });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it("gradients of ops computed in the page equal Node's, and gradcheck passes there", async () => {
+    const { page, errors } = await open();
+    const inPage = await page.evaluate((src) => new Function('tg', `return (${src})(tg)`)((window as any).tg), opChecks.toString());
+    const inNode = opChecks({ ...core, ...nn, ...optim } as typeof core);
+    expect(inNode.map((c) => c.ok)).toEqual(inNode.map(() => true));
+    expect(inPage.map((c: { ok: boolean }) => c.ok)).toEqual(inNode.map(() => true));
+    inNode.forEach((n, i) => {
+      const p = inPage[i];
+      if (n.exact) expect([n.op, p.grads]).toEqual([n.op, n.grads]);
+      else n.grads.flat().forEach((v, j) => expect(Math.abs(p.grads.flat()[j] - v), n.op).toBeLessThanOrEqual(4 * Number.EPSILON * Math.abs(v)));
+    });
+    await page.screenshot({ path: `${SHOTS}/gradchecks.png` });
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
