@@ -11,6 +11,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export const BUNDLE_DIR = `${root}out/bundle`;
 
 const alias = Object.fromEntries(['core', 'nn', 'optim', 'io'].map((p) => [`@tensorgrad/${p}`, `${root}packages/${p}/src/index.ts`]));
+// a subpath needs its own entry: esbuild would map '@tensorgrad/core/util' to '<core's index.ts>/util'
+alias['@tensorgrad/core/util'] = `${root}packages/core/src/util.ts`;
 
 /** Builds the three files; returns the library bundle's size in bytes (minified, gzipped) and what it imports. */
 export async function bundle(): Promise<{ minified: number; gzipped: number; imports: string[] }> {
