@@ -92,15 +92,17 @@ export function setMatmulPrecisionSetting(p: MatmulPrecision): void {
   precision = p;
 }
 
+/** A FLOP threshold from the environment variable `name` (a number >= 0), or `fallback` when unset. */
+function flopsFromEnv(name: string, fallback: number): number {
+  const text = env(name);
+  const value = text === undefined ? fallback : Number(text);
+  if (!Number.isFinite(value) || value < 0) throw new BackendError(`${name} must be a number >= 0, got '${text}'`);
+  return value;
+}
+
 /** Matmuls of fewer FLOPs (2*M*N*K) run on the JS kernel even on the wasm backend. */
 export function wasmMinFlops(): number {
-  if (minFlops === undefined) {
-    const min = env('TENSORGRAD_WASM_MIN_FLOPS');
-    const value = min === undefined ? DEFAULT_MIN_FLOPS : Number(min);
-    if (!Number.isFinite(value) || value < 0) throw new BackendError(`TENSORGRAD_WASM_MIN_FLOPS must be a number >= 0, got '${min}'`);
-    minFlops = value;
-  }
-  return minFlops;
+  return (minFlops ??= flopsFromEnv('TENSORGRAD_WASM_MIN_FLOPS', DEFAULT_MIN_FLOPS));
 }
 
 export function setWasmMinFlops(n: number): void {
@@ -109,13 +111,7 @@ export function setWasmMinFlops(n: number): void {
 
 /** Matmuls of fewer FLOPs run on the JS kernel even on the native backend. */
 export function nativeMinFlops(): number {
-  if (nativeMin === undefined) {
-    const min = env('TENSORGRAD_NATIVE_MIN_FLOPS');
-    const value = min === undefined ? DEFAULT_NATIVE_MIN_FLOPS : Number(min);
-    if (!Number.isFinite(value) || value < 0) throw new BackendError(`TENSORGRAD_NATIVE_MIN_FLOPS must be a number >= 0, got '${min}'`);
-    nativeMin = value;
-  }
-  return nativeMin;
+  return (nativeMin ??= flopsFromEnv('TENSORGRAD_NATIVE_MIN_FLOPS', DEFAULT_NATIVE_MIN_FLOPS));
 }
 
 export function setNativeMinFlops(n: number): void {
