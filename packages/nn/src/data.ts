@@ -1,7 +1,8 @@
 // The nnfs package's toy data sets, drawn from a numpy-compatible generator, and a minibatch iterator.
 import { Tensor, type DType, type Generator, defaultGenerator, tensor, take, ShapeError, ValueError, MAX_SIZE } from '@tensorgrad/core';
 
-export interface Dataset {
+/** A data set as two tensors: the book's X and y (the PyTorch-style Dataset, with length and get(i), is in dataloader.ts). */
+export interface XYData {
   /** Inputs [samples, features]. */
   X: Tensor;
   /** Class labels (int32 [samples]) or regression targets ([samples, 1]). */
@@ -34,7 +35,7 @@ function linspaceAt(start: number, stop: number, n: number, i: number): number {
  * nnfs `spiral_data(samples, classes)` as the book runs it (after nnfs.init(): draws cast to float32, X float32):
  * after `manualSeed(0)`, `spiralData(100, 3)` is the book's data set bit for bit.
  */
-export function spiralData(samples: number, classes: number, options: DataOptions = {}): Dataset {
+export function spiralData(samples: number, classes: number, options: DataOptions = {}): XYData {
   checkCounts('spiralData', samples, classes, 2);
   const g = options.generator ?? defaultGenerator;
   const X = new Float32Array(samples * classes * 2);
@@ -54,7 +55,7 @@ export function spiralData(samples: number, classes: number, options: DataOption
 }
 
 /** nnfs `vertical_data(samples, classes)` as the book runs it: a column of points per class, float32. */
-export function verticalData(samples: number, classes: number, options: DataOptions = {}): Dataset {
+export function verticalData(samples: number, classes: number, options: DataOptions = {}): XYData {
   checkCounts('verticalData', samples, classes, 2);
   const g = options.generator ?? defaultGenerator;
   const X = new Float32Array(samples * classes * 2);
@@ -76,7 +77,7 @@ export function verticalData(samples: number, classes: number, options: DataOpti
  * nnfs `sine_data(samples)`: X = i / samples, y = sin(2 pi X), both [samples, 1]. nnfs makes them float64;
  * the default here is float32 to match models' default dtype (pass dtype: 'float64' for nnfs's exact values).
  */
-export function sineData(samples = 1000, options: { dtype?: DType } = {}): Dataset {
+export function sineData(samples = 1000, options: { dtype?: DType } = {}): XYData {
   checkCounts('sineData', samples, 1, 1);
   const X = new Float64Array(samples);
   const y = new Float64Array(samples);
@@ -109,7 +110,7 @@ export function batchSizeFor(batchSize: number | undefined, n: number, where: st
 }
 
 /** Splits X and y along their first axis into minibatches. */
-export function* batches(X: Tensor, y: Tensor, options: BatchOptions = {}): IterableIterator<Dataset> {
+export function* batches(X: Tensor, y: Tensor, options: BatchOptions = {}): IterableIterator<XYData> {
   const n = X.shape[0];
   if (X.ndim === 0 || y.ndim === 0 || y.shape[0] !== n) {
     throw new ShapeError(`batches: X has ${X.shape[0] ?? 0} rows but y has ${y.shape[0] ?? 0}`);

@@ -14,7 +14,8 @@ export {
   type Reduction, type LossOptions,
 } from './losses.js';
 export { accuracy, regressionAccuracy, standardDeviation } from './metrics.js';
-export { spiralData, verticalData, sineData, batches, type Dataset, type DataOptions, type BatchOptions } from './data.js';
+export { spiralData, verticalData, sineData, batches, type XYData, type DataOptions, type BatchOptions } from './data.js';
+export { TensorDataset, DataLoader, defaultCollate, type Dataset, type DataLoaderOptions, type Batch } from './dataloader.js';
 export { Model, type OptimizerLike, type AccuracyKind, type TrainOptions, type EpochMetrics, type BatchMetrics, type Callbacks, type EarlyStopping, type History, type Progress } from './model.js';
 
 import { sealBuiltinLayers } from './registry.js';

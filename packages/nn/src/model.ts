@@ -6,7 +6,7 @@ import { Softmax } from './activations.js';
 import { Loss, CategoricalCrossentropy, SoftmaxCrossEntropy } from './losses.js';
 import { regularizationLoss, Sequential } from './layers.js';
 import { accuracy as categoricalAccuracy, regressionAccuracy, standardDeviation } from './metrics.js';
-import { batches, batchSizeFor, type Dataset } from './data.js';
+import { batches, batchSizeFor, type XYData } from './data.js';
 
 /** What Model needs of an optimizer (every @tensorgrad/optim optimizer is one). */
 export interface OptimizerLike {
@@ -63,7 +63,7 @@ export interface TrainOptions {
   batchSize?: number;
   /** Epochs between printed lines (default: a tenth of the epochs). */
   printEvery?: number;
-  validationData?: Dataset | readonly [Tensor, Tensor];
+  validationData?: XYData | readonly [Tensor, Tensor];
   shuffle?: boolean;
   generator?: Generator;
   callbacks?: Callbacks;
@@ -168,7 +168,7 @@ export class Model extends Sequential {
     if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`Model.train: epochs must be a positive integer, got ${epochs}`);
     if (X.ndim === 0 || X.shape[0] === 0) throw new ValueError(`Model.train: X has no rows (shape ${JSON.stringify(X.shape)}); there is nothing to train on`);
     batchSizeFor(options.batchSize, X.shape[0], 'Model.train'); // before anything changes
-    const validation = options.validationData === undefined ? null : toDataset(options.validationData);
+    const validation = options.validationData === undefined ? null : toXYData(options.validationData);
     const reporter = new Reporter(epochs, options);
     const history: History = { epochs: [], stoppedEarly: false };
     const stopper = options.earlyStopping ? new Stopper(options.earlyStopping, validation !== null) : null;
@@ -254,8 +254,8 @@ export class Model extends Sequential {
   }
 }
 
-function toDataset(v: Dataset | readonly [Tensor, Tensor]): Dataset {
-  return Array.isArray(v) ? { X: v[0], y: v[1] } : (v as Dataset);
+function toXYData(v: XYData | readonly [Tensor, Tensor]): XYData {
+  return Array.isArray(v) ? { X: v[0], y: v[1] } : (v as XYData);
 }
 
 /** Tracks the monitored metric; remembers the best parameters to restore. */
