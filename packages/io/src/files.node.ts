@@ -10,6 +10,7 @@ import { torchSafetensorsToBytes, torchSafetensorsFromBytes } from './torch.js';
 import { modelToArtifacts, modelFromArtifacts, weightsHashOf } from './modelfile.js';
 import { onnxToBytes, OnnxExportError, type OnnxExportOptions } from './onnx.js';
 import { MAX_HEADER_BYTES } from './safetensors.js';
+import { parseIdx, idxHeader, IdxError, MAX_IDX_BYTES } from './idx.js';
 
 /** A path that is not a regular file (a directory, FIFO, device...), or a file larger than the reader allows. */
 export class FileError extends ValueError {}
@@ -212,4 +213,30 @@ export function loadModel(dir: string): Model {
     weights = match;
   }
   return modelFromArtifacts(json, weights);
+}
+
+/**
+ * An IDX file (MNIST, Fashion-MNIST) as a tensor, gzipped (`.gz`, recognized by its content) or plain; see parseIdx.
+ * A gzipped file's header is read from its first bytes and checked first, and it is inflated to at most the
+ * size that header declares, so a truncated, inconsistent or oversized file allocates nothing big.
+ */
+export function readIdx(path: string): Tensor {
+  let bytes = readFileLimited(path, MAX_IDX_BYTES, 'readIdx');
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    const zlib = builtin<typeof import('node:zlib')>('node:zlib', 'readIdx', 'parseIdx on inflated bytes');
+    const inflate = (input: Uint8Array, options: import('node:zlib').ZlibOptions) => {
+      try {
+        return new Uint8Array(zlib.gunzipSync(input, options));
+      } catch (err) {
+        const e = err as NodeJS.ErrnoException;
+        if (e.code === 'ERR_BUFFER_TOO_LARGE') throw new IdxError(`readIdx: ${path} inflates to more bytes than its IDX header declares`);
+        throw new IdxError(`readIdx: ${path} is not a complete gzip file (${e.message})`);
+      }
+    };
+    // 4 KiB of deflate data inflate to at least the 1 KiB a header can take (and at most a few MiB)
+    const head = inflate(bytes.subarray(0, 4096), { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    const { headerBytes, dataBytes } = idxHeader(head, `readIdx: ${path}`);
+    bytes = inflate(bytes, { maxOutputLength: Math.max(1, headerBytes + dataBytes) });
+  }
+  return parseIdx(bytes, `readIdx: ${path}`);
 }

@@ -2,5 +2,5 @@
 export * from './index.js';
 export {
   writeFileAtomic, readFileLimited, FileError, saveParameters, loadParameters, saveTorchSafetensors, loadTorchSafetensors, exportOnnx,
-  saveModel, loadModel,
+  saveModel, loadModel, readIdx,
 } from './files.node.js';

@@ -8,3 +8,4 @@ export { modelToJson, modelFromJson, modelToArtifacts, modelFromArtifacts, MODEL
 export { ModelFormatError, MODEL_LIMITS, registerLayer, type LayerSerializer, type JsonValue, type JsonObject } from '@tensorgrad/nn';
 export { onnxToBytes, OnnxExportError, type OnnxExportOptions } from './onnx.js';
 export { toTorchStateDict, fromTorchStateDict, torchSafetensorsToBytes, torchSafetensorsFromBytes, TorchStateDictError } from './torch.js';
+export { parseIdx, IdxError, MAX_IDX_BYTES } from './idx.js';
