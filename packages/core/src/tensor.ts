@@ -18,6 +18,25 @@ export type Operand = Tensor | number;
  * An n-dimensional array that records the ops that made it. Storage is one contiguous row-major typed array.
  * Methods are sugar over the functions of the same name (`x.add(y)` is `add(x, y)`).
  */
+/** The token by which wrap() tells the constructor that an op has already checked data, shape and dtype. */
+const CHECKED: unique symbol = Symbol('checked');
+
+function checkParts(data: TypedArray, shape: Shape, dtype: DType): void {
+  const held = arrayDtype(data);
+  if (dtype !== held) {
+    throw new DTypeError(
+      `Tensor: dtype '${String(dtype)}' does not match the data (${held ?? (data as object)?.constructor?.name ?? String(data)}); expected a Float32Array for 'float32', a Float64Array for 'float64', an Int32Array for 'int32'`,
+    );
+  }
+  if (!Array.isArray(shape)) throw new ShapeError(`Tensor: a shape must be an array of integers, got ${String(shape)}`);
+  for (const d of shape) {
+    if (!Number.isSafeInteger(d) || d < 0) throw new ShapeError(`Tensor: dimensions must be non-negative integers, got shape ${fmt(shape)}`);
+  }
+  if (data.length !== sizeOf(shape)) {
+    throw new ShapeError(`Tensor: ${data.length} values cannot have shape ${fmt(shape)} (${sizeOf(shape)} elements)`);
+  }
+}
+
 export class Tensor {
   readonly shape: Shape;
   readonly dtype: DType;
@@ -35,23 +54,11 @@ export class Tensor {
 
   /**
    * Wraps `data` (not copied) as a tensor of `shape`. Prefer `tensor()` and the other creation functions.
-   * Every op makes its result here, so the checks are O(ndim): dtype against the array's type, dimensions
-   * non-negative safe integers, their product the array's length.
+   * The checks are O(ndim): dtype against the array's type, dimensions non-negative safe integers, their product
+   * the array's length. Ops make their results through `wrap()`, which skips them (they cost W4 ~15 %).
    */
-  constructor(data: TypedArray, shape: Shape, dtype: DType) {
-    const held = arrayDtype(data);
-    if (dtype !== held) {
-      throw new DTypeError(
-        `Tensor: dtype '${String(dtype)}' does not match the data (${held ?? (data as object)?.constructor?.name ?? String(data)}); expected a Float32Array for 'float32', a Float64Array for 'float64', an Int32Array for 'int32'`,
-      );
-    }
-    if (!Array.isArray(shape)) throw new ShapeError(`Tensor: a shape must be an array of integers, got ${String(shape)}`);
-    for (const d of shape) {
-      if (!Number.isSafeInteger(d) || d < 0) throw new ShapeError(`Tensor: dimensions must be non-negative integers, got shape ${fmt(shape)}`);
-    }
-    if (data.length !== sizeOf(shape)) {
-      throw new ShapeError(`Tensor: ${data.length} values cannot have shape ${fmt(shape)} (${sizeOf(shape)} elements)`);
-    }
+  constructor(data: TypedArray, shape: Shape, dtype: DType, /** @internal */ checked?: typeof CHECKED) {
+    if (checked !== CHECKED) checkParts(data, shape, dtype);
     this.data = data;
     this.shape = Object.freeze(shape.slice());
     this.dtype = dtype;
@@ -469,5 +476,10 @@ export interface Tensor extends TensorMethods {}
 
 /** @internal a fresh zero-filled tensor: how ops make their outputs. */
 export function alloc(shape: Shape, dtype: DType): Tensor {
-  return new Tensor(allocate(dtype, sizeOf(shape)), shape, dtype);
+  return wrap(allocate(dtype, sizeOf(shape)), shape, dtype);
+}
+
+/** @internal A tensor over `data` of `shape` and `dtype` that the calling op has made consistent (no checks). */
+export function wrap(data: TypedArray, shape: Shape, dtype: DType): Tensor {
+  return new Tensor(data, shape, dtype, CHECKED);
 }

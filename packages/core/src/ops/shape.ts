@@ -3,7 +3,7 @@ import { promote } from '../dtype.js';
 import { IndexError, ShapeError, ValueError } from '../errors.js';
 import { record } from '../autograd.js';
 import { broadcastShapes, broadcastStrides, checkShape, fmt, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape, type SliceSpec } from '../shape.js';
-import { Tensor, alloc } from '../tensor.js';
+import { Tensor, alloc, wrap } from '../tensor.js';
 import { backend } from '../backend.js';
 import { checkTensor, dimsOf, show, sumToShape, type Axis, type Dims } from './op.js';
 import { registerOp } from './registry.js';
@@ -14,7 +14,7 @@ export function reshape(x: Tensor, ...dims: Dims): Tensor {
   const shape = dimsOf('reshape', dims);
   const target = inferShape(x, shape);
   if (sameShape(target, x.shape)) return x;
-  const out = new Tensor(x.data, target, x.dtype);
+  const out = wrap(x.data, target, x.dtype); // inferShape checked target against x.size
   return record(RESHAPE_OP, out, [x], (g) => [reshape(g, x.shape)]);
 }
 
