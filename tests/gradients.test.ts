@@ -284,6 +284,29 @@ const COMPOSED: Record<string, fc.Arbitrary<Case> | fc.Arbitrary<Case>[]> = {
     ['ij,jk->ik', [[2, 3], [3, 2]]], ['bij,bjk->bik', [[2, 2, 3], [1, 3, 2]]], ['ii->i', [[3, 3]]], ['ij->', [[2, 3]]],
     ['i,j->ij', [[3], [2]]], ['...ij,...jk', [[2, 1, 3], [3, 2]]], ['ij,jk,kl->il', [[2, 3], [3, 2], [2, 2]]], ['iij->j', [[2, 2, 3]]],
   ).chain(([spec, shapes]) => tensorsArb(fc.constant(shapes)).map((xs) => makeCase(`einsum('${spec}')`, (...ts) => tg.einsum(spec, ...ts), xs))),
+  // the normalizations on distinct values, so no group has a zero variance (eps 1e-5 keeps it finite anyway)
+  layerNorm: fc.tuple(fc.integer({ min: 1, max: 2 }), fc.integer({ min: 2, max: 3 })).chain(([n, d]) =>
+    tensorsArb(fc.constant([[n, d], [d], [d]]), { distinct: true, margin: 0.1 }).map((xs) =>
+      makeCase(`layerNorm([${n}, ${d}], ${d}, { weight, bias })`, (x, w, b) => tg.layerNorm(x, d, { weight: w, bias: b }), xs),
+    ),
+  ),
+  groupNorm: fc.constantFrom(1, 2).chain((groups) =>
+    tensorsArb(fc.constant([[1, 2, 2], [2], [2]]), { distinct: true, margin: 0.1 }).map((xs) =>
+      makeCase(`groupNorm([1, 2, 2], ${groups}, { weight, bias })`, (x, w, b) => tg.groupNorm(x, groups, { weight: w, bias: b }), xs),
+    ),
+  ),
+  batchNorm: fc.boolean().chain((training) =>
+    tensorsArb(fc.constant([[3, 2], [2], [2]]), { distinct: true, margin: 0.1 }).map((xs) => {
+      const stats = () => [tensor([0.5, -1], { dtype: 'float64' }), tensor([2, 0.5], { dtype: 'float64' })] as const;
+      return makeCase(`batchNorm([3, 2], { training: ${training} })`, (x, w, b) => tg.batchNorm(x, ...stats(), { weight: w, bias: b, training }), xs);
+    }),
+  ),
+  // the padding row (3, never indexed here) gets no gradient by design; ops_torch checks that against PyTorch
+  embedding: fc.constantFrom(null, 3).chain((paddingIdx) =>
+    tensorArb([4, 2]).map((w) =>
+      makeCase(`embedding([[0, 2], [2, 1]], w, { paddingIdx: ${paddingIdx} })`, (t) => tg.embedding(tensor([[0, 2], [2, 1]], { dtype: 'int32' }), t, { paddingIdx }), [w]),
+    ),
+  ),
   scaledDotProductAttention: fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).chain(([causal, L, S]) =>
     tensorsArb(fc.constant([[2, L, 2], [2, S, 2], [1, S, 3]])).map((xs) =>
       makeCase(`scaledDotProductAttention(q, k, v, { isCausal: ${causal} })`, (q, k, v) => tg.scaledDotProductAttention(q, k, v, { isCausal: causal && L <= S }), xs),
@@ -528,6 +551,7 @@ const SECOND_ORDER = [
   'split', 'chunk', 'flip', 'roll', 'tile', 'repeatInterleave', 'pad', 'tril', 'diagonal', 'diag', 'trace', 'scatterAdd', 'scatter',
   'indexAdd', 'maskedFill', 'maskedSelect', 'index', 'einsum', 'scaledDotProductAttention', 'nllLoss', 'crossEntropy',
   'binaryCrossEntropyWithLogits', 'huberLoss', 'smoothL1Loss', 'klDiv',
+  'layerNorm', 'groupNorm', 'batchNorm', 'embedding',
   ...Object.keys(MATH),
 ];
 

@@ -91,6 +91,14 @@ function run(c: Case, x: Tensor[]): Tensor | Tensor[] {
     case 'sliceNew': return a.slice(p.specs.map((s: any) => (Array.isArray(s) ? s.map((v: any) => v ?? undefined) : s)) as SliceSpec[]);
     case 'attention': return tg.scaledDotProductAttention(a, b, x[2], { isCausal: p.isCausal, scale: p.scale });
     case 'attentionMask': return tg.scaledDotProductAttention(a, b, x[2], { mask: x[3] });
+    case 'layerNorm': return tg.layerNorm(a, p.shape, { weight: b, bias: x[2], eps: p.eps });
+    case 'groupNorm': return tg.groupNorm(a, p.groups, { weight: b, bias: x[2] });
+    case 'batchNorm': {
+      const y = tg.batchNorm(a, b, x[2], { weight: x[3], bias: x[4], training: p.training, momentum: p.momentum });
+      return [y, b.clone(), x[2].clone()];
+    }
+    case 'batchNormNoStats': return tg.batchNorm(a, null, null, { training: true });
+    case 'embedding': return tg.embedding(a, b, { paddingIdx: p.paddingIdx });
     case 'crossEntropy': return tg.crossEntropy(a, b, p);
     case 'crossEntropyW': return tg.crossEntropy(a, b, { ...p, weight: x[2] });
     case 'nllLoss': return tg.nllLoss(a, b, p);

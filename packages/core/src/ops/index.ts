@@ -15,5 +15,6 @@ export * from './scan.js';
 export * from './manipulation.js';
 export * from './einsum.js';
 export * from './attention.js';
+export * from './normalization.js';
 export * from './loss.js';
 import './methods.js'; // attaches the ops to Tensor as methods
