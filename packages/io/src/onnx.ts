@@ -25,8 +25,8 @@ const MODEL = { irVersion: 1, producerName: 2, graph: 7, opsetImport: 8 };
 const OPSET_ID = { domain: 1, version: 2 };
 const GRAPH = { node: 1, name: 2, initializer: 5, input: 11, output: 12 };
 const NODE = { input: 1, output: 2, name: 3, opType: 4, attribute: 5 };
-const ATTRIBUTE = { name: 1, f: 2, i: 3, type: 20 };
-const ATTRIBUTE_TYPE = { float: 1, int: 2 };
+const ATTRIBUTE = { name: 1, f: 2, i: 3, ints: 8, type: 20 };
+const ATTRIBUTE_TYPE = { float: 1, int: 2, ints: 7 };
 const TENSOR = { dims: 1, dataType: 2, name: 8, rawData: 9 };
 const VALUE_INFO = { name: 1, type: 2 };
 const TYPE = { tensorType: 1 };
@@ -36,6 +36,8 @@ const DIMENSION = { value: 1, param: 2 };
 
 /** TensorProto.DataType of the float dtypes. */
 const ELEM_TYPE: Partial<Record<DType, number>> = { float32: 1, float64: 11 };
+/** TensorProto.DataType INT64: shapes, axes and indices (Reshape, Slice, Gather's inputs). */
+const INT64 = 7;
 
 /** The lowest IR version each opset needs (onnx's release table). From 13: Softmax acts on one axis, as ours. */
 const IR_VERSION: Record<number, number> = { 13: 7, 14: 7, 15: 8, 16: 8, 17: 8, 18: 8, 19: 9, 20: 9, 21: 10 };
@@ -47,8 +49,8 @@ function supported(): string {
 
 interface Attribute {
   name: string;
-  kind: 'float' | 'int';
-  value: number;
+  kind: 'float' | 'int' | 'ints';
+  value: number | readonly number[];
 }
 
 interface OnnxNode {
@@ -61,7 +63,7 @@ interface OnnxNode {
 
 interface Initializer {
   name: string;
-  dtype: DType;
+  dtype: DType | 'int64';
   shape: readonly number[];
   data: ArrayLike<number>;
 }
@@ -93,7 +95,7 @@ export function onnxToBytes(model: Module, sampleInput: Tensor, options: OnnxExp
   if (sampleInput.ndim === 0) throw new OnnxExportError(`${where}: the sample input must have at least one dimension, got a scalar`);
 
   // Lower every layer before running anything, so an unsupported one (or one of another dtype) is reported as such.
-  const graph = new GraphBuilder(dtype, elemType, new Map(model.namedParameters().map(([name, p]) => [p, name])), where);
+  const graph = new GraphBuilder(dtype, elemType, opset, new Map(model.namedParameters().map(([name, p]) => [p, name])), where);
   const result = graph.lower(model, '', inputName);
   const output = runInEvalMode(model, graph.paths, sampleInput, where);
   const { nodes, initializers } = graph;
@@ -139,18 +141,20 @@ class GraphBuilder implements OnnxGraphBuilder {
   private path = '';
   private current: Module | null = null;
 
-  constructor(readonly dtype: DType, readonly elemType: number, private readonly paramNames: Map<Tensor, string>, private readonly where: string) {}
+  constructor(readonly dtype: DType, readonly elemType: number, readonly opset: number, private readonly paramNames: Map<Tensor, string>, private readonly where: string) {}
 
   private prefix(): string {
     return this.path === '' ? 'layer' : this.path;
   }
 
-  node(op: string, inputs: readonly string[], attributes: Record<string, number> = {}, floats: readonly string[] = []): string {
+  node(op: string, inputs: readonly string[], attributes: Record<string, number | readonly number[]> = {}, floats: readonly string[] = []): string {
     const base = `${this.prefix()}.${op}`;
     let name = base;
     for (let k = 2; this.names.has(name); k++) name = `${base}_${k}`;
     this.names.add(name);
-    const attrs = Object.entries(attributes).map(([n, value]): Attribute => ({ name: n, kind: floats.includes(n) ? 'float' : 'int', value }));
+    const attrs = Object.entries(attributes).map(([n, value]): Attribute => ({
+      name: n, kind: typeof value !== 'number' ? 'ints' : floats.includes(n) ? 'float' : 'int', value,
+    }));
     this.nodes.push({ op, name, inputs: [...inputs], outputs: [name], attributes: attrs });
     return name;
   }
@@ -170,6 +174,12 @@ class GraphBuilder implements OnnxGraphBuilder {
   scalar(name: string, value: number): string {
     const full = `${this.prefix()}.${name}`;
     this.initializers.set(full, { name: full, dtype: this.dtype, shape: [], data: [value] });
+    return full;
+  }
+
+  int64s(name: string, values: readonly number[]): string {
+    const full = `${this.prefix()}.${name}`;
+    this.initializers.set(full, { name: full, dtype: 'int64', shape: [values.length], data: values });
     return full;
   }
 
@@ -233,7 +243,8 @@ function encodeNode(n: OnnxNode): ProtoWriter {
   w.string(NODE.name, n.name).string(NODE.opType, n.op);
   for (const a of n.attributes) {
     const attr = new ProtoWriter().string(ATTRIBUTE.name, a.name).varint(ATTRIBUTE.type, ATTRIBUTE_TYPE[a.kind]);
-    if (a.kind === 'float') attr.float(ATTRIBUTE.f, a.value);
+    if (typeof a.value !== 'number') for (const v of a.value) attr.varint(ATTRIBUTE.ints, v);
+    else if (a.kind === 'float') attr.float(ATTRIBUTE.f, a.value);
     else attr.varint(ATTRIBUTE.i, a.value);
     w.message(NODE.attribute, attr);
   }
@@ -244,11 +255,12 @@ function encodeNode(n: OnnxNode): ProtoWriter {
 function encodeTensor(t: Initializer): ProtoWriter {
   const w = new ProtoWriter();
   for (const d of t.shape) w.varint(TENSOR.dims, d);
-  w.varint(TENSOR.dataType, ELEM_TYPE[t.dtype]!).string(TENSOR.name, t.name);
-  const size = t.dtype === 'float64' ? 8 : 4;
+  w.varint(TENSOR.dataType, t.dtype === 'int64' ? INT64 : ELEM_TYPE[t.dtype]!).string(TENSOR.name, t.name);
+  const size = t.dtype === 'float64' || t.dtype === 'int64' ? 8 : 4;
   const raw = new Uint8Array(t.data.length * size);
   const view = new DataView(raw.buffer);
-  if (size === 8) for (let i = 0; i < t.data.length; i++) view.setFloat64(8 * i, t.data[i], true);
+  if (t.dtype === 'int64') for (let i = 0; i < t.data.length; i++) view.setBigInt64(8 * i, BigInt(t.data[i]), true);
+  else if (size === 8) for (let i = 0; i < t.data.length; i++) view.setFloat64(8 * i, t.data[i], true);
   else for (let i = 0; i < t.data.length; i++) view.setFloat32(4 * i, t.data[i], true);
   return w.bytes(TENSOR.rawData, raw);
 }

@@ -27,14 +27,21 @@ export interface ConfigWriter {
 export interface OnnxGraphBuilder {
   /** The graph's element type ('float32' or 'float64'): the sample input's dtype. */
   readonly dtype: DType;
-  /** Adds a node `op` reading `inputs`; returns the name of its output. Attribute numbers are ints unless listed in `floats`. */
-  node(op: string, inputs: readonly string[], attributes?: Record<string, number>, floats?: readonly string[]): string;
+  /**
+   * Adds a node `op` reading `inputs`; returns the name of its output. Attribute numbers are ints unless listed in
+   * `floats`; an array is a list of ints (Transpose's perm).
+   */
+  node(op: string, inputs: readonly string[], attributes?: Record<string, number | readonly number[]>, floats?: readonly string[]): string;
   /** The parameter `t` as an initializer under its state-dict name (stored once however often it is used); returns that name. */
   parameter(t: Tensor): string;
+  /** The operator set the graph is written for (13 to 21): a lowering may depend on it (ReduceMean takes axes as an input from 18). */
+  readonly opset: number;
   /** The graph's element type as ONNX numbers it (TensorProto.DataType), e.g. for Cast. */
   readonly elemType: number;
   /** A scalar constant of the graph's type as an initializer; returns its name. */
   scalar(name: string, value: number): string;
+  /** A 1-D int64 constant as an initializer (shapes, axes, indices: Reshape's and Slice's inputs); returns its name. */
+  int64s(name: string, values: readonly number[]): string;
   /** Lowers a child layer (a container's), named `path` below this one; returns its output. */
   layer(child: Module, path: string, input: string): string;
 }
@@ -269,6 +276,21 @@ export class ConfigReader {
     if (v === undefined && dflt !== undefined) return dflt;
     if (!values.includes(v as T)) this.fail(key, `must be one of ${values.map((x) => `'${x}'`).join(', ')}, got ${show(v)}`);
     return v as T;
+  }
+
+  boolean(key: string, dflt?: boolean): boolean {
+    const v = this.get(key);
+    if (v === undefined && dflt !== undefined) return dflt;
+    if (typeof v !== 'boolean') this.fail(key, `must be true or false, got ${show(v)}`);
+    return v;
+  }
+
+  /** A non-empty array of at most `maxLength` integers, each in [min, max]. */
+  ints(key: string, min: number, max: number, maxLength: number): number[] {
+    const v = this.get(key);
+    const ok = Array.isArray(v) && v.length >= 1 && v.length <= maxLength && v.every((d) => typeof d === 'number' && Number.isInteger(d) && d >= min && d <= max);
+    if (!ok) this.fail(key, `must be an array of 1 to ${maxLength} integers in [${min}, ${max}], got ${show(v)}`);
+    return v as number[];
   }
 
   object(key: string): JsonObject {
