@@ -8,11 +8,17 @@ export {
   type TorchParameter, type JsonValue, type JsonObject, type ReadBudget,
 } from './registry.js';
 export { Dense, Dropout, Sequential, regularizationLoss, type DenseOptions, type Initializer } from './layers.js';
-export { ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear, Step } from './activations.js';
+export {
+  ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear, Step,
+  GELU, SiLU, Softplus, ELU, CELU, SELU, Mish, Hardswish, Hardsigmoid, Hardtanh, ReLU6, LogSigmoid, Softsign, Softmin, LogSoftmax, GLU,
+} from './activations.js';
 export {
   Loss, CategoricalCrossentropy, SoftmaxCrossEntropy, BinaryCrossentropy, MeanSquaredError, MeanAbsoluteError,
   type Reduction, type LossOptions,
 } from './losses.js';
+// layers-norm: normalization, embedding, attention, transformer
+export { LayerNorm, GroupNorm, type LayerNormOptions, type GroupNormOptions, type NormLayerOptions } from './layers/norm.js';
+export { Embedding, type EmbeddingLayerOptions } from './layers/embedding.js';
 export { accuracy, regressionAccuracy, standardDeviation } from './metrics.js';
 export { spiralData, verticalData, sineData, batches, type XYData, type DataOptions, type BatchOptions } from './data.js';
 export { TensorDataset, DataLoader, defaultCollate, type Dataset, type DataLoaderOptions, type Batch } from './dataloader.js';

@@ -49,8 +49,8 @@ export function celu(x: Operand, alpha = 1): Tensor {
 }
 
 // SELU's constants (Klambauer et al. 2017), as PyTorch writes them
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
+export const SELU_ALPHA = 1.6732632423543772848170429916717;
+export const SELU_SCALE = 1.0507009873554804934193349852946;
 
 registerOp('selu', true);
 /** scale * elu(x, alpha) with the self-normalizing constants alpha = 1.6733, scale = 1.0507. */

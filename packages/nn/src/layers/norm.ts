@@ -1,0 +1,176 @@
+// Normalization layers as PyTorch's: LayerNorm, GroupNorm, BatchNorm1d/2d (core's layerNorm, groupNorm, batchNorm).
+import { type DType, type Tensor, getDefaultDtype, layerNorm, groupNorm, ones, zeros, ValueError } from '@tensorgrad/core';
+import { Module } from '../module.js';
+import {
+  registerLayer, MODEL_LIMITS, type ConfigReader, type JsonObject, type OnnxGraphBuilder, type TorchParameter,
+} from '../registry.js';
+
+export interface NormLayerOptions {
+  /** Added to the variance before its square root; default 1e-5. */
+  eps?: number;
+  dtype?: DType;
+}
+
+const DTYPES = ['float32', 'float64'] as const;
+
+function checkEps(eps: number, layer: string): number {
+  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new ValueError(`${layer}: eps must be a finite number >= 0, got ${String(eps)}`);
+  return eps;
+}
+
+function checkCount(v: number, layer: string, name: string): number {
+  if (!Number.isInteger(v) || v < 1) throw new ValueError(`${layer}: ${name} must be a positive integer, got ${String(v)}`);
+  return v;
+}
+
+/** A parameter in PyTorch's layout, which is ours: get copies it, set writes into it. */
+export function sameLayout(name: string, t: Tensor): TorchParameter {
+  return { name, shape: t.shape, get: () => t.detach().clone(), set: (v) => t.data.set(v.data) };
+}
+
+/** The parameters that exist (affine ones may not), under PyTorch's names. */
+export function torchNames(entries: [string, Tensor | null][]): TorchParameter[] {
+  return entries.flatMap(([name, t]) => (t === null ? [] : [sameLayout(name, t)]));
+}
+
+/**
+ * (x - mean) / sqrt(var + eps) over `axes` (biased variance) as ONNX nodes. ReduceMean takes its axes as an
+ * attribute up to opset 17 and as an input from 18.
+ */
+export function onnxStandardize(g: OnnxGraphBuilder, x: string, axes: number[], eps: number): string {
+  const mean = (v: string) =>
+    g.opset >= 18 ? g.node('ReduceMean', [v, g.int64s('axes', axes)], { keepdims: 1 }) : g.node('ReduceMean', [v], { axes, keepdims: 1 });
+  const d = g.node('Sub', [x, mean(x)]);
+  const variance = mean(g.node('Mul', [d, d]));
+  return g.node('Div', [d, g.node('Sqrt', [g.node('Add', [variance, g.scalar('eps', eps)])])]);
+}
+
+/** y * weight + bias as ONNX nodes, each reshaped to `shape` first when given (channels on axis 1). */
+export function onnxAffine(g: OnnxGraphBuilder, y: string, weight: Tensor | null, bias: Tensor | null, shape?: number[]): string {
+  const param = (t: Tensor) => (shape === undefined ? g.parameter(t) : g.node('Reshape', [g.parameter(t), g.int64s('channels', shape)]));
+  const scaled = weight === null ? y : g.node('Mul', [y, param(weight)]);
+  return bias === null ? scaled : g.node('Add', [scaled, param(bias)]);
+}
+
+export interface LayerNormOptions extends NormLayerOptions {
+  /** Learn a weight (ones) and a bias (zeros) of normalizedShape; default true. */
+  elementwiseAffine?: boolean;
+  /** With elementwiseAffine, learn the bias too; default true. */
+  bias?: boolean;
+}
+
+/** Normalizes over the last dimensions, normalizedShape (torch.nn.LayerNorm). */
+export class LayerNorm extends Module {
+  static readonly typeName = 'LayerNorm';
+  readonly normalizedShape: number[];
+  readonly eps: number;
+  readonly dtype: DType;
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+
+  constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
+    super();
+    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    if (this.normalizedShape.length === 0) throw new ValueError('LayerNorm: normalizedShape must have at least one dimension');
+    for (const d of this.normalizedShape) checkCount(d, 'LayerNorm', 'each dimension of normalizedShape');
+    this.eps = checkEps(options.eps ?? 1e-5, 'LayerNorm');
+    const { elementwiseAffine = true, bias = true } = options;
+    const dtype = (this.dtype = options.dtype ?? getDefaultDtype());
+    this.weight = elementwiseAffine ? ones(this.normalizedShape, { dtype, requiresGrad: true }) : null;
+    this.bias = elementwiseAffine && bias ? zeros(this.normalizedShape, { dtype, requiresGrad: true }) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    return layerNorm(x, this.normalizedShape, { weight: this.weight, bias: this.bias, eps: this.eps });
+  }
+
+  override config(): JsonObject {
+    return {
+      normalizedShape: this.normalizedShape, eps: this.eps, elementwiseAffine: this.weight !== null, bias: this.bias !== null,
+      dtype: this.dtype,
+    };
+  }
+
+  static fromConfig(r: ConfigReader): LayerNorm {
+    const normalizedShape = r.ints('normalizedShape', 1, MODEL_LIMITS.parameters, 8);
+    const eps = r.number('eps', { min: 0, dflt: 1e-5 });
+    const elementwiseAffine = r.boolean('elementwiseAffine', true);
+    const bias = r.boolean('bias', true);
+    const dtype = r.choice('dtype', DTYPES, 'float32');
+    const size = normalizedShape.reduce((p, d) => p * d, 1);
+    r.reserveParameters(elementwiseAffine ? (bias ? 2 : 1) * size : 0, `LayerNorm ${JSON.stringify(normalizedShape)}`);
+    return new LayerNorm(normalizedShape, { eps, elementwiseAffine, bias, dtype });
+  }
+
+  /** LayerNormalization from opset 17 (its Scale is required: ones without affine); composed before. */
+  override toOnnx(g: OnnxGraphBuilder, input: string): string {
+    const axes = this.normalizedShape.map((_, i) => i - this.normalizedShape.length);
+    if (g.opset < 17) return onnxAffine(g, onnxStandardize(g, input, axes, this.eps), this.weight, this.bias);
+    const scale = g.parameter(this.weight ?? ones(this.normalizedShape, { dtype: g.dtype }));
+    const inputs = this.bias === null ? [input, scale] : [input, scale, g.parameter(this.bias)];
+    return g.node('LayerNormalization', inputs, { axis: axes[0], epsilon: this.eps }, ['epsilon']);
+  }
+
+  override torchParameters(): TorchParameter[] {
+    return torchNames([['weight', this.weight], ['bias', this.bias]]);
+  }
+}
+
+export interface GroupNormOptions extends NormLayerOptions {
+  /** Learn a per-channel weight (ones) and bias (zeros); default true. */
+  affine?: boolean;
+}
+
+/** Normalizes groups of channels of [N, C, *] (torch.nn.GroupNorm(numGroups, numChannels)). */
+export class GroupNorm extends Module {
+  static readonly typeName = 'GroupNorm';
+  readonly eps: number;
+  readonly dtype: DType;
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+
+  constructor(readonly numGroups: number, readonly numChannels: number, options: GroupNormOptions = {}) {
+    super();
+    checkCount(numGroups, 'GroupNorm', 'numGroups');
+    checkCount(numChannels, 'GroupNorm', 'numChannels');
+    if (numChannels % numGroups !== 0) throw new ValueError(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
+    this.eps = checkEps(options.eps ?? 1e-5, 'GroupNorm');
+    const dtype = (this.dtype = options.dtype ?? getDefaultDtype());
+    const affine = options.affine ?? true;
+    this.weight = affine ? ones([numChannels], { dtype, requiresGrad: true }) : null;
+    this.bias = affine ? zeros([numChannels], { dtype, requiresGrad: true }) : null;
+  }
+
+  forward(x: Tensor): Tensor {
+    return groupNorm(x, this.numGroups, { weight: this.weight, bias: this.bias, eps: this.eps });
+  }
+
+  override config(): JsonObject {
+    return { numGroups: this.numGroups, numChannels: this.numChannels, eps: this.eps, affine: this.weight !== null, dtype: this.dtype };
+  }
+
+  static fromConfig(r: ConfigReader): GroupNorm {
+    const numGroups = r.int('numGroups', 1, MODEL_LIMITS.parameters);
+    const numChannels = r.int('numChannels', 1, MODEL_LIMITS.parameters);
+    const eps = r.number('eps', { min: 0, dflt: 1e-5 });
+    const affine = r.boolean('affine', true);
+    const dtype = r.choice('dtype', DTYPES, 'float32');
+    if (numChannels % numGroups !== 0) r.fail('numChannels', `(${numChannels}) must be divisible by numGroups (${numGroups})`);
+    r.reserveParameters(affine ? 2 * numChannels : 0, `GroupNorm ${numGroups} x ${numChannels}`);
+    return new GroupNorm(numGroups, numChannels, { eps, affine, dtype });
+  }
+
+  /** Reshape to [N, G, rest], standardize over rest, then as [N, C, rest] the affine per channel, then the input's shape. */
+  override toOnnx(g: OnnxGraphBuilder, input: string): string {
+    const grouped = g.node('Reshape', [input, g.int64s('groups', [0, this.numGroups, -1])]);
+    const y = g.node('Reshape', [onnxStandardize(g, grouped, [2], this.eps), g.int64s('flat', [0, this.numChannels, -1])]);
+    return g.node('Reshape', [onnxAffine(g, y, this.weight, this.bias, [this.numChannels, 1]), g.node('Shape', [input])]);
+  }
+
+  override torchParameters(): TorchParameter[] {
+    return torchNames([['weight', this.weight], ['bias', this.bias]]);
+  }
+}
+
+registerLayer(LayerNorm);
+registerLayer(GroupNorm);
