@@ -84,7 +84,7 @@ describe('flags', () => {
     [['train', '--layers', '64,x'], ['--layers', "'x'"]],
     [['train', '--layers', '64,0'], ['--layers', 'out of range']],
     [['train', '--optimizer', 'lbfgs'], ['--optimizer', "'lbfgs'", 'adam']],
-    [['train', '--activation', 'gelu'], ['--activation', "'gelu'"]],
+    [['train', '--activation', 'swish'], ['--activation', "'swish'"]],
     [['train', '--momentum', '0.9'], ['--momentum', 'sgd']],
     [['train', '--lr', '0.1', '--lr', '0.2'], ['--lr', 'twice']],
     [['train', '--quiet=yes'], ['--quiet', 'takes no value']],

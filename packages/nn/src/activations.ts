@@ -1,6 +1,6 @@
 // Activations as modules, thin wrappers over core's differentiable functions. Each registers itself (registry.ts).
 import {
-  type Tensor, ValueError, zeros, softplus, elu, celu, selu, mish, hardswish, hardsigmoid, hardtanh, relu6, logsigmoid, softsign, glu,
+  type Tensor, ValueError, zeros, softplus, elu, celu, selu, hardsigmoid, hardtanh, logsigmoid, glu,
   SELU_ALPHA, SELU_SCALE,
 } from '@tensorgrad/core';
 import { show } from '@tensorgrad/core/util';
@@ -235,37 +235,110 @@ export class CELU extends Module {
   }
 }
 
-/** Unary activations without options: the core function and the ONNX lowering are all that differ. */
-function simple(typeName: string, activation: string, fn: (x: Tensor) => Tensor, onnx: (g: OnnxGraphBuilder, x: string) => string) {
-  return class extends Module {
-    static readonly typeName = typeName;
-    static readonly activation = activation;
-    static fromConfig(): Module {
-      return new this();
-    }
-    forward(x: Tensor): Tensor {
-      return fn(x);
-    }
-    override toOnnx(g: OnnxGraphBuilder, input: string): string {
-      return onnx(g, input);
-    }
-  };
+/** scale * elu(x, alpha) with the self-normalizing constants. */
+export class SELU extends Module {
+  static readonly typeName = 'SELU';
+  static readonly activation = 'selu';
+  static fromConfig(): SELU {
+    return new SELU();
+  }
+  forward(x: Tensor): Tensor {
+    return selu(x);
+  }
+  override toOnnx(g: OnnxGraphBuilder, input: string): string {
+    return g.node('Selu', [input], { alpha: SELU_ALPHA, gamma: SELU_SCALE }, ['alpha', 'gamma']);
+  }
 }
 
-/** scale * elu(x, alpha) with the self-normalizing constants. */
-export class SELU extends simple('SELU', 'selu', selu, (g, x) => g.node('Selu', [x], { alpha: SELU_ALPHA, gamma: SELU_SCALE }, ['alpha', 'gamma'])) {}
 /** x tanh(softplus(x)) (ONNX's Mish needs opset 18). */
-export class Mish extends simple('Mish', 'mish', mish, (g, x) => g.node('Mul', [x, g.node('Tanh', [g.node('Softplus', [x])])])) {}
+export class Mish extends Module {
+  static readonly typeName = 'Mish';
+  static readonly activation = 'mish';
+  static fromConfig(): Mish {
+    return new Mish();
+  }
+  forward(x: Tensor): Tensor {
+    return x.mish();
+  }
+  override toOnnx(g: OnnxGraphBuilder, input: string): string {
+    return g.node('Mul', [input, g.node('Tanh', [g.node('Softplus', [input])])]);
+  }
+}
+
 /** x relu6(x + 3) / 6. */
-export class Hardswish extends simple('Hardswish', 'hardswish', hardswish, (g, x) => g.node('HardSwish', [x])) {}
+export class Hardswish extends Module {
+  static readonly typeName = 'Hardswish';
+  static readonly activation = 'hardswish';
+  static fromConfig(): Hardswish {
+    return new Hardswish();
+  }
+  forward(x: Tensor): Tensor {
+    return x.hardswish();
+  }
+  override toOnnx(g: OnnxGraphBuilder, input: string): string {
+    return g.node('HardSwish', [input]);
+  }
+}
+
 /** relu6(x + 3) / 6. */
-export class Hardsigmoid extends simple('Hardsigmoid', 'hardsigmoid', hardsigmoid, (g, x) => g.node('HardSigmoid', [x], { alpha: 1 / 6, beta: 0.5 }, ['alpha', 'beta'])) {}
+export class Hardsigmoid extends Module {
+  static readonly typeName = 'Hardsigmoid';
+  static readonly activation = 'hardsigmoid';
+  static fromConfig(): Hardsigmoid {
+    return new Hardsigmoid();
+  }
+  forward(x: Tensor): Tensor {
+    return hardsigmoid(x);
+  }
+  override toOnnx(g: OnnxGraphBuilder, input: string): string {
+    return g.node('HardSigmoid', [input], { alpha: 1 / 6, beta: 0.5 }, ['alpha', 'beta']);
+  }
+}
+
 /** min(max(x, 0), 6). */
-export class ReLU6 extends simple('ReLU6', 'relu6', relu6, (g, x) => g.node('Clip', [x, g.scalar('min', 0), g.scalar('max', 6)])) {}
+export class ReLU6 extends Module {
+  static readonly typeName = 'ReLU6';
+  static readonly activation = 'relu6';
+  static fromConfig(): ReLU6 {
+    return new ReLU6();
+  }
+  forward(x: Tensor): Tensor {
+    return x.relu6();
+  }
+  override toOnnx(g: OnnxGraphBuilder, input: string): string {
+    return g.node('Clip', [input, g.scalar('min', 0), g.scalar('max', 6)]);
+  }
+}
+
 /** log(sigmoid(x)) = -softplus(-x). */
-export class LogSigmoid extends simple('LogSigmoid', 'logsigmoid', logsigmoid, (g, x) => g.node('Neg', [g.node('Softplus', [g.node('Neg', [x])])])) {}
+export class LogSigmoid extends Module {
+  static readonly typeName = 'LogSigmoid';
+  static readonly activation = 'logsigmoid';
+  static fromConfig(): LogSigmoid {
+    return new LogSigmoid();
+  }
+  forward(x: Tensor): Tensor {
+    return logsigmoid(x);
+  }
+  override toOnnx(g: OnnxGraphBuilder, input: string): string {
+    return g.node('Neg', [g.node('Softplus', [g.node('Neg', [input])])]);
+  }
+}
+
 /** x / (1 + |x|). */
-export class Softsign extends simple('Softsign', 'softsign', softsign, (g, x) => g.node('Softsign', [x])) {}
+export class Softsign extends Module {
+  static readonly typeName = 'Softsign';
+  static readonly activation = 'softsign';
+  static fromConfig(): Softsign {
+    return new Softsign();
+  }
+  forward(x: Tensor): Tensor {
+    return x.softsign();
+  }
+  override toOnnx(g: OnnxGraphBuilder, input: string): string {
+    return g.node('Softsign', [input]);
+  }
+}
 
 /** x limited to [minVal, maxVal]. */
 export class Hardtanh extends Module {
