@@ -54,6 +54,11 @@ function build(layer: string, a: Record<string, any>): Module {
     case 'Softmin': return new nn.Softmin(a.dim);
     case 'LogSoftmax': return new nn.LogSoftmax(a.dim);
     case 'GLU': return new nn.GLU(a.dim);
+    case 'MultiheadAttention': return new nn.MultiheadAttention(a.E, a.H, { batchFirst: a.batchFirst, kdim: a.kdim, vdim: a.vdim, bias: a.bias, dtype });
+    case 'TransformerEncoderLayer':
+      return new nn.TransformerEncoderLayer(a.d, a.h, {
+        dimFeedforward: a.ff, normFirst: a.normFirst, activation: a.activation, batchFirst: a.batchFirst, layerNormEps: a.eps, dtype,
+      });
   }
   const cls = (nn as unknown as Record<string, new () => Module>)[layer];
   if (cls === undefined) throw new Error(`layers-norm.test: no builder for '${layer}'`);
@@ -99,8 +104,9 @@ function runCase(c: Case): string[] {
     m.train(s.mode === 'train');
     m.zeroGrad();
     const { inputs, options } = forwardArgs(s, s.grads !== undefined);
-    const raw = (m.forward as (...a: unknown[]) => Tensor | [Tensor, Tensor | null])(...inputs, ...(Object.keys(options).length > 0 ? [options] : []));
-    const outs = Array.isArray(raw) ? raw : [raw];
+    const outs: (Tensor | null)[] =
+      m instanceof nn.MultiheadAttention ? m.forwardWithWeights(inputs[0], inputs[1], inputs[2], options)
+        : m instanceof nn.TransformerEncoderLayer ? [m.forward(inputs[0], options)] : [m.forward(inputs[0])];
     s.out.forEach((want, i) => {
       if (want === null) {
         if (outs[i] !== null) problems.push(`step ${k} output ${i}: expected null`);
@@ -127,7 +133,7 @@ describe('layers against PyTorch float64 (fixtures/layers_norm_torch.json)', () 
     const covered = new Set(fixture.cases.map((c) => c.layer));
     const layers = [
       'LayerNorm', 'GroupNorm', 'Embedding', 'GELU', 'SiLU', 'Softplus', 'ELU', 'CELU', 'SELU', 'Mish', 'Hardswish', 'Hardsigmoid',
-      'Hardtanh', 'ReLU6', 'LogSigmoid', 'Softsign', 'Softmin', 'LogSoftmax', 'GLU',
+      'Hardtanh', 'ReLU6', 'LogSigmoid', 'Softsign', 'Softmin', 'LogSoftmax', 'GLU', 'MultiheadAttention', 'TransformerEncoderLayer',
     ];
     expect(layers.filter((l) => !covered.has(l))).toEqual([]);
   });
@@ -145,6 +151,10 @@ const samples: [string, () => Module, () => Tensor][] = [
   ['GroupNorm(2, 4)', () => new nn.GroupNorm(2, 4), () => randn([3, 4, 2, 2])],
   ['GroupNorm(1, 2) without affine', () => new nn.GroupNorm(1, 2, { affine: false }), () => randn([3, 2])],
   ['Embedding(7, 3, paddingIdx 0)', () => new nn.Embedding(7, 3, { paddingIdx: 0 }), () => tensor([[0, 6, 2], [3, 3, 1]], { dtype: 'float32' })],
+  ['MultiheadAttention(4, 2) self-attention', () => new nn.MultiheadAttention(4, 2), () => randn([3, 2, 4])],
+  ['MultiheadAttention(6, 3) batchFirst, no bias', () => new nn.MultiheadAttention(6, 3, { batchFirst: true, bias: false }), () => randn([2, 3, 6])],
+  ['TransformerEncoderLayer(4, 2) post-norm relu', () => new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }), () => randn([3, 2, 4])],
+  ['TransformerEncoderLayer(4, 1) normFirst gelu batchFirst', () => new nn.TransformerEncoderLayer(4, 1, { dimFeedforward: 5, normFirst: true, activation: 'gelu', batchFirst: true }), () => randn([2, 3, 4])],
   ['GELU tanh', () => new nn.GELU('tanh'), () => randn([3, 4])],
   ['Softplus(2, 1)', () => new nn.Softplus(2, 1), () => randn([3, 4])],
   ['GLU(1)', () => new nn.GLU(1), () => randn([3, 4])],
@@ -193,6 +203,17 @@ describe('save/load, ONNX and PyTorch names of each layer', () => {
     expect(Object.keys(toTorchStateDict(new nn.LayerNorm(3, { elementwiseAffine: false })))).toEqual([]);
     expect(Object.entries(toTorchStateDict(new nn.GroupNorm(2, 4))).map(([k, v]) => [k, v.shape])).toEqual([['weight', [4]], ['bias', [4]]]);
     expect(Object.entries(toTorchStateDict(new nn.Embedding(5, 2))).map(([k, v]) => [k, v.shape])).toEqual([['weight', [5, 2]]]);
+    const shapes = (m: Module) => Object.entries(toTorchStateDict(m)).map(([k, v]) => [k, v.shape]);
+    expect(shapes(new nn.MultiheadAttention(4, 2))).toEqual([['in_proj_weight', [12, 4]], ['in_proj_bias', [12]], ['out_proj.weight', [4, 4]], ['out_proj.bias', [4]]]);
+    expect(shapes(new nn.MultiheadAttention(4, 2, { kdim: 3, vdim: 5, bias: false }))).toEqual([
+      ['q_proj_weight', [4, 4]], ['k_proj_weight', [4, 3]], ['v_proj_weight', [4, 5]], ['out_proj.weight', [4, 4]],
+    ]);
+    // torch.nn.TransformerEncoderLayer(4, 2, 8).state_dict(), in its order
+    expect(shapes(new nn.TransformerEncoderLayer(4, 2, { dimFeedforward: 8 }))).toEqual([
+      ['self_attn.in_proj_weight', [12, 4]], ['self_attn.in_proj_bias', [12]], ['self_attn.out_proj.weight', [4, 4]], ['self_attn.out_proj.bias', [4]],
+      ['linear1.weight', [8, 4]], ['linear1.bias', [8]], ['linear2.weight', [4, 8]], ['linear2.bias', [4]],
+      ['norm1.weight', [4]], ['norm1.bias', [4]], ['norm2.weight', [4]], ['norm2.bias', [4]],
+    ]);
   });
 });
 
@@ -206,6 +227,17 @@ describe('gradcheck of the layers in float64 (input and parameters)', () => {
     checkLayer(randomized(new nn.LayerNorm(3, { dtype })), randn([2, 3], { dtype, requiresGrad: true }));
     checkLayer(randomized(new nn.GroupNorm(2, 4, { dtype })), randn([1, 4, 2], { dtype, requiresGrad: true }));
     checkLayer(new nn.Embedding(3, 2, { dtype }), tensor([2, 0, 2], { dtype: 'int32' }));
+  });
+
+  it('MultiheadAttention (cross-attention with masks) and TransformerEncoderLayer', () => {
+    manualSeed(7);
+    const dtype = 'float64';
+    const mha = randomized(new nn.MultiheadAttention(2, 2, { dtype, kdim: 3 }));
+    const [q, k, v] = [[2, 1, 2], [3, 1, 3], [3, 1, 2]].map((shape) => randn(shape, { dtype, requiresGrad: true }));
+    const options = { keyPaddingMask: tensor([[0, 0, 1]], { dtype: 'int32' }), attnMask: randn([2, 3], { dtype }) };
+    gradcheck((a, b, c) => mha.forward(a, b, c, options), [q, k, v, ...mha.parameters()]);
+    const tel = new nn.TransformerEncoderLayer(2, 1, { dimFeedforward: 3, activation: 'gelu', dtype }).eval();
+    gradcheck((x) => tel.forward(x, { isCausal: true }), [randn([2, 1, 2], { dtype, requiresGrad: true }), ...tel.parameters()]);
   });
 });
 
@@ -221,5 +253,12 @@ describe('errors', () => {
     expect(() => new nn.Softplus(0)).toThrow(/beta must not be 0/);
     expect(() => new nn.Hardtanh(1, 0)).toThrow(/minVal \(1\) must not be greater than maxVal \(0\)/);
     expect(() => new nn.GLU(0).forward(randn([3, 2]))).toThrow(ShapeError);
+    expect(() => new nn.MultiheadAttention(6, 4)).toThrow(/embedDim \(6\) must be divisible by numHeads \(4\)/);
+    expect(() => new nn.MultiheadAttention(4, 2).forward(randn([3, 2, 5]))).toThrow(/query has shape \[3, 2, 5\]; expected 3 dimensions, the last 4/);
+    expect(() => new nn.MultiheadAttention(4, 2).forward(randn([3, 2, 4]), randn([5, 2, 4]), randn([5, 2, 4]), { attnMask: zeros([3, 3]) })).toThrow(
+      /attnMask has shape \[3, 3\], expected \[3, 5\] or \[4, 3, 5\]/,
+    );
+    expect(() => new nn.TransformerEncoderLayer(4, 2, { activation: 'tanh' as 'relu' })).toThrow(/activation must be 'relu' or 'gelu'/);
+    expect(() => exportOnnx(new nn.MultiheadAttention(4, 2, { kdim: 3 }), randn([3, 2, 4]), { bytes: true })).toThrow(/needs kdim and vdim equal to embedDim/);
   });
 });

@@ -19,6 +19,8 @@ export {
 // layers-norm: normalization, embedding, attention, transformer
 export { LayerNorm, GroupNorm, type LayerNormOptions, type GroupNormOptions, type NormLayerOptions } from './layers/norm.js';
 export { Embedding, type EmbeddingLayerOptions } from './layers/embedding.js';
+export { MultiheadAttention, type MultiheadAttentionOptions, type AttentionForwardOptions } from './layers/attention.js';
+export { TransformerEncoderLayer, type TransformerEncoderLayerOptions, type EncoderForwardOptions } from './layers/transformer.js';
 export { accuracy, regressionAccuracy, standardDeviation } from './metrics.js';
 export { spiralData, verticalData, sineData, batches, type XYData, type DataOptions, type BatchOptions } from './data.js';
 export { TensorDataset, DataLoader, defaultCollate, type Dataset, type DataLoaderOptions, type Batch } from './dataloader.js';
