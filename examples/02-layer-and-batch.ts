@@ -1,7 +1,7 @@
 // Chapters 2-5: a batch of samples through two layers, then the book's spiral data through Dense layers,
 // ReLU and Softmax, scored by cross-entropy loss and accuracy. Run: npx tsx examples/02-layer-and-batch.ts
-import { manualSeed, tensor, type Tensor } from '@tensorgrad/core';
-import { CategoricalCrossentropy, Dense, ReLU, Softmax, accuracy, spiralData } from '@tensorgrad/nn';
+import { tensor, type Tensor } from '@tensorgrad/core';
+import { CategoricalCrossentropy, Dense, ReLU, Softmax, accuracy, spiralData, nnfsInit } from '@tensorgrad/nn';
 import { check, close } from './_fast.js';
 
 // Within `rel` of each expected value (float32 results against the book's printed digits).
@@ -27,7 +27,7 @@ const bookLayer2 = [[0.5031, -1.04185, -2.03875], [0.2434, -2.7332, -5.7633], [-
 check(close(layer2.data, bookLayer2.flat(), 1e-12), 'the batch gives the book\'s layer2_outputs');
 
 // --- The book's spiral data (nnfs.init() seeds 0) and its first network, drawn from the same stream.
-manualSeed(0);
+nnfsInit();
 const { X, y } = spiralData(100, 3); // 300 points, 3 classes, float32 as nnfs makes them
 const dense1 = new Dense(2, 3); // weights 0.01 * randn, biases zeros: the book's Layer_Dense
 const activation1 = new ReLU();

@@ -1,8 +1,8 @@
 // Chapter 10: the book's four optimizers, each with the book's hyperparameters, training the same network
 // (Dense(2, 64) - ReLU - Dense(64, 3), softmax cross-entropy) on the same spiral data from the same start.
 // Run: npx tsx examples/04-optimizers.ts   (about 20 s: 4 x 10,001 full-batch epochs)
-import { manualSeed, type Tensor } from '@tensorgrad/core';
-import { Dense, ReLU, Sequential, SoftmaxCrossEntropy, accuracy, spiralData } from '@tensorgrad/nn';
+import { type Tensor } from '@tensorgrad/core';
+import { Dense, ReLU, Sequential, SoftmaxCrossEntropy, accuracy, spiralData, nnfsInit } from '@tensorgrad/nn';
 import { AdaGrad, Adam, RMSProp, SGD, type Optimizer } from '@tensorgrad/optim';
 import { check, epochs, fast } from './_fast.js';
 
@@ -18,7 +18,7 @@ const optimizers: [string, (params: Tensor[]) => Optimizer<any>][] = [
 console.log(`${EPOCHS} epochs each on spiralData(100, 3)`);
 const results: { name: string; loss: number; acc: number; lr: number }[] = [];
 for (const [name, makeOptimizer] of optimizers) {
-  manualSeed(0); // the same data and the same initial weights for every optimizer, as the book's separate runs
+  nnfsInit(); // the same data and the same initial weights for every optimizer, as the book's separate runs
   const { X, y } = spiralData(100, 3);
   const model = new Sequential([new Dense(2, 64), new ReLU(), new Dense(64, 3)]);
   const lossFn = new SoftmaxCrossEntropy(); // the book's fused softmax + cross-entropy, on logits

@@ -1,15 +1,15 @@
 // Chapter 17: regression. A network learns y = sin(2 pi x) on [0, 1): a linear output (no activation),
 // mean squared error, Adam, and the book's "accuracy" for regression: the fraction of predictions within
 // std(y) / 250 of the target. Run: npx tsx examples/05-regression-sine.ts   (about 10 s)
-import { manualSeed, noGrad } from '@tensorgrad/core';
-import { Dense, Linear, MeanSquaredError, ReLU, Sequential, regressionAccuracy, sineData } from '@tensorgrad/nn';
+import { noGrad } from '@tensorgrad/core';
+import { Dense, Linear, MeanSquaredError, ReLU, Sequential, regressionAccuracy, sineData, nnfsInit } from '@tensorgrad/nn';
 import { Adam } from '@tensorgrad/optim';
 import { check, epochs } from './_fast.js';
 
 // The book trains 10,001 epochs on 1,000 points; with plain-TypeScript kernels that takes minutes, so this
 // runs 3,001 epochs on 250 points of the same curve, then tests on the book's 1,000.
 const EPOCHS = epochs(3001, 301);
-manualSeed(0);
+nnfsInit();
 const train = sineData(250);
 const test = sineData(1000);
 

@@ -1,8 +1,8 @@
 // Chapter 16: binary logistic regression. Two spiral arms, one sigmoid output per sample (the probability of
 // class 1), binary cross-entropy, L2 regularization on the hidden layer, Adam.
 // Run: npx tsx examples/06-binary-classification.ts   (about 10 s)
-import { manualSeed, noGrad, type Tensor } from '@tensorgrad/core';
-import { BinaryCrossentropy, Dense, ReLU, Sequential, Sigmoid, regularizationLoss, spiralData } from '@tensorgrad/nn';
+import { noGrad, type Tensor } from '@tensorgrad/core';
+import { BinaryCrossentropy, Dense, ReLU, Sequential, Sigmoid, regularizationLoss, spiralData, nnfsInit } from '@tensorgrad/nn';
 import { Adam } from '@tensorgrad/optim';
 import { check, epochs, fast } from './_fast.js';
 
@@ -13,7 +13,7 @@ function binaryAccuracy(probs: Tensor, targets: Tensor): number {
   return noGrad(() => probs.gt(0.5).eq(targets).astype('float64').mean().item());
 }
 
-manualSeed(0);
+nnfsInit();
 const train = spiralData(100, 2);
 // One output per sample, so the targets become a column of 0/1 floats: [200] int32 -> [200, 1] float32.
 const y = train.y.reshape([-1, 1]).astype('float32');

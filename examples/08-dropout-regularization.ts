@@ -1,7 +1,6 @@
 // Chapters 14-15: L2 regularization and dropout, trained with the Model API and validated on freshly drawn
 // data, beside the same network without them. Run: npx tsx examples/08-dropout-regularization.ts  (about 15 s)
-import { manualSeed } from '@tensorgrad/core';
-import { CategoricalCrossentropy, Dense, Dropout, Model, ReLU, Softmax, spiralData } from '@tensorgrad/nn';
+import { CategoricalCrossentropy, Dense, Dropout, Model, ReLU, Softmax, spiralData, nnfsInit } from '@tensorgrad/nn';
 import { Adam } from '@tensorgrad/optim';
 import { check, epochs, fast } from './_fast.js';
 
@@ -33,7 +32,7 @@ function build(l2: number, dropout: number): Model {
 
 const results = [];
 for (const v of variants) {
-  manualSeed(0); // the same data, initial weights and validation set for every variant
+  nnfsInit(); // the same data, initial weights and validation set for every variant
   const train = spiralData(100, 3);
   const validation = spiralData(100, 3);
   const model = build(v.l2, v.dropout);

@@ -2,15 +2,14 @@
 // Run: npm run demo   (DEMO_EPOCHS=200 for a quick run; DEMO_OUT=dir for where the pictures go)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { manualSeed } from '@tensorgrad/core';
-import { Model, Dense, ReLU, Softmax, CategoricalCrossentropy, spiralData } from '@tensorgrad/nn';
+import { Model, Dense, ReLU, Softmax, CategoricalCrossentropy, spiralData, nnfsInit } from '@tensorgrad/nn';
 import { Adam } from '@tensorgrad/optim';
 import { decisionRegionsSvg, curvesSvg } from '@tensorgrad/plot';
 
 const epochs = Number(process.env.DEMO_EPOCHS ?? 3000);
 const outDir = resolve(process.env.DEMO_OUT ?? 'out');
 
-manualSeed(0);
+nnfsInit(); // the book's nnfs.init(): seed 0, float32, float64 matmul sums
 const train = spiralData(100, 3);
 const validation = spiralData(100, 3); // a freshly drawn set, as the book validates
 

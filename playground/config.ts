@@ -4,6 +4,8 @@ export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'leaky-relu'] as const;
 /** softmax-ce: SoftmaxCrossEntropy on logits (the book's fused one); categorical-ce: a Softmax layer + CategoricalCrossentropy */
 export const LOSSES = ['softmax-ce', 'categorical-ce'] as const;
 export const OPTIMIZERS = ['sgd', 'adagrad', 'rmsprop', 'adam', 'adamw'] as const;
+/** how float32 matmuls sum: 'high' in float32 (PyTorch's), 'highest' in float64 (the book's nnfs.init()) */
+export const PRECISIONS = ['high', 'highest'] as const;
 
 export interface Config {
   data: (typeof DATASETS)[number];
@@ -27,16 +29,18 @@ export interface Config {
   /** SGD's momentum (the other optimizers have none) */
   momentum: number;
   seed: number;
+  /** matmul precision; 'highest' runs nnfsInit() (the book's settings) before seeding */
+  precision: (typeof PRECISIONS)[number];
 }
 
 export const DEFAULTS: Config = {
   data: 'spiral', classes: 3, samples: 100, noise: 0, testSplit: 0.2, hidden: [32, 32], activation: 'relu', dropout: 0, l2: 0,
-  loss: 'softmax-ce', optimizer: 'adam', lr: 0.02, decay: 0, momentum: 0.9, seed: 0,
+  loss: 'softmax-ce', optimizer: 'adam', lr: 0.02, decay: 0, momentum: 0.9, seed: 0, precision: 'high',
 };
 
-/** The book's chapter-10 run: seed 0, spiralData(100, 3), Dense(2,64), ReLU, Dense(64,3), Adam lr 0.05 decay 5e-7. */
+/** The book's chapter-10 run: nnfsInit() (seed 0), spiralData(100, 3), Dense(2,64), ReLU, Dense(64,3), Adam lr 0.05 decay 5e-7. */
 export const BOOK: Config = {
-  ...DEFAULTS, testSplit: 0, hidden: [64], lr: 0.05, decay: 5e-7, momentum: 0,
+  ...DEFAULTS, testSplit: 0, hidden: [64], lr: 0.05, decay: 5e-7, momentum: 0, precision: 'highest',
 };
 export const BOOK_EPOCH = 10000;
 
@@ -57,6 +61,7 @@ export const FIELDS: Record<keyof Config, Field> = {
   decay: { kind: 'number', min: 0, max: 1 },
   momentum: { kind: 'number', min: 0, max: 0.999 },
   seed: { kind: 'number', min: 0, max: 2 ** 32 - 1, integer: true },
+  precision: { kind: 'choice', values: PRECISIONS },
 };
 
 /** A field's value from text, or undefined when the text is not a valid value for it. */

@@ -1,10 +1,10 @@
 // One training run of the playground: the data set, the split, the network, the loss and the optimizer built from a
 // Config, trained one full-batch epoch at a time. The worker runs it in the page; the browser test runs the same
 // code in Node to get the numbers the page must show bit for bit.
-import { type Tensor, defaultGenerator, manualSeed, noGrad, softmax, tensor, take } from '@tensorgrad/core';
+import { type Tensor, defaultGenerator, manualSeed, noGrad, setMatmulPrecision, softmax, tensor, take } from '@tensorgrad/core';
 import {
   CategoricalCrossentropy, Dense, Dropout, LeakyReLU, type Loss, type Module, ReLU, Sequential, Sigmoid, Softmax, SoftmaxCrossEntropy, Tanh,
-  accuracy, regularizationLoss, spiralData, verticalData,
+  accuracy, nnfsInit, regularizationLoss, spiralData, verticalData,
 } from '@tensorgrad/nn';
 import { AdaGrad, Adam, AdamW, type Optimizer, RMSProp, SGD } from '@tensorgrad/optim';
 import type { Config } from './config.js';
@@ -96,6 +96,8 @@ export class Session {
   epoch = 0;
 
   constructor(readonly config: Config) {
+    if (config.precision === 'highest') nnfsInit(); // the book's settings (float64 sums), then the seed asked for
+    else setMatmulPrecision(config.precision);
     manualSeed(config.seed);
     const c = config;
     this.points = makeData(c);

@@ -13,7 +13,7 @@ describe('the backend of this run', () => {
 });
 
 describe('the matmul precision of this run', () => {
-  it('is the one the environment asks for, else highest (the book: float32 products summed in float64)', () => {
-    expect(getMatmulPrecision()).toBe(process.env.TENSORGRAD_MATMUL_PRECISION ?? 'highest');
+  it('is the one the environment asks for, else high (float32 sums, as PyTorch; nnfsInit() selects the book\'s highest)', () => {
+    expect(getMatmulPrecision()).toBe(process.env.TENSORGRAD_MATMUL_PRECISION ?? 'high');
   });
 });

@@ -112,12 +112,24 @@ describe('in the browser (Chromium)', () => {
         tg.matmul(a, b); // starts the worker
         await new Promise((r) => setTimeout(r, 25));
       }
-      return { info: tg.backendInfo(), product: Array.from(tg.matmul(a, b).data as Float32Array) };
+      const products: Record<string, number[]> = {};
+      for (const p of ['highest', 'high'] as const) {
+        tg.setMatmulPrecision(p);
+        products[p] = Array.from(tg.matmul(a, b).data as Float32Array);
+      }
+      return { info: tg.backendInfo(), products };
     }, shape);
     expect(run.info).toMatchObject({ backend: 'wasm', threads: 2, secondThread: 'web-worker', worker: 'ready' });
     core.manualSeed(1);
     const a = core.randn([shape[0], shape[1]]), b = core.randn([shape[1], shape[2]]);
-    expect(run.product).toEqual(Array.from(core.matmul(a, b).data));
+    const nodeBackend = core.getBackend();
+    for (const p of ['highest', 'high'] as const) {
+      core.setMatmulPrecision(p);
+      // at 'high' Node's native kernel sums with FMA in its own blocking; the js and wasm kernels agree bit for bit
+      if (p === 'high') core.setBackend('js');
+      expect([p, run.products[p]]).toEqual([p, Array.from(core.matmul(a, b).data)]);
+    }
+    core.setBackend(nodeBackend);
     await page.screenshot({ path: `${SHOTS}/loaded.png` });
     expect(errors).toEqual([]);
     await page.close();
@@ -156,7 +168,7 @@ describe('in the browser (Chromium)', () => {
   it('a shared URL restores the configuration, and changing a control updates the URL', async () => {
     const shared: Config = {
       data: 'circles', classes: 4, samples: 60, noise: 0.15, testSplit: 0.3, hidden: [8, 8, 8], activation: 'tanh', dropout: 0.1, l2: 0.0005,
-      loss: 'categorical-ce', optimizer: 'sgd', lr: 0.5, decay: 0.001, momentum: 0.5, seed: 7,
+      loss: 'categorical-ce', optimizer: 'sgd', lr: 0.5, decay: 0.001, momentum: 0.5, seed: 7, precision: 'highest',
     };
     const { page, errors } = await open(`?${toQuery(shared)}`, { width: 600, height: 900 }); // a narrow window too
     for (const key of Object.keys(FIELDS) as (keyof Config)[]) {
@@ -175,7 +187,7 @@ describe('in the browser (Chromium)', () => {
   it("the book's preset: the page's loss at the epoch it paused at is Node's, bit for bit", async () => {
     const { page, errors } = await open();
     await page.click('#book');
-    for (const [key, v] of [['hidden', '64'], ['lr', '0.05'], ['decay', '5e-7'], ['seed', '0'], ['testSplit', '0']]) {
+    for (const [key, v] of [['hidden', '64'], ['lr', '0.05'], ['decay', '5e-7'], ['seed', '0'], ['testSplit', '0'], ['precision', 'highest']]) {
       expect(await page.inputValue(`#${key}`)).toBe(v);
     }
     await page.waitForFunction(() => Number(document.getElementById('stat-epoch')!.dataset.value) >= 100, undefined, { timeout: 45_000 });

@@ -193,7 +193,7 @@ describe('backend selection', () => {
   });
 
   it('setMatmulPrecision / getMatmulPrecision / backendInfo; float32 matmul agrees across backends in both', () => {
-    expect(initial.precision).toBe('highest'); // the default (no TENSORGRAD_MATMUL_PRECISION in the tests' env)
+    expect(initial.precision).toBe('high'); // the default (no TENSORGRAD_MATMUL_PRECISION in the tests' env)
     const a = tensor(Array.from(values(3 * 20 * 700, 5, Float32Array)), { shape: [3, 20, 700] });
     const b = tensor(Array.from(values(700 * 30, 6, Float32Array)), { shape: [700, 30] });
     const results: Record<string, number[]> = {};
@@ -310,12 +310,12 @@ describe('in a fresh process', () => {
     const show = `const c = await import(${JSON.stringify(core)}); console.log(JSON.stringify({ ...c.backendInfo(), p: c.getMatmulPrecision() }));`;
     const [js, wasm, bad, badPrecision] = await Promise.all([
       node(show, { TENSORGRAD_BACKEND: 'js', TENSORGRAD_WASM_MIN_FLOPS: '', TENSORGRAD_MATMUL_PRECISION: '' }),
-      node(show, { TENSORGRAD_BACKEND: 'wasm', TENSORGRAD_WASM_MIN_FLOPS: '0', TENSORGRAD_THREADS: '1', TENSORGRAD_MATMUL_PRECISION: 'high' }),
+      node(show, { TENSORGRAD_BACKEND: 'wasm', TENSORGRAD_WASM_MIN_FLOPS: '0', TENSORGRAD_THREADS: '1', TENSORGRAD_MATMUL_PRECISION: 'highest' }),
       node(show, { TENSORGRAD_BACKEND: 'gpu' }),
       node(show, { TENSORGRAD_MATMUL_PRECISION: 'float32' }),
     ]);
-    expect(JSON.parse(js.stdout)).toMatchObject({ backend: 'js', matmulPrecision: 'highest', p: 'highest' });
-    expect(JSON.parse(wasm.stdout)).toMatchObject({ backend: 'wasm', minFlops: 0, threads: 1, matmulPrecision: 'high', p: 'high' });
+    expect(JSON.parse(js.stdout)).toMatchObject({ backend: 'js', matmulPrecision: 'high', p: 'high' }); // the default
+    expect(JSON.parse(wasm.stdout)).toMatchObject({ backend: 'wasm', minFlops: 0, threads: 1, matmulPrecision: 'highest', p: 'highest' });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toMatch(/BackendError: TENSORGRAD_BACKEND must be 'js', 'wasm' or 'native', got 'gpu'/);
     expect(badPrecision.code).not.toBe(0);

@@ -105,9 +105,10 @@ export function getNumThreads(): 1 | 2 {
 
 /**
  * How float32 matmuls sum, on both backends (modelled on torch.set_float32_matmul_precision):
- * 'highest' (the default) sums the float32 products in float64 and rounds once to float32, as the book's np.dot
- * does under nnfs.init(); 'high' sums in float32, as BLAS does, about twice as fast on the wasm backend.
- * Either way both backends give the same bits. float64 matmuls always sum in double.
+ * 'high' (the default) sums in float32, as BLAS (PyTorch, numpy) does; 'highest' sums the float32 products in
+ * float64 and rounds once to float32, as the book's np.dot does under nnfs.init() (nn's nnfsInit() selects it).
+ * At 'highest' every backend gives the same bits; at 'high' js and wasm agree, and native (FMA, its own blocking)
+ * differs from them only within float32 rounding. float64 matmuls always sum in double.
  */
 export function setMatmulPrecision(precision: MatmulPrecision): void {
   if (precision !== 'highest' && precision !== 'high') {

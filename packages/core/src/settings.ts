@@ -11,7 +11,7 @@
 //   TENSORGRAD_THREADS=1|2          threads for large wasm and native matmuls (default 2 where there are 2+ CPUs)
 //   TENSORGRAD_WASM_RELAXED=1       use relaxed SIMD's fused multiply-add where the engine has it (results then
 //                                   differ from the JS kernel's in the last bits)
-//   TENSORGRAD_MATMUL_PRECISION=highest|high   how float32 matmuls sum (see MatmulPrecision)
+//   TENSORGRAD_MATMUL_PRECISION=highest|high   how float32 matmuls sum (see MatmulPrecision; default 'high')
 import { BackendError } from './errors.js';
 import type { MatmulPrecision } from './kernels/backend.js';
 
@@ -83,7 +83,7 @@ export function matmulPrecision(): MatmulPrecision {
     if (p !== undefined && p !== 'highest' && p !== 'high') {
       throw new BackendError(`TENSORGRAD_MATMUL_PRECISION must be 'highest' or 'high', got '${p}'`);
     }
-    precision = p ?? 'highest';
+    precision = p ?? 'high';
   }
   return precision;
 }

@@ -22,6 +22,7 @@ export { Embedding, type EmbeddingLayerOptions } from './layers/embedding.js';
 export { MultiheadAttention, type MultiheadAttentionOptions, type AttentionForwardOptions } from './layers/attention.js';
 export { TransformerEncoderLayer, type TransformerEncoderLayerOptions, type EncoderForwardOptions } from './layers/transformer.js';
 export { accuracy, regressionAccuracy, standardDeviation } from './metrics.js';
+export { nnfsInit } from './nnfs.js';
 export { spiralData, verticalData, sineData, batches, type XYData, type DataOptions, type BatchOptions } from './data.js';
 export { TensorDataset, DataLoader, defaultCollate, type Dataset, type DataLoaderOptions, type Batch } from './dataloader.js';
 export { Model, type OptimizerLike, type AccuracyKind, type TrainOptions, type EpochMetrics, type BatchMetrics, type Callbacks, type EarlyStopping, type History, type Progress } from './model.js';

@@ -35,11 +35,11 @@ import type { TypedArray } from '../dtype.js';
 /**
  * How float32 matmul products are summed (modelled on torch.set_float32_matmul_precision; float64 always sums in
  * double):
- * - 'highest' (default): float32 products summed in float64 in order over k, rounded once to float32 on store.
+ * - 'high' (default, as PyTorch and numpy's BLAS): float32 accumulation (every product and every sum rounded
+ *   to float32): about twice as fast (twice the lanes per SIMD vector as float64).
+ * - 'highest': float32 products summed in float64 in order over k, rounded once to float32 on store.
  *   This is the book's np.dot under nnfs.init() (float32 products, float64 sums), which the reproduction
- *   fixtures were made with.
- * - 'high': float32 accumulation (every product and every sum rounded to float32), as BLAS does: about twice
- *   as fast on the wasm backend (4 float32 lanes per SIMD vector against 2 float64).
+ *   fixtures were made with; nn's nnfsInit() selects it.
  */
 export type MatmulPrecision = 'highest' | 'high';
 
