@@ -16,12 +16,18 @@ const FILES: Record<string, [dir: string, type: string]> = {
   '/worker.js': [BUNDLE_DIR, 'text/javascript; charset=utf-8'],
 };
 
-/** Serves the playground on 127.0.0.1:port (0: any free port); resolves to the server and its URL. */
-export function serve(port: number): Promise<{ server: Server; url: string }> {
+/**
+ * Serves the playground on 127.0.0.1:port (0: any free port); resolves to the server and its URL. `isolated: false`
+ * leaves out COOP/COEP (a page as most hosts serve it: no SharedArrayBuffer, so one thread).
+ */
+export function serve(port: number, { isolated = true } = {}): Promise<{ server: Server; url: string }> {
   const server = createServer(async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const file = FILES[path === '/' ? '/index.html' : path];
-    const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp', 'Cache-Control': 'no-store' };
+    const headers = {
+      ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
+      'Cache-Control': 'no-store',
+    };
     if (file === undefined) {
       res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found');
       return;

@@ -15,5 +15,7 @@ export {
   backendInfo, type Backend, type BackendName, type MatmulPrecision, type BackendInfo, type NativeStatus,
 } from './backend.js';
 export { jsBackend } from './kernels/js.js';
+// Our own exp, log, sin, ... (the kernels' scalar functions): the same bits on every JavaScript engine
+export * as libm from './kernels/libm.js';
 export { AnomalyError, detectAnomaly, setDetectAnomaly, isAnomalyEnabled } from './anomaly.js';
 export { graphNodes, formatGraph, type GraphNode } from './graph.js';

@@ -1,5 +1,5 @@
 // The nnfs package's toy data sets, drawn from a numpy-compatible generator, and a minibatch iterator.
-import { Tensor, type DType, type Generator, defaultGenerator, tensor, take, ShapeError, ValueError, MAX_SIZE } from '@tensorgrad/core';
+import { Tensor, type DType, type Generator, defaultGenerator, libm, tensor, take, ShapeError, ValueError, MAX_SIZE } from '@tensorgrad/core';
 
 /** A data set as two tensors: the book's X and y (the PyTorch-style Dataset, with length and get(i), is in dataloader.ts). */
 export interface XYData {
@@ -46,8 +46,8 @@ export function spiralData(samples: number, classes: number, options: DataOption
       const row = c * samples + i;
       const r = linspaceAt(0, 1, samples, i);
       const t = linspaceAt(c * 4, (c + 1) * 4, samples, i) + f32(f32(noise[i]) * f32(0.2));
-      X[row * 2] = r * Math.sin(t * 2.5);
-      X[row * 2 + 1] = r * Math.cos(t * 2.5);
+      X[row * 2] = r * libm.sin(t * 2.5);
+      X[row * 2 + 1] = r * libm.cos(t * 2.5);
       y[row] = c;
     }
   }
@@ -83,7 +83,7 @@ export function sineData(samples = 1000, options: { dtype?: DType } = {}): XYDat
   const y = new Float64Array(samples);
   for (let i = 0; i < samples; i++) {
     X[i] = i / samples;
-    y[i] = Math.sin(2 * Math.PI * X[i]);
+    y[i] = libm.sin(2 * Math.PI * X[i]);
   }
   const dtype = options.dtype ?? 'float32';
   return { X: tensor(X, { dtype, shape: [samples, 1] }), y: tensor(y, { dtype, shape: [samples, 1] }) };

@@ -1,6 +1,6 @@
 // Losses, as the book defines them, with a reduction over samples ('mean' by default, as the book's Loss.calculate).
 import {
-  Tensor, tensor, zeros, customOp, oneHot, noGrad, backend, DTypeError, ShapeError, IndexError, ValueError,
+  Tensor, tensor, zeros, customOp, oneHot, noGrad, backend, DTypeError, ShapeError, IndexError, ValueError, libm,
 } from '@tensorgrad/core';
 import { fmt } from '@tensorgrad/core/util';
 import { registerLoss, type ConfigReader, type JsonObject } from './registry.js';
@@ -100,7 +100,7 @@ const softmaxCrossEntropyOp = customOp({
     // with one-hot (or soft) targets t: sum(t) * (logsumexp) - t . x
     const losses = s.log().add(m).reshape([logits.shape[0]]).mul(target.sum(1)).sub(logits.mul(target).sum(1));
     // The book clips probabilities to [1e-7, 1 - 1e-7] before the log, which bounds each loss the same way.
-    return clip > 0 ? losses.clip(-Math.log1p(-clip), -Math.log(clip)) : losses;
+    return clip > 0 ? losses.clip(-libm.log1p(-clip), -libm.log(clip)) : losses;
   },
   backward(ctx, g) {
     const [logits, target] = ctx.saved;

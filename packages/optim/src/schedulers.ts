@@ -1,4 +1,4 @@
-import { ValueError } from '@tensorgrad/core';
+import { ValueError, libm } from '@tensorgrad/core';
 import { inRange } from '@tensorgrad/core/util';
 import { type Optimizer, isRate } from './optimizer.js';
 import { OptimizerStateError } from './errors.js';
@@ -100,7 +100,7 @@ export class CosineAnnealingLR extends LRScheduler {
     }
     super(optimizer, (epoch, lr) => {
       if (epoch === 0 || lr === 0) return 1;
-      return (etaMin + ((lr - etaMin) * (1 + Math.cos((Math.PI * epoch) / tMax))) / 2) / lr;
+      return (etaMin + ((lr - etaMin) * (1 + libm.cos((Math.PI * epoch) / tMax))) / 2) / lr;
     });
   }
 }

@@ -3,6 +3,7 @@
 // iteration: V8 spends about as long on an iteration's own checks as on one such element (measured ~2x faster).
 import type { TypedArray } from '../dtype.js';
 import { broadcastStrides } from '../shape.js';
+import * as libm from './libm.js';
 
 /**
  * A binary kernel over one run of elements: out[oi + k] = f(a[ai + k*sa], b[bi + k*sb]) for k < n.
@@ -27,7 +28,7 @@ export const divRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
   for (let k = 0; k < n; k++) out[oi + k] = a[ai + k * sa] / b[bi + k * sb];
 };
 export const powRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
-  for (let k = 0; k < n; k++) out[oi + k] = Math.pow(a[ai + k * sa], b[bi + k * sb]);
+  for (let k = 0; k < n; k++) out[oi + k] = libm.pow(a[ai + k * sa], b[bi + k * sb]);
 };
 // NaN propagates, as in numpy's maximum/minimum.
 export const maximumRow: BinaryRow = (a, ai, sa, b, bi, sb, out, oi, n) => {
@@ -155,10 +156,10 @@ export function neg(x: TypedArray, out: TypedArray): void {
   for (let i = 0; i < x.length; i++) out[i] = -x[i];
 }
 export function exp(x: TypedArray, out: TypedArray): void {
-  for (let i = 0; i < x.length; i++) out[i] = Math.exp(x[i]);
+  for (let i = 0; i < x.length; i++) out[i] = libm.exp(x[i]);
 }
 export function log(x: TypedArray, out: TypedArray): void {
-  for (let i = 0; i < x.length; i++) out[i] = Math.log(x[i]);
+  for (let i = 0; i < x.length; i++) out[i] = libm.log(x[i]);
 }
 export function sqrt(x: TypedArray, out: TypedArray): void {
   for (let i = 0; i < x.length; i++) out[i] = Math.sqrt(x[i]);
@@ -198,15 +199,15 @@ export function leakyRelu(x: TypedArray, out: TypedArray, slope: number): void {
 export function sigmoid(x: TypedArray, out: TypedArray): void {
   for (let i = 0; i < x.length; i++) {
     const v = x[i];
-    if (v >= 0) out[i] = 1 / (1 + Math.exp(-v));
+    if (v >= 0) out[i] = 1 / (1 + libm.exp(-v));
     else {
-      const e = Math.exp(v);
+      const e = libm.exp(v);
       out[i] = e / (1 + e);
     }
   }
 }
 export function tanh(x: TypedArray, out: TypedArray): void {
-  for (let i = 0; i < x.length; i++) out[i] = Math.tanh(x[i]);
+  for (let i = 0; i < x.length; i++) out[i] = libm.tanh(x[i]);
 }
 /** relu's backward: g where x > 0, else g * 0 (which keeps -0 and NaN exactly as g * step(x) would). */
 export function reluBackward(x: TypedArray, g: TypedArray, out: TypedArray): void {
@@ -230,7 +231,7 @@ export function powScalar(x: TypedArray, out: TypedArray, p: number): void {
     for (let i = 0; i < x.length; i++) out[i] = x[i] * x[i];
     return;
   }
-  for (let i = 0; i < x.length; i++) out[i] = Math.pow(x[i], p);
+  for (let i = 0; i < x.length; i++) out[i] = libm.pow(x[i], p);
 }
 /** numpy's clip, minimum(maximum(x, lo), hi): hi everywhere when lo > hi; NaN passes through. */
 export function clip(x: TypedArray, out: TypedArray, lo: number, hi: number): void {

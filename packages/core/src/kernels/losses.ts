@@ -1,5 +1,6 @@
 // Fused loss loops (used by @tensorgrad/nn's SoftmaxCrossEntropy).
 import type { TypedArray } from '../dtype.js';
+import * as libm from './libm.js';
 
 /**
  * Softmax cross-entropy of logits [n, c] against int labels in one pass per row, with the values the tensor ops
@@ -9,7 +10,7 @@ import type { TypedArray } from '../dtype.js';
 export function softmaxCrossEntropy(
   x: TypedArray, labels: Int32Array, n: number, c: number, clip: number, p: TypedArray, out: TypedArray,
 ): void {
-  const lo = -Math.log1p(-clip), hi = -Math.log(clip);
+  const lo = -libm.log1p(-clip), hi = -libm.log(clip);
   // Every store into p and out rounds to the dtype, as each op's output would.
   for (let i = 0, row = 0; i < n; i++, row += c) {
     let m = x[row];
@@ -17,13 +18,13 @@ export function softmaxCrossEntropy(
     let sum = 0; // in double, in order, as sum()
     for (let j = row; j < row + c; j++) {
       p[j] = x[j] - m;
-      p[j] = Math.exp(p[j]);
+      p[j] = libm.exp(p[j]);
       sum += p[j];
     }
     out[i] = sum;
     const s = out[i];
     for (let j = row; j < row + c; j++) p[j] = p[j] / s;
-    out[i] = Math.log(s);
+    out[i] = libm.log(s);
     out[i] += m;
     out[i] -= x[row + labels[i]];
     if (clip > 0) out[i] = out[i] < lo ? lo : out[i] > hi ? hi : out[i];

@@ -5,6 +5,7 @@ import type { TypedArray } from '../dtype.js';
 import type { UnaryKernel } from './backend.js';
 import type { BinaryRow } from './elementwise.js';
 import { erfScalar, erfcScalar, erfinvScalar } from './special.js';
+import * as libm from './libm.js';
 
 /** A unary kernel from a scalar function. */
 const map = (f: (v: number) => number): UnaryKernel => (x: TypedArray, out: TypedArray) => {
@@ -45,22 +46,22 @@ function floorDivideScalar(a: number, b: number): number {
   return div - f > 0.5 ? f + 1 : f;
 }
 
-export const sin = map(Math.sin);
-export const cos = map(Math.cos);
-export const tan = map(Math.tan);
-export const asin = map(Math.asin);
-export const acos = map(Math.acos);
-export const atan = map(Math.atan);
-export const sinh = map(Math.sinh);
-export const cosh = map(Math.cosh);
-export const asinh = map(Math.asinh);
-export const acosh = map(Math.acosh);
-export const atanh = map(Math.atanh);
-export const exp2 = map((v) => Math.pow(2, v));
-export const expm1 = map(Math.expm1);
-export const log2 = map(Math.log2);
-export const log10 = map(Math.log10);
-export const log1p = map(Math.log1p);
+export const sin = map(libm.sin);
+export const cos = map(libm.cos);
+export const tan = map(libm.tan);
+export const asin = map(libm.asin);
+export const acos = map(libm.acos);
+export const atan = map(libm.atan);
+export const sinh = map(libm.sinh);
+export const cosh = map(libm.cosh);
+export const asinh = map(libm.asinh);
+export const acosh = map(libm.acosh);
+export const atanh = map(libm.atanh);
+export const exp2 = map(libm.exp2);
+export const expm1 = map(libm.expm1);
+export const log2 = map(libm.log2);
+export const log10 = map(libm.log10);
+export const log1p = map(libm.log1p);
 export const rsqrt = map((v) => 1 / Math.sqrt(v));
 export const reciprocal = map((v) => 1 / v);
 export const erf = map(erfScalar);
@@ -71,9 +72,9 @@ export const ceil = map(Math.ceil);
 export const round = map(roundHalfEven);
 export const trunc = map(Math.trunc);
 
-export const atan2Row = row(Math.atan2);
+export const atan2Row = row(libm.atan2);
 export const fmodRow = row(fmodScalar);
 export const remainderRow = row(remainderScalar);
 export const floorDivideRow = row(floorDivideScalar);
-export const hypotRow = row(Math.hypot);
+export const hypotRow = row(libm.hypot);
 export const copysignRow = row(copysignScalar);

@@ -2,6 +2,7 @@
 // Scans write out [outer, len, inner]; the ordering kernels write int32 positions along the axis, from which
 // the ops gather the values (so their gradients are gather's).
 import type { TypedArray } from '../dtype.js';
+import * as libm from './libm.js';
 
 /** out [outer, inner] = the product over the axis, in order, in double. */
 export function prodAxis(x: TypedArray, outer: number, len: number, inner: number, out: TypedArray): void {
@@ -41,7 +42,7 @@ export function cumprodAxis(x: TypedArray, outer: number, len: number, inner: nu
 function logaddexp(a: number, b: number): number {
   const m = a > b ? a : b; // NaN when b is, and then the result is too
   if (m === Infinity || m === -Infinity) return m;
-  return m + Math.log1p(Math.exp(-Math.abs(a - b)));
+  return m + libm.log1p(libm.exp(-Math.abs(a - b)));
 }
 
 /** Running log(sum(exp)) along the axis. */

@@ -6,6 +6,7 @@
 //   (Lentz's method; a few dozen steps there);
 // e^(-x^2) is taken with x^2 split into an exact head and a small tail, so its rounding does not grow with x^2.
 // erfinv: Winitzki's closed-form guess refined by Halley steps on erf (on erfc near +-1, where 1 - |y| is exact).
+import * as libm from './libm.js';
 
 const TWO_OVER_SQRT_PI = 1.1283791670955126;
 const TWO_OVER_SQRT_PI_LO = 1.533545961316588e-17; // 2/sqrt(pi) - TWO_OVER_SQRT_PI
@@ -17,7 +18,7 @@ function expNegSquare(x: number): number {
   const t = SPLIT * x;
   const hi = t - (t - x);
   const lo = x - hi;
-  return Math.exp(-hi * hi) * Math.exp(-lo * (2 * hi + lo));
+  return libm.exp(-hi * hi) * libm.exp(-lo * (2 * hi + lo));
 }
 
 /** erf(x) for |x| < 0.5 by its Maclaurin series (terms fall by x^2 / 1 or faster: no real cancellation). */
@@ -87,7 +88,7 @@ function erfcTaylor(x: number): number {
     sum += term;
     if (Math.abs(term) <= Math.abs(sum) * 1e-17) break;
   }
-  return ERFC_CENTRES[k] - TWO_OVER_SQRT_PI * Math.exp(-c * c) * sum;
+  return ERFC_CENTRES[k] - TWO_OVER_SQRT_PI * libm.exp(-c * c) * sum;
 }
 
 /**
@@ -125,7 +126,7 @@ export function erfinvScalar(y: number): number {
   const a = Math.abs(y);
   // Winitzki's approximation (relative error ~2e-3), then Halley on erf or, near 1, on erfc with 1 - a exact.
   const k = 0.147;
-  const l = Math.log((1 - a) * (1 + a));
+  const l = libm.log((1 - a) * (1 + a));
   const b = 2 / (Math.PI * k) + l / 2;
   let x = Math.sqrt(Math.sqrt(b * b - l / k) - b);
   const tail = a > 0.5;
