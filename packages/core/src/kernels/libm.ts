@@ -188,8 +188,44 @@ function logSpecial(x: number): number | undefined {
   return x === Infinity ? x : NaN;
 }
 
+// fdlibm's log: log(1 + f) = f - f^2/2 + s * (f^2/2 + R(s^2)), s = f / (2 + f), R a minimax polynomial
+const LG1 = 6.666666666666735130e-1, LG2 = 3.999999999940941908e-1, LG3 = 2.857142874366239149e-1;
+const LG4 = 2.222219843214978396e-1, LG5 = 1.818357216161805012e-1, LG6 = 1.531383769920937332e-1;
+const LG7 = 1.479819860511658591e-1;
+
+/** Natural log within 1 ulp, in plain double (4x faster than logDD: softmax cross-entropy takes one a row). */
 export function log(x: number): number {
-  return logSpecial(x) ?? logDD(x);
+  const special = logSpecial(x);
+  if (special !== undefined) return special;
+  let k = 0;
+  if (x < 2.2250738585072014e-308) {
+    x *= TWO54;
+    k = -54;
+  }
+  F64[0] = x;
+  let hx = I32[1]!;
+  k += (hx >> 20) - 1023;
+  hx &= 0x000fffff;
+  const i = (hx + 0x95f64) & 0x100000; // as in logParts: m in [sqrt(1/2), sqrt(2))
+  I32[1] = hx | (i ^ 0x3ff00000);
+  k += i >> 20;
+  const f = F64[0]! - 1;
+  if ((0x000fffff & (2 + hx)) < 3) {
+    // |f| < 2^-20
+    if (f === 0) return k === 0 ? 0 : k * LN2_HI + k * LN2_LO;
+    const r = f * f * (0.5 - 0.3333333333333333 * f);
+    return k === 0 ? f - r : k * LN2_HI - (r - k * LN2_LO - f);
+  }
+  const s = f / (2 + f);
+  const z = s * s;
+  const w = z * z;
+  const r = z * (LG1 + w * (LG3 + w * (LG5 + w * LG7))) + w * (LG2 + w * (LG4 + w * LG6));
+  if (((hx - 0x6147a) | (0x6b851 - hx)) > 0) {
+    // f far from 0: take f^2/2 out first
+    const hfsq = 0.5 * f * f;
+    return k === 0 ? f - (hfsq - s * (hfsq + r)) : k * LN2_HI - (hfsq - (s * (hfsq + r) + k * LN2_LO) - f);
+  }
+  return k === 0 ? f - s * (f - r) : k * LN2_HI - (s * (f - r) - k * LN2_LO - f);
 }
 
 const INV_LN2_LO = 2.0355273740931033e-17;
