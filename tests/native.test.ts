@@ -242,16 +242,46 @@ describe.runIf(addon)('the native backend', () => {
     setMatmulPrecision(initial.precision);
   });
 
-  it('setBackend(native): matmul and the optimizer updates are its own, the rest the JS backend\'s; backendInfo names the kernel', () => {
+  it('setBackend(native): matmul, the optimizer updates, relu and softmax cross-entropy are its own, the rest the JS backend\'s; backendInfo names the kernel', () => {
     setBackend('native', { minFlops: 0 });
     expect(getBackend()).toBe('native');
     const info = backendInfo();
     expect(info.minFlops).toBe(0);
-    expect(info.overrides.sort()).toEqual(['adagradStep', 'adamStep', 'matmul', 'rmspropStep', 'sgdStep']);
+    expect(info.overrides.sort()).toEqual(['adagradStep', 'adamStep', 'matmul', 'relu', 'reluBackward', 'rmspropStep', 'sgdStep', 'softmaxCrossEntropy']);
     expect(info.native).toMatchObject({ loaded: true, kernel: kernels[0] });
     const a = tensor([[1, 2, 3], [4, 5, 6]]), b = tensor([[1, 0], [0, 1], [1, 1]]);
     expect(matmul(a, b).toArray()).toEqual([[4, 5], [10, 11]]);
     expect(backend().adamStep).not.toBe(jsBackend.adamStep);
+  });
+
+  it('relu, its backward and the fused softmax cross-entropy give the JS backend\'s bits (float32, float64; NaN, infinities, -0)', () => {
+    const nb = nativeBackend(addon!);
+    for (const T of [Float32Array, Float64Array]) {
+      const rnd = random(7);
+      const n = 4200; // above the size that goes native (and 600 rows of 7 classes)
+      const x = new T(n).map(() => rnd() * 10);
+      x.set([NaN, Infinity, -Infinity, -0, 0], 1);
+      const g = new T(n).map(rnd);
+      g[1] = NaN;
+      const relu = (b: typeof jsBackend) => { const out = new T(n); b.relu(x, out); return [out]; };
+      const back = (b: typeof jsBackend) => { const out = new T(n); b.reluBackward(x, g, out); return [out]; };
+      const backInPlace = (b: typeof jsBackend) => { const out = T.from(g); b.reluBackward(x, out, out); return [out]; };
+      // logits from small to far apart (exp underflows), a row with NaN and one with Infinity; labels in range
+      const rows = 600, c = 7;
+      const logits = new T(rows * c).map((_, i) => rnd() * 10 ** ((i / c) % 4));
+      logits[3 * c + 2] = NaN;
+      logits[5 * c] = Infinity;
+      const labels = Int32Array.from({ length: rows }, () => Math.floor(Math.abs(rnd()) * c) % c);
+      const sce = (clip: number) => (b: typeof jsBackend) => {
+        const p = new T(rows * c), out = new T(rows);
+        b.softmaxCrossEntropy(logits, labels, rows, c, clip, p, out);
+        return [p, out];
+      };
+      for (const [name, run] of [['relu', relu], ['reluBackward', back], ['reluBackward in place', backInPlace], ['softmaxCrossEntropy', sce(1e-7)], ['softmaxCrossEntropy, no clip', sce(0)]] as const) {
+        const want = run(jsBackend), got = run(nb);
+        want.forEach((w, i) => expect(firstDifference(got[i]!, w), `${T.name} ${name} output ${i}`).toBe(-1));
+      }
+    }
   });
 
   it('optimizer updates give the JS backend\'s bits (float32 rounded at every step, and float64), over many steps', () => {

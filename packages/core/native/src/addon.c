@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include "elementwise.h"
 #include "gemm.h"
 #include "optim.h"
 
@@ -147,6 +148,81 @@ OPTIMIZER(rmsprop_step, "rmspropStep", 3, 0, 3, rmsprop_f32(x.p[0], x.p[1], x.p[
 OPTIMIZER(adam_step, "adamStep", 4, 0, 7, adam_f32(x.p[0], x.p[1], x.p[2], x.p[3], n, h[0], h[1], h[2], h[3], h[4], h[5], h[6]),
           adam_f64(x.p[0], x.p[1], x.p[2], x.p[3], n, h[0], h[1], h[2], h[3], h[4], h[5], h[6]))
 
+/* ---- elementwise kernels: x (and g) and out all Float32Array or all Float64Array of one length; out may be g */
+static int same_floats(napi_env env, napi_value *argv, int count, void **p, size_t *n, int *f64, const char *name)
+{
+    napi_typedarray_type t0 = napi_float32_array;
+    for (int i = 0; i < count; i++) {
+        napi_typedarray_type t;
+        size_t len;
+        if (!typed(env, argv[i], &t, &p[i], &len) || (t != napi_float32_array && t != napi_float64_array) || (i > 0 && (t != t0 || len != *n))) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "%s: the arrays must be all Float32Array or all Float64Array, of one length", name);
+            napi_throw_range_error(env, NULL, msg);
+            return 0;
+        }
+        if (i == 0) t0 = t, *n = len;
+    }
+    *f64 = t0 == napi_float64_array;
+    return 1;
+}
+
+/* relu(x, out) */
+static napi_value relu_fn(napi_env env, napi_callback_info info)
+{
+    size_t argc = 2, n;
+    napi_value argv[2];
+    void *p[2];
+    int f64;
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 2) return fail(env, "relu: expected x and out");
+    if (!same_floats(env, argv, 2, p, &n, &f64, "relu")) return NULL;
+    if (f64) relu_f64(p[0], p[1], (long)n);
+    else relu_f32(p[0], p[1], (long)n);
+    return NULL;
+}
+
+/* reluBackward(x, g, out) */
+static napi_value relu_backward_fn(napi_env env, napi_callback_info info)
+{
+    size_t argc = 3, n;
+    napi_value argv[3];
+    void *p[3];
+    int f64;
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 3) return fail(env, "reluBackward: expected x, g and out");
+    if (!same_floats(env, argv, 3, p, &n, &f64, "reluBackward")) return NULL;
+    if (f64) relu_backward_f64(p[0], p[1], p[2], (long)n);
+    else relu_backward_f32(p[0], p[1], p[2], (long)n);
+    return NULL;
+}
+
+/* softmaxCrossEntropy(x, labels, n, c, clip, lo, hi, p, out): x and p [n, c], out [n], one float type; labels
+ * an Int32Array of n; lo and hi the clip bounds -log1p(-clip) and -log(clip) (computed once, in JS) */
+static napi_value softmax_ce_fn(napi_env env, napi_callback_info info)
+{
+    size_t argc = 9, lx, ll, lp, lo_len;
+    napi_value argv[9];
+    napi_typedarray_type tx, tl, tp, to;
+    void *px, *pl, *pp, *po;
+    int64_t n, c;
+    double clip, lo, hi;
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 9) return fail(env, "softmaxCrossEntropy: expected 9 arguments");
+    if (!typed(env, argv[0], &tx, &px, &lx) || !typed(env, argv[1], &tl, &pl, &ll) || !typed(env, argv[7], &tp, &pp, &lp) ||
+        !typed(env, argv[8], &to, &po, &lo_len) || tl != napi_int32_array || tp != tx || to != tx ||
+        (tx != napi_float32_array && tx != napi_float64_array))
+        return fail(env, "softmaxCrossEntropy: x, p and out must be all Float32Array or all Float64Array, labels an Int32Array");
+    if (!int_arg(env, argv[2], &n) || !int_arg(env, argv[3], &c) || napi_get_value_double(env, argv[4], &clip) != napi_ok ||
+        napi_get_value_double(env, argv[5], &lo) != napi_ok || napi_get_value_double(env, argv[6], &hi) != napi_ok)
+        return fail(env, "softmaxCrossEntropy: n and c must be integers >= 0, clip, lo and hi numbers");
+    if ((double)n * (double)c > (double)lx || (double)n * (double)c > (double)lp || (double)n > (double)ll || (double)n > (double)lo_len)
+        return fail(env, "softmaxCrossEntropy: an array is shorter than n*c (x, p) or n (labels, out)");
+    if (tx == napi_float64_array) softmax_ce_f64(px, pl, (long)n, (long)c, clip, lo, hi, pp, po);
+    else softmax_ce_f32(px, pl, (long)n, (long)c, clip, lo, hi, pp, po);
+    return NULL;
+}
+
 /* setKernel(name): use that microkernel family ('avx512', 'avx2', 'portable'); false if this CPU lacks it. */
 static napi_value set_kernel(napi_env env, napi_callback_info info)
 {
@@ -185,6 +261,7 @@ NAPI_MODULE_INIT()
     static const struct { const char *name; napi_callback fn; } fns[] = {
         { "matmul", matmul }, { "setKernel", set_kernel }, { "info", info_fn }, { "sgdStep", sgd_step },
         { "adagradStep", adagrad_step }, { "rmspropStep", rmsprop_step }, { "adamStep", adam_step },
+        { "relu", relu_fn }, { "reluBackward", relu_backward_fn }, { "softmaxCrossEntropy", softmax_ce_fn },
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         napi_value f;

@@ -25,6 +25,12 @@ export interface NativeAddon {
     w: TypedArray, g: TypedArray, m: TypedArray, v: TypedArray,
     lr: number, epsilon: number, beta1: number, beta2: number, c1: number, c2: number, keep: number,
   ): void;
+  // Elementwise kernels and the fused softmax cross-entropy (native/src/elementwise.c), the JS backend's bits:
+  // the arrays of one float type; relu's and reluBackward's of one length (out may be g).
+  relu(x: TypedArray, out: TypedArray): void;
+  reluBackward(x: TypedArray, g: TypedArray, out: TypedArray): void;
+  /** lo, hi: the clip bounds -log1p(-clip) and -log(clip) */
+  softmaxCrossEntropy(x: TypedArray, labels: Int32Array, n: number, c: number, clip: number, lo: number, hi: number, p: TypedArray, out: TypedArray): void;
   /** use one microkernel family; false where this CPU lacks it */
   setKernel(name: NativeKernel): boolean;
   info(): { kernel: NativeKernel; kernels: NativeKernel[]; threadMinFlops: number };

@@ -1,20 +1,33 @@
-// The native backend: the JS backend with matmul and the optimizer updates on the Node-API addon (addon.ts; C in
-// packages/core/native), which works in place on the typed arrays' memory. Products below the FLOP threshold
-// (settings.ts: a call into the addon costs ~0.4 µs), mixed or int32 ones, and updates of fewer than
-// MIN_UPDATE elements run on the JS kernels. Bits: the JS backend's, except float32 matmuls at 'high', whose
+// The native backend: the JS backend with matmul, the optimizer updates, relu and its backward and the fused
+// softmax cross-entropy on the Node-API addon (addon.ts; C in packages/core/native), which works in place on the
+// typed arrays' memory. Products below the FLOP threshold (settings.ts: a call into the addon costs ~0.4 µs),
+// mixed or int32 ones, updates of fewer than MIN_UPDATE elements and elementwise calls on fewer than
+// MIN_ELEMENTWISE run on the JS kernels. Bits: the JS backend's, except float32 matmuls at 'high', whose
 // SIMD microkernels fuse each multiply-add (within float32 rounding: tests/native.test.ts).
 import type { Backend } from '../kernels/backend.js';
 import type { TypedArray } from '../dtype.js';
 import { jsBackend } from '../kernels/js.js';
+import * as libm from '../kernels/libm.js';
 import { nativeMinFlops, numThreads } from '../settings.js';
 import type { NativeAddon } from './addon.js';
 
 /** Below this many elements an update runs on JS (measured: Adam on 64 float32s 0.84 µs native vs 0.98 JS). */
 const MIN_UPDATE = 64;
 
-/** w and its state arrays share one float type and length (else the JS kernel, which casts, runs). */
+/**
+ * Below this many elements relu and its backward run on JS (measured, float32, CPU time: 128 elements 0.2 µs
+ * either way, 512 1.0 vs 0.3, 19200 43 vs 5; bench/native-notes.md). The fused softmax cross-entropy goes native
+ * from MIN_UPDATE elements ([16,4] 3.1 µs vs 1.5: its exp and log cost more than a call).
+ */
+const MIN_ELEMENTWISE = 256;
+
+/** w and its state arrays share one float type and length, at least `min` (else the JS kernel, which casts, runs). */
 function sameFloats(w: TypedArray, ...xs: (TypedArray | null)[]): boolean {
-  if (w.length < MIN_UPDATE || !(w instanceof Float32Array || w instanceof Float64Array)) return false;
+  return sameFloatsFrom(MIN_UPDATE, w, ...xs);
+}
+
+function sameFloatsFrom(min: number, w: TypedArray, ...xs: (TypedArray | null)[]): boolean {
+  if (w.length < min || !(w instanceof Float32Array || w instanceof Float64Array)) return false;
   return xs.every((x) => x === null || (x.constructor === w.constructor && x.length === w.length));
 }
 
@@ -51,6 +64,22 @@ export function nativeBackend(addon: NativeAddon): Backend {
     adamStep(w, g, m, v, lr, epsilon, beta1, beta2, c1, c2, keep) {
       if (sameFloats(w, g, m, v)) addon.adamStep(w, g, m, v, lr, epsilon, beta1, beta2, c1, c2, keep);
       else jsBackend.adamStep(w, g, m, v, lr, epsilon, beta1, beta2, c1, c2, keep);
+    },
+    relu(x, out) {
+      if (sameFloatsFrom(MIN_ELEMENTWISE, out, x)) addon.relu(x, out);
+      else jsBackend.relu(x, out);
+    },
+    reluBackward(x, g, out) {
+      if (sameFloatsFrom(MIN_ELEMENTWISE, out, x, g)) addon.reluBackward(x, g, out);
+      else jsBackend.reluBackward(x, g, out);
+    },
+    softmaxCrossEntropy(x, labels, n, c, clip, p, out) {
+      const T = x.constructor;
+      if (n * c >= MIN_UPDATE && (T === Float32Array || T === Float64Array) && p.constructor === T && out.constructor === T) {
+        addon.softmaxCrossEntropy(x, labels, n, c, clip, -libm.log1p(-clip), -libm.log(clip), p, out);
+      } else {
+        jsBackend.softmaxCrossEntropy(x, labels, n, c, clip, p, out);
+      }
     },
   };
 }

@@ -1,0 +1,13 @@
+/* Elementwise kernels and the fused softmax cross-entropy (elementwise.c): the JS backend's bits. */
+#ifndef TENSORGRAD_ELEMENTWISE_H
+#define TENSORGRAD_ELEMENTWISE_H
+#include <stdint.h>
+
+void relu_f32(const float *x, float *out, long n);
+void relu_f64(const double *x, double *out, long n);
+void relu_backward_f32(const float *x, const float *g, float *out, long n);
+void relu_backward_f64(const double *x, const double *g, double *out, long n);
+void softmax_ce_f32(const float *x, const int32_t *labels, long n, long c, double clip, double lo, double hi, float *p, float *out);
+void softmax_ce_f64(const double *x, const int32_t *labels, long n, long c, double clip, double lo, double hi, double *p, double *out);
+
+#endif
