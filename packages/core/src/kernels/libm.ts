@@ -1,7 +1,7 @@
 // Our own transcendental functions, from +, -, *, /, Math.sqrt and exact bit operations only, so that every
 // JavaScript engine gives the same bits (Math.exp, Math.sin, ... differ in their last bit between V8 versions:
 // Node 20's and Chromium's do). The algorithms are fdlibm's (argument reduction by k*ln2 or n*pi/2, then a short
-// polynomial); log is computed in double-double, which makes it, log1p, log2, log10 and pow nearly correctly
+// polynomial); log1p, log2, log10 and pow go through a double-double log, which makes them nearly correctly
 // rounded. Every function is within 1 ulp of the true value (tests/libm.test.ts compares with Math.*).
 // Assumes a little-endian host, as typed arrays on every platform that runs JavaScript are.
 
