@@ -19,6 +19,7 @@
  */
 
 import { ValueError } from './errors.js';
+import { productError } from './kernels/libm.js';
 
 const N = 624;
 const M = 397;
@@ -124,18 +125,11 @@ const LOG_TABLE = new Float64Array([
 
 const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer); // U32[0]: low word, U32[1]: high word (little-endian)
-const SPLIT = 134217729; // 2^27 + 1, Veltkamp's splitter
 
 /** fma(a, b, c) = a*b + c rounded once (Boldo-Melquiond: exact product, 2Sum, round-to-odd). */
 function fma(a: number, b: number, c: number): number {
   const ph = a * b;
-  let t = SPLIT * a;
-  const ah = t - (t - a);
-  const al = a - ah;
-  t = SPLIT * b;
-  const bh = t - (t - b);
-  const bl = b - bh;
-  const pl = ah * bh - ph + ah * bl + al * bh + al * bl; // a*b = ph + pl exactly
+  const pl = productError(a, b, ph); // a*b = ph + pl exactly
   const th = c + ph;
   let bv = th - c;
   const tl = c - (th - bv) + (ph - bv); // c + ph = th + tl exactly

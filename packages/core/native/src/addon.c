@@ -167,35 +167,26 @@ static int same_floats(napi_env env, napi_value *argv, int count, void **p, size
     return 1;
 }
 
-/* relu(x, out) */
-static napi_value relu_fn(napi_env env, napi_callback_info info)
-{
-    size_t argc = 2, n;
-    napi_value argv[2];
-    void *p[2];
-    int f64;
-    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-    if (argc < 2) return fail(env, "relu: expected x and out");
-    if (!same_floats(env, argv, 2, p, &n, &f64, "relu")) return NULL;
-    if (f64) relu_f64(p[0], p[1], (long)n);
-    else relu_f32(p[0], p[1], (long)n);
-    return NULL;
-}
+#define ELEMENTWISE(NAME, JSNAME, NARRAYS, WHAT, CALL32, CALL64)                                              \
+    static napi_value NAME(napi_env env, napi_callback_info info)                                            \
+    {                                                                                                          \
+        size_t argc = NARRAYS, n;                                                                              \
+        napi_value argv[NARRAYS];                                                                              \
+        void *p[NARRAYS];                                                                                      \
+        int f64;                                                                                               \
+        CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));                                           \
+        if (argc < NARRAYS) return fail(env, JSNAME ": expected " WHAT);                                       \
+        if (!same_floats(env, argv, NARRAYS, p, &n, &f64, JSNAME)) return NULL;                                \
+        if (f64) CALL64;                                                                                       \
+        else CALL32;                                                                                           \
+        return NULL;                                                                                           \
+    }
 
+/* relu(x, out) */
+ELEMENTWISE(relu_fn, "relu", 2, "x and out", relu_f32(p[0], p[1], (long)n), relu_f64(p[0], p[1], (long)n))
 /* reluBackward(x, g, out) */
-static napi_value relu_backward_fn(napi_env env, napi_callback_info info)
-{
-    size_t argc = 3, n;
-    napi_value argv[3];
-    void *p[3];
-    int f64;
-    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-    if (argc < 3) return fail(env, "reluBackward: expected x, g and out");
-    if (!same_floats(env, argv, 3, p, &n, &f64, "reluBackward")) return NULL;
-    if (f64) relu_backward_f64(p[0], p[1], p[2], (long)n);
-    else relu_backward_f32(p[0], p[1], p[2], (long)n);
-    return NULL;
-}
+ELEMENTWISE(relu_backward_fn, "reluBackward", 3, "x, g and out", relu_backward_f32(p[0], p[1], p[2], (long)n),
+            relu_backward_f64(p[0], p[1], p[2], (long)n))
 
 /* softmaxCrossEntropy(x, labels, n, c, clip, lo, hi, p, out): x and p [n, c], out [n], one float type; labels
  * an Int32Array of n; lo and hi the clip bounds -log1p(-clip) and -log(clip) (computed once, in JS) */

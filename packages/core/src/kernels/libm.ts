@@ -26,7 +26,7 @@ const TWO54 = 18014398509481984; // 2^54
 const SPLIT = 134217729; // 2^27 + 1, Veltkamp's splitter
 
 /** The rounding error of a * b (a * b - fl(a * b)), exactly (Dekker; |a|, |b| < 2^995). */
-function productError(a: number, b: number, p: number): number {
+export function productError(a: number, b: number, p: number): number {
   let t = SPLIT * a;
   const ah = t - (t - a);
   const al = a - ah;
