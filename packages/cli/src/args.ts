@@ -1,6 +1,7 @@
 // A small flag parser: each command declares its flags in a table, used both to parse argv and to print --help.
-import { inRange } from '@tensorgrad/core/util';
+import { inRange, parseDecimal } from '@tensorgrad/core/util';
 import { UsageError } from './errors.js';
+export { parseDecimal };
 
 export type FlagType = 'string' | 'number' | 'integer' | 'boolean' | 'choice' | 'list';
 export type FlagValue = string | number | boolean | number[];
@@ -35,14 +36,6 @@ export interface CommandSpec {
 }
 
 /** A plain decimal number: digits with an optional sign, point and exponent (no hex, no Infinity, no empty string). */
-const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
-
-/** The number `text` spells, or undefined when it is not a plain finite decimal. */
-export function parseDecimal(text: string): number | undefined {
-  if (!DECIMAL.test(text)) return undefined;
-  const v = Number(text);
-  return Number.isFinite(v) ? v : undefined;
-}
 
 /** The parsed flags of one command, with typed getters. */
 export class Flags {

@@ -1,7 +1,7 @@
 // A strict reader for numeric CSV files: every row the same width, every cell a number, errors that name the
 // file, the row (the line of the file, counting from 1) and the column (from 1).
 import { readFileLimited, FileError } from '@tensorgrad/io';
-import { parseDecimal } from './args.js';
+import { parseDecimal } from '@tensorgrad/core/util';
 import { CsvError, CliError } from './errors.js';
 
 export interface CsvTable {

@@ -22,6 +22,15 @@ export function show(v: unknown): string {
   return s.length > 60 ? `${s.slice(0, 60)}...` : s;
 }
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** The number `text` spells, or undefined when it is not a plain finite decimal (no hex, no 'Infinity', no spaces). */
+export function parseDecimal(text: string): number | undefined {
+  if (!DECIMAL.test(text)) return undefined;
+  const v = Number(text);
+  return Number.isFinite(v) ? v : undefined;
+}
+
 /** Whether `v` is a finite number in [min, max], each bound excluded when its `Open` flag is set. */
 export function inRange(v: unknown, min = -Infinity, max = Infinity, maxOpen = false, minOpen = false): v is number {
   return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max && !(maxOpen && v === max) && !(minOpen && v === min);

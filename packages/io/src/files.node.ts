@@ -11,6 +11,7 @@ import { modelToArtifacts, modelFromArtifacts, weightsHashOf } from './modelfile
 import { onnxToBytes, OnnxExportError, type OnnxExportOptions } from './onnx.js';
 import { MAX_HEADER_BYTES } from './safetensors.js';
 import { parseIdx, idxHeader, IdxError, MAX_IDX_BYTES } from './idx.js';
+import { parseCsv, MAX_CSV_BYTES, type CsvOptions, type CsvData } from './csv.js';
 
 /** A path that is not a regular file (a directory, FIFO, device...), or a file larger than the reader allows. */
 export class FileError extends ValueError {}
@@ -239,4 +240,10 @@ export function readIdx(path: string): Tensor {
     bytes = inflate(bytes, { maxOutputLength: Math.max(1, headerBytes + dataBytes) });
   }
   return parseIdx(bytes, `readIdx: ${path}`);
+}
+
+/** A CSV file (UTF-8, at most MAX_CSV_BYTES) as tensors; see parseCsv. Errors name the file, row and column. */
+export function readCsv(path: string, options: CsvOptions = {}): CsvData {
+  const text = new TextDecoder().decode(readFileLimited(path, MAX_CSV_BYTES, 'readCsv'));
+  return parseCsv(text, options, `readCsv: ${path}`);
 }

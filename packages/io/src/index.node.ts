@@ -2,5 +2,5 @@
 export * from './index.js';
 export {
   writeFileAtomic, readFileLimited, FileError, saveParameters, loadParameters, saveTorchSafetensors, loadTorchSafetensors, exportOnnx,
-  saveModel, loadModel, readIdx,
+  saveModel, loadModel, readIdx, readCsv,
 } from './files.node.js';
