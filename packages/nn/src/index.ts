@@ -21,6 +21,10 @@ export { LayerNorm, GroupNorm, type LayerNormOptions, type GroupNormOptions, typ
 export { Embedding, type EmbeddingLayerOptions } from './layers/embedding.js';
 export { MultiheadAttention, type MultiheadAttentionOptions, type AttentionForwardOptions } from './layers/attention.js';
 export { TransformerEncoderLayer, type TransformerEncoderLayerOptions, type EncoderForwardOptions } from './layers/transformer.js';
+export {
+  CrossEntropyLoss, NLLLoss, BCEWithLogitsLoss, HuberLoss, SmoothL1Loss, KLDivLoss, MSELoss, L1Loss, BCELoss,
+  type CrossEntropyLossOptions, type NLLLossOptions, type BCEWithLogitsLossOptions, type KLDivLossOptions,
+} from './torchlosses.js';
 export { accuracy, regressionAccuracy, standardDeviation } from './metrics.js';
 export { nnfsInit } from './nnfs.js';
 export { spiralData, verticalData, sineData, batches, type XYData, type DataOptions, type BatchOptions } from './data.js';

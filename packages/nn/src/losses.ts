@@ -11,13 +11,18 @@ export interface LossOptions {
   reduction?: Reduction;
 }
 
-export abstract class Loss {
-  readonly reduction: Reduction;
+const REDUCTIONS: readonly Reduction[] = ['mean', 'sum', 'none'];
 
-  constructor(options: LossOptions = {}) {
+export abstract class Loss {
+  /** How forward reduces: Reduction, or 'batchmean' for the losses that offer it (KLDivLoss). */
+  readonly reduction: Reduction | 'batchmean';
+
+  /** `reductions`: the ones this loss accepts (a subclass with more passes its own). */
+  constructor(options: { reduction?: Reduction | 'batchmean' } = {}, reductions: readonly string[] = REDUCTIONS) {
     const reduction = options.reduction ?? 'mean';
-    if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') {
-      throw new ValueError(`${this.constructor.name}: reduction must be 'mean', 'sum' or 'none', got '${String(reduction)}'`);
+    if (!reductions.includes(reduction)) {
+      const names = reductions.map((r) => `'${r}'`);
+      throw new ValueError(`${this.constructor.name}: reduction must be ${names.slice(0, -1).join(', ')} or ${names.at(-1)}, got '${String(reduction)}'`);
     }
     this.reduction = reduction;
   }
@@ -164,7 +169,7 @@ export class SoftmaxCrossEntropy extends Loss {
   }
 }
 
-function checkSameShape(op: string, pred: Tensor, target: Tensor): Tensor {
+export function checkSameShape(op: string, pred: Tensor, target: Tensor): Tensor {
   if (pred.ndim < 1 || target.ndim !== pred.ndim || target.shape.some((d, i) => d !== pred.shape[i])) {
     throw new ShapeError(
       `${op}: targets of shape ${fmt(target.shape)} must have the predictions' shape ${fmt(pred.shape)} (reshape them, e.g. y.reshape([-1, 1]))`,

@@ -3,7 +3,7 @@ import { type Tensor, type Generator, noGrad, concat, ValueError, ShapeError } f
 import { hostProcess } from '@tensorgrad/core/util';
 import { Module } from './module.js';
 import { Softmax } from './activations.js';
-import { Loss, CategoricalCrossentropy, SoftmaxCrossEntropy } from './losses.js';
+import { Loss, CategoricalCrossentropy, SoftmaxCrossEntropy, type Reduction } from './losses.js';
 import { regularizationLoss, Sequential } from './layers.js';
 import { accuracy as categoricalAccuracy, regressionAccuracy, standardDeviation } from './metrics.js';
 import { batches, batchSizeFor, type XYData } from './data.js';
@@ -126,7 +126,8 @@ export class Model extends Sequential {
     if (this.loss === null) throw new ValueError('Model.finalize: set a loss first (model.set({ loss }))');
     const last = this.layers[this.layers.length - 1];
     this.fused = last instanceof Softmax && this.loss instanceof CategoricalCrossentropy && (last.axis === -1 || last.axis === 1);
-    this.trainingLoss = this.fused ? new SoftmaxCrossEntropy({ reduction: this.loss.reduction }) : this.loss;
+    // fused only for CategoricalCrossentropy, a book loss: its reduction is never 'batchmean'
+    this.trainingLoss = this.fused ? new SoftmaxCrossEntropy({ reduction: this.loss.reduction as Reduction }) : this.loss;
     return this;
   }
 
