@@ -32,7 +32,8 @@ export interface CsvData {
   header: string[] | null;
 }
 
-interface Row {
+/** One record of a CSV text: its cells and the line it starts on (from 1). */
+export interface CsvRecord {
   line: number;
   cells: string[];
 }
@@ -43,8 +44,8 @@ export const MAX_CSV_BYTES = 2 ** 30;
 const OPTIONS = ['header', 'delimiter', 'columns', 'labelColumn', 'dtype', 'labelDtype'];
 
 /** Splits CSV text into records per RFC 4180 (quoted cells may hold delimiters, newlines and "" for a quote); blank lines are skipped. */
-function records(text: string, delimiter: string, where: string): Row[] {
-  const out: Row[] = [];
+function records(text: string, delimiter: string, where: string): CsvRecord[] {
+  const out: CsvRecord[] = [];
   let line = 1;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   while (i < text.length) {
@@ -125,6 +126,24 @@ function checkDtype(dtype: unknown, where: string, option: string): DType {
   return dtype;
 }
 
+/** CSV text as records of string cells, every row as wide as the first; the header (per `header`) apart. */
+export function csvRecords(text: string, options: Pick<CsvOptions, 'header' | 'delimiter'>, where: string): { header: string[] | null; rows: CsvRecord[]; width: number } {
+  const { header = 'auto', delimiter = ',' } = options;
+  const rows = records(text, delimiter, where);
+  if (rows.length === 0) throw new CsvError(`${where}: empty file (no rows)`);
+  const first = rows[0];
+  const isHeader = header === 'auto' ? first.cells.some((c) => c !== '') && first.cells.every((c) => parseDecimal(c) === undefined) : header;
+  const data = isHeader ? rows.slice(1) : rows;
+  if (data.length === 0) throw new CsvError(`${where}: no data rows after the header in row ${first.line}`);
+  const width = first.cells.length;
+  for (const r of data) {
+    if (r.cells.length !== width) {
+      throw new CsvError(`${where} row ${r.line}: ${r.cells.length} column${r.cells.length === 1 ? '' : 's'}, expected ${width} (as in row ${first.line})${delimiterHint(r.cells.join(''), delimiter)}`);
+    }
+  }
+  return { header: isHeader ? first.cells : null, rows: data, width };
+}
+
 /**
  * CSV text as tensors: X [rows, features] of `dtype` and, with labelColumn, y [rows]. `where` names the text in
  * errors (readCsv passes the path).
@@ -141,20 +160,7 @@ export function parseCsv(text: string, options: CsvOptions = {}, where = 'parseC
   const dtype = checkDtype(options.dtype ?? 'float32', where, 'dtype');
   const labelDtype = checkDtype(options.labelDtype ?? 'int32', where, 'labelDtype');
 
-  const rows = records(text, delimiter, where);
-  if (rows.length === 0) throw new CsvError(`${where}: no rows (the text is empty)`);
-  const first = rows[0];
-  const isHeader = header === 'auto' ? first.cells.some((c) => c !== '') && first.cells.every((c) => parseDecimal(c) === undefined) : header;
-  const names = isHeader ? first.cells : null;
-  const data = isHeader ? rows.slice(1) : rows;
-  if (data.length === 0) throw new CsvError(`${where}: no data rows after the header in row ${first.line}`);
-  const width = first.cells.length;
-  for (const r of data) {
-    if (r.cells.length !== width) {
-      throw new CsvError(`${where} row ${r.line}: ${r.cells.length} column${r.cells.length === 1 ? '' : 's'}, expected ${width} (as in row ${first.line})${delimiterHint(r.cells.join(''), delimiter)}`);
-    }
-  }
-
+  const { header: names, rows: data, width } = csvRecords(text, { header, delimiter }, where);
   const label = options.labelColumn === undefined ? -1 : columnIndex(options.labelColumn, names, width, where, 'labelColumn');
   const features = options.columns === undefined
     ? Array.from({ length: width }, (_, k) => k).filter((k) => k !== label)

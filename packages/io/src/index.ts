@@ -9,4 +9,4 @@ export { ModelFormatError, MODEL_LIMITS, registerLayer, type LayerSerializer, ty
 export { onnxToBytes, OnnxExportError, type OnnxExportOptions } from './onnx.js';
 export { toTorchStateDict, fromTorchStateDict, torchSafetensorsToBytes, torchSafetensorsFromBytes, TorchStateDictError } from './torch.js';
 export { parseIdx, IdxError, MAX_IDX_BYTES } from './idx.js';
-export { parseCsv, CsvError, MAX_CSV_BYTES, type CsvOptions, type CsvData } from './csv.js';
+export { parseCsv, csvRecords, CsvError, MAX_CSV_BYTES, type CsvOptions, type CsvData, type CsvRecord } from './csv.js';
