@@ -424,6 +424,55 @@ const MATH: Record<string, fc.Arbitrary<Case> | fc.Arbitrary<Case>[]> = {
   ),
 };
 
+/** Convolutions, pools, unfold and fold (ops/conv.ts) over small drawn geometries. */
+const win = fc.record({
+  k: fc.integer({ min: 1, max: 2 }), stride: fc.integer({ min: 1, max: 2 }), padding: fc.integer({ min: 0, max: 1 }),
+  dilation: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 3, max: 4 }), w: fc.integer({ min: 3, max: 4 }), c: fc.integer({ min: 1, max: 2 }),
+});
+const convArb = (dims: 1 | 2) =>
+  fc.tuple(win, fc.integer({ min: 1, max: 2 }), fc.boolean(), fc.boolean(), fc.boolean()).chain(([g, outPerGroup, grouped, bias, same]) => {
+    const groups = grouped ? g.c : 1;
+    const o = { stride: same ? 1 : g.stride, padding: same ? ('same' as const) : g.padding, dilation: g.dilation, groups };
+    const spatial = dims === 1 ? [g.w] : [g.h, g.w];
+    const kernel = dims === 1 ? [g.k] : [g.k, g.k];
+    const shapes = [[1, g.c, ...spatial], [groups * outPerGroup, g.c / groups, ...kernel], ...(bias ? [[groups * outPerGroup]] : [])];
+    const f = dims === 1 ? (x: Tensor, w: Tensor, b?: Tensor) => tg.conv1d(x, w, b, o) : (x: Tensor, w: Tensor, b?: Tensor) => tg.conv2d(x, w, b, o);
+    return tensorsArb(fc.constant(shapes)).map((xs) => makeCase(`conv${dims}d(x, w, ${bias ? 'b' : 'null'}, ${str(o)})`, f, xs));
+  });
+const poolArb = (name: string, pool: (x: Tensor, o: { k: number; stride: number; padding: number; dilation: number; ceil: boolean }) => Tensor, dims: 1 | 2) =>
+  fc.tuple(win, fc.boolean()).chain(([g, ceil]) => {
+    const o = { ...g, k: g.k + 1, dilation: g.k === 1 ? g.dilation : 1, ceil }; // spans at most 3, the smallest side
+    const shape = dims === 1 ? [1, g.c, g.w] : [1, g.c, g.h, g.w];
+    return tensorArb(shape, { distinct: true }).map((x) => makeCase(`${name}(x, ${str(o)})`, (t) => pool(t, o), [x]));
+  });
+const CONV: Record<string, fc.Arbitrary<Case>> = {
+  unfold: win.chain((g) => {
+    const o = { stride: g.stride, padding: g.padding, dilation: g.dilation };
+    return tensorArb([1, g.c, g.h, g.w]).map((x) => makeCase(`unfold(x, ${g.k}, ${str(o)})`, (t) => tg.unfold(t, g.k, o), [x]));
+  }),
+  fold: win.chain((g) => {
+    const o = { stride: g.stride, padding: g.padding, dilation: g.dilation };
+    const cols = tg.unfold(zeros([1, g.c, g.h, g.w]), g.k, o).shape.slice();
+    return tensorArb(cols).map((x) => makeCase(`fold(x, ${str([g.h, g.w])}, ${g.k}, ${str(o)})`, (t) => tg.fold(t, [g.h, g.w], g.k, o), [x]));
+  }),
+  conv2d: convArb(2),
+  conv1d: convArb(1),
+  convTranspose2d: fc.tuple(win, fc.integer({ min: 1, max: 2 }), fc.boolean()).chain(([g, outPerGroup, grouped]) => {
+    const groups = grouped ? g.c : 1;
+    const o = { stride: g.stride, dilation: g.dilation, groups, outputPadding: g.stride - 1 };
+    return tensorsArb(fc.constant([[1, g.c, 2, 2], [g.c, outPerGroup, g.k, g.k], [groups * outPerGroup]])).map((xs) =>
+      makeCase(`convTranspose2d(x, w, b, ${str(o)})`, (x, w, b) => tg.convTranspose2d(x, w, b, o), xs),
+    );
+  }),
+  maxPool2d: poolArb('maxPool2d', (x, o) => tg.maxPool2d(x, o.k, { stride: o.stride, padding: o.padding, dilation: o.dilation, ceilMode: o.ceil }), 2),
+  maxPool1d: poolArb('maxPool1d', (x, o) => tg.maxPool1d(x, o.k, { stride: o.stride, padding: o.padding, ceilMode: o.ceil }), 1),
+  avgPool2d: poolArb('avgPool2d', (x, o) => tg.avgPool2d(x, o.k, { stride: o.stride, padding: o.padding, ceilMode: o.ceil, countIncludePad: o.dilation === 1 }), 2),
+  avgPool1d: poolArb('avgPool1d', (x, o) => tg.avgPool1d(x, o.k, { stride: o.stride, padding: o.padding, ceilMode: o.ceil }), 1),
+  adaptiveAvgPool2d: fc.tuple(win, fc.integer({ min: 1, max: 3 }), fc.integer({ min: 1, max: 3 })).chain(([g, oh, ow]) =>
+    tensorArb([1, g.c, g.h, g.w]).map((x) => makeCase(`adaptiveAvgPool2d(x, ${str([oh, ow])})`, (t) => tg.adaptiveAvgPool2d(t, [oh, ow]), [x])),
+  ),
+};
+
 const POW_SCALAR_EXPONENTS = [0, 1, 2, 3, -1, -2, 0.5, 1.5, -0.5, 2.5];
 
 /**
@@ -538,6 +587,7 @@ const PROPERTIES: Record<string, fc.Arbitrary<Case> | fc.Arbitrary<Case>[]> = {
   reluBackward: reluBackwardArb,
   ...COMPOSED,
   ...MATH,
+  ...CONV,
 };
 
 /** Ops whose gradients are themselves checked (gradgradcheck): every op whose backward is built from ops. */
@@ -553,6 +603,7 @@ const SECOND_ORDER = [
   'binaryCrossEntropyWithLogits', 'huberLoss', 'smoothL1Loss', 'klDiv',
   'layerNorm', 'groupNorm', 'batchNorm', 'embedding',
   ...Object.keys(MATH),
+  ...Object.keys(CONV),
 ];
 
 const variants = (name: string) => {

@@ -181,7 +181,12 @@ describe('forward values match numpy (fixtures/ops.json)', () => {
   it('covers every registered built-in forward op', () => {
     // the composed ops are checked against PyTorch instead (ops_torch.test.ts), each case naming its op first
     const torchCases = JSON.parse(readFileSync(new URL('./fixtures/ops_torch.json', import.meta.url), 'utf8')) as { cases: { name: string }[] };
-    const tested = new Set([...fixture.cases.map((c) => c.op.replace(/(Number|Tensor|Array)$/, '')), ...torchCases.cases.map((c) => c.name.split(' ')[0])]);
+    // and the convolutions and pools in layers-conv.test.ts (layers_conv_torch.json)
+    const convCases = JSON.parse(readFileSync(new URL('./fixtures/layers_conv_torch.json', import.meta.url), 'utf8')) as { ops: { name: string }[] };
+    const tested = new Set([
+      ...fixture.cases.map((c) => c.op.replace(/(Number|Tensor|Array)$/, '')),
+      ...[...torchCases.cases, ...convCases.ops].map((c) => c.name.split(' ')[0]),
+    ]);
     // ops that are not called directly by name: backward helpers, and ops whose forward runs through another
     const internal = new Set(['gatherBackward', 'takeBackward', 'sliceBackward', 'reluBackward', 'powScalar', 'clipMask']);
     const missing = tg.listOps().filter((o) => !o.custom && !internal.has(o.name) && !tested.has(o.name)).map((o) => o.name);

@@ -31,6 +31,9 @@
 // at the time of the call (never keep the object: setBackend swaps it). nn and optim do the same through
 // core's public `backend()`.
 import type { TypedArray } from '../dtype.js';
+import type { WindowGeometry } from './conv.js';
+
+export type { WindowGeometry } from './conv.js';
 
 /**
  * How float32 matmul products are summed (modelled on torch.set_float32_matmul_precision; float64 always sums in
@@ -151,6 +154,15 @@ export interface BackendKernels {
   take(x: TypedArray, outer: number, len: number, inner: number, index: Int32Array, out: TypedArray): void;
   /** out[o, index[j], :] += src[o, j, :]: take's backward. */
   takeAdd(src: TypedArray, outer: number, len: number, inner: number, index: Int32Array, out: TypedArray): void;
+
+  // ---- sliding windows (kernels/conv.ts): convolutions, pools, unfold and fold
+  /**
+   * PyTorch's F.unfold of x [n, c, h, w] into cols [n, c*kh*kw, oh*ow]: row (ch*kh + i)*kw + j, column p*ow + q
+   * holds x[b, ch, p*sh - ph + i*dh, q*sw - pw + j*dw], or 0 in the padding.
+   */
+  im2col(x: TypedArray, geometry: WindowGeometry, cols: TypedArray): void;
+  /** PyTorch's F.fold (im2col's adjoint): x [n, c, h, w] = the sum of the column entries im2col would read from each position. */
+  col2im(cols: TypedArray, geometry: WindowGeometry, x: TypedArray): void;
 
   // ---- value-dependent sizes (kernels/select.ts)
   /** The number of nonzero elements of x (NaN counts). */

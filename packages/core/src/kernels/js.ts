@@ -5,6 +5,7 @@ import * as M from './math.js';
 import { softmaxCrossEntropy, softmaxCrossEntropyBackward } from './losses.js';
 import { copyBlock, gather, permute, scatterAdd, stridedAdd, stridedCopy, take, takeAdd } from './layout.js';
 import { matmulJs } from './matmul.js';
+import { col2im, im2col } from './conv.js';
 import { adagradStep, adamStep, rmspropStep, sgdStep } from './optim.js';
 import { argExtremumAxis, extremumAxis, sumAxis } from './reduce.js';
 import { cumExtremumAxis, cumprodAxis, cumsumAxis, logcumsumexpAxis, medianAxis, prodAxis, sortAxis } from './scan.js';
@@ -83,6 +84,8 @@ export const jsBackend: Backend = {
   scatterAdd,
   take,
   takeAdd,
+  im2col,
+  col2im,
   countNonzero,
   nonzeroPositions,
   unravel,

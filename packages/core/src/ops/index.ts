@@ -17,4 +17,5 @@ export * from './einsum.js';
 export * from './attention.js';
 export * from './normalization.js';
 export * from './loss.js';
+export * from './conv.js';
 import './methods.js'; // attaches the ops to Tensor as methods
