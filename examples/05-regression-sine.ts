@@ -2,7 +2,7 @@
 // mean squared error, Adam, and the book's "accuracy" for regression: the fraction of predictions within
 // std(y) / 250 of the target. Run: npx tsx examples/05-regression-sine.ts   (about 10 s)
 import { noGrad } from '@tensorgrad/core';
-import { Dense, Linear, MeanSquaredError, ReLU, Sequential, regressionAccuracy, sineData, nnfsInit } from '@tensorgrad/nn';
+import { Dense, Identity, MeanSquaredError, ReLU, Sequential, regressionAccuracy, sineData, nnfsInit } from '@tensorgrad/nn';
 import { Adam } from '@tensorgrad/optim';
 import { check, epochs } from './_fast.js';
 
@@ -22,7 +22,7 @@ for (const layer of [dense1, dense2, dense3]) {
   const w = layer.weights.data; // the row-major values, scaled in place before training starts
   for (let i = 0; i < w.length; i++) w[i] *= 10;
 }
-const model = new Sequential([dense1, new ReLU(), dense2, new ReLU(), dense3, new Linear()]);
+const model = new Sequential([dense1, new ReLU(), dense2, new ReLU(), dense3, new Identity()]);
 const lossFn = new MeanSquaredError();
 const optimizer = new Adam(model.parameters(), { lr: 0.005, decay: 1e-3 });
 

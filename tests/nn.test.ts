@@ -4,7 +4,7 @@ import { tensor, manualSeed, Generator, Tensor, gradcheck, ShapeError, DTypeErro
 import {
   Dense, ReLU, Softmax, Sequential, Dropout, Module, StateDictError, SoftmaxCrossEntropy, CategoricalCrossentropy,
   BinaryCrossentropy, MeanSquaredError, MeanAbsoluteError, accuracy, regressionAccuracy, spiralData, verticalData,
-  sineData, batches, regularizationLoss, LeakyReLU, Sigmoid, Tanh, Linear, Step,
+  sineData, batches, regularizationLoss, LeakyReLU, Sigmoid, Tanh, Identity, Step,
 } from '@tensorgrad/nn';
 
 const data = JSON.parse(readFileSync(new URL('./fixtures/nnfs_data.json', import.meta.url), 'utf8'));
@@ -229,7 +229,7 @@ describe('modules', () => {
     expect(Array.from(new LeakyReLU(0.1).forward(x).data)).toEqual([-0.2, 0, 3]);
     expect(new Sigmoid().forward(x).data[1]).toBe(0.5);
     expect(new Tanh().forward(x).data[2]).toBeCloseTo(Math.tanh(3), 15);
-    expect(new Linear().forward(x)).toBe(x);
+    expect(new Identity().forward(x)).toBe(x);
     expect(Array.from(new Step().forward(x).data)).toEqual([0, 0, 1]);
     const s = new Softmax().forward(f64([[1, 2, 3]]));
     expect(s.sum().item()).toBeCloseTo(1, 15);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import { Tensor, ShapeError, ValueError, manualSeed, randn, noGrad } from '@tensorgrad/core';
-import { Module, Model, Sequential, Dense, Dropout, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear, Step } from '@tensorgrad/nn';
+import { Module, Model, Sequential, Dense, Dropout, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Identity, Step } from '@tensorgrad/nn';
 import { exportOnnx, OnnxExportError } from '@tensorgrad/io';
 
 const BYTES = { bytes: true } as const;
@@ -70,12 +70,12 @@ describe('exported models give onnxruntime the same outputs as tensorgrad', () =
     expectClose(await runOnnx(bytes, x), predict(model, x), 1e-5);
   });
 
-  it('a LeakyReLU regression model with a Linear output (no node for the identity)', async () => {
+  it('a LeakyReLU regression model with an Identity output (no node for the identity)', async () => {
     manualSeed(3);
     const model = new Model();
     model.add(new Dense(1, 64, { init: 'heUniform' })).add(new LeakyReLU(0.05));
     model.add(new Dense(64, 64, { init: 'heUniform' })).add(new LeakyReLU());
-    model.add(new Dense(64, 1, { init: 'heUniform' })).add(new Linear());
+    model.add(new Dense(64, 1, { init: 'heUniform' })).add(new Identity());
     const bytes = exportOnnx(withBiases(model), randn([8, 1]), BYTES);
     const x = randn([25, 1]).mul(2);
     const out = predict(model, x);
@@ -114,7 +114,7 @@ describe('exported models give onnxruntime the same outputs as tensorgrad', () =
     const x = randn([5, 4]);
     expectClose(await runOnnx(exportOnnx(dense, x, BYTES), x), predict(dense, x), 1e-5);
 
-    const identity = new Sequential([new Linear(), new Dropout(0.5)]);
+    const identity = new Sequential([new Identity(), new Dropout(0.5)]);
     expectClose(await runOnnx(exportOnnx(identity, x, BYTES), x), x, 0);
 
     const columns = withBiases(new Sequential([new Dense(4, 3, { init: 'heNormal' }), new Softmax(0)]));

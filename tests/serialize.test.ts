@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { type Tensor, Generator, TensorgradError, ShapeError, DTypeError, tensor, full, rand, manualSeed } from '@tensorgrad/core';
 import {
-  Model, Module, Dense, Dropout, Sequential, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear, Step, StateDictError,
+  Model, Module, Dense, Dropout, Sequential, ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Identity, Step, StateDictError,
   CategoricalCrossentropy, SoftmaxCrossEntropy, BinaryCrossentropy, MeanSquaredError, MeanAbsoluteError, Loss,
 } from '@tensorgrad/nn';
 import {
@@ -50,8 +50,8 @@ function classifier(): Model {
 function regressor(): Model {
   const model = new Model();
   model.add(new Dense(1, 8)).add(new Tanh());
-  model.add(new Sequential([new Dense(8, 8), new LeakyReLU(0.2), new Sequential([new Sigmoid(), new Linear()])]));
-  model.add(new Dense(8, 1)).add(new Linear());
+  model.add(new Sequential([new Dense(8, 8), new LeakyReLU(0.2), new Sequential([new Sigmoid(), new Identity()])]));
+  model.add(new Dense(8, 1)).add(new Identity());
   model.set({ loss: new MeanSquaredError({ reduction: 'sum' }), accuracy: 'regression' });
   scramble(model, 2);
   return model;
@@ -113,7 +113,7 @@ describe('model round trip', () => {
     const seq = loaded.layers[2] as Sequential;
     expect(seq).toBeInstanceOf(Sequential);
     expect((seq.layers[1] as LeakyReLU).slope).toBe(0.2);
-    expect((seq.layers[2] as Sequential).layers.map((l) => l.constructor)).toEqual([Sigmoid, Linear]);
+    expect((seq.layers[2] as Sequential).layers.map((l) => l.constructor)).toEqual([Sigmoid, Identity]);
     expect((modelFromJson(modelToJson(classifier())).layers[2] as Dropout).rate).toBe(0.1);
     const f = modelFromJson(modelToJson(float64Custom()));
     expect((f.settings().loss as SoftmaxCrossEntropy).clip).toBe(0);

@@ -89,20 +89,6 @@ export class Softmax extends Module {
   }
 }
 
-/** Identity: the output activation of a regression model. */
-export class Linear extends Module {
-  static readonly typeName = 'Linear';
-  static fromConfig(): Linear {
-    return new Linear();
-  }
-  forward(x: Tensor): Tensor {
-    return x;
-  }
-  override toOnnx(_g: OnnxGraphBuilder, input: string): string {
-    return input;
-  }
-}
-
 /** Heaviside step (1 where x > 0): forward only, no gradient flows through it. */
 export class Step extends Module {
   static readonly typeName = 'Step';
@@ -119,7 +105,7 @@ export class Step extends Module {
 }
 
 // In this order the CLI offers the activations: relu, tanh, sigmoid, leaky-relu.
-for (const cls of [ReLU, Tanh, Sigmoid, LeakyReLU, Softmax, Linear, Step] as LayerClass[]) registerLayer(cls);
+for (const cls of [ReLU, Tanh, Sigmoid, LeakyReLU, Softmax, Step] as LayerClass[]) registerLayer(cls);
 
 // ---- PyTorch's other activations as modules (torch.nn names and options) ----
 

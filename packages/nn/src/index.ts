@@ -9,9 +9,14 @@ export {
 } from './registry.js';
 export { Dense, Dropout, Sequential, regularizationLoss, type DenseOptions, type Initializer } from './layers.js';
 export {
-  ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Linear, Step,
+  ReLU, LeakyReLU, Sigmoid, Tanh, Softmax, Step,
   GELU, SiLU, Softplus, ELU, CELU, SELU, Mish, Hardswish, Hardsigmoid, Hardtanh, ReLU6, LogSigmoid, Softsign, Softmin, LogSoftmax, GLU,
 } from './activations.js';
+// PyTorch's layers (layers/): convolutions, pools, shape layers, Linear
+export { Conv1d, Conv2d, ConvTranspose2d, type ConvLayerOptions, type ConvTransposeLayerOptions } from './layers/conv.js';
+export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, type MaxPoolLayerOptions, type AvgPoolLayerOptions } from './layers/pool.js';
+export { Flatten, Unflatten, Identity } from './layers/shape.js';
+export { Linear, type LinearOptions } from './layers/linear.js';
 export {
   Loss, CategoricalCrossentropy, SoftmaxCrossEntropy, BinaryCrossentropy, MeanSquaredError, MeanAbsoluteError,
   type Reduction, type LossOptions,

@@ -271,6 +271,30 @@ export class ConfigReader {
     return v;
   }
 
+  /** An array of exactly `length` integers in [min, max] (a window's sizes), or one of the strings `words` ('same'); `dflt` when missing. */
+  sizes(key: string, length: number, min: number, max: number, dflt?: number[]): number[];
+  sizes<W extends string>(key: string, length: number, min: number, max: number, dflt: number[] | undefined, words: readonly W[]): number[] | W;
+  sizes(key: string, length: number, min: number, max: number, dflt?: number[], words: readonly string[] = []): number[] | string {
+    return this.list(key, length, min, max, dflt, words, false) as number[] | string;
+  }
+
+  /** As sizes, where an element may also be null (PyTorch's None: "keep that size"). */
+  optionalInts(key: string, length: number, min: number, max: number): (number | null)[] {
+    return this.list(key, length, min, max, undefined, [], true) as (number | null)[];
+  }
+
+  private list(key: string, length: number, min: number, max: number, dflt: number[] | undefined, words: readonly string[], nullable: boolean): (number | null)[] | string {
+    const v = this.get(key);
+    if (v === undefined && dflt !== undefined) return dflt;
+    if (typeof v === 'string' && words.includes(v)) return v;
+    const ok = (n: unknown) => (nullable && n === null) || (typeof n === 'number' && Number.isInteger(n) && n >= min && n <= max);
+    if (!Array.isArray(v) || v.length !== length || !v.every(ok)) {
+      const alternatives = words.map((w) => ` or '${w}'`).join('');
+      this.fail(key, `must be an array of ${length} integers in [${min}, ${max}]${nullable ? ' (or null)' : ''}${alternatives}, got ${show(v)}`);
+    }
+    return v as (number | null)[];
+  }
+
   choice<T extends string>(key: string, values: readonly T[], dflt?: T): T {
     const v = this.get(key);
     if (v === undefined && dflt !== undefined) return dflt;
@@ -336,7 +360,8 @@ export function layerFromJson(raw: unknown, path: string, budget: ReadBudget, ge
   if (++budget.layers > MODEL_LIMITS.layers) fail(path, `is past the limit of ${MODEL_LIMITS.layers} layers`);
   const type = Object.hasOwn(raw, 'type') ? raw.type : undefined;
   if (typeof type !== 'string') fail(at(path, 'type'), `must be a string, got ${show(type)}`);
-  const entry = layers.get(type as string);
+  // the book's identity activation was saved as type 'Linear' with no options before it was named Identity
+  const entry = layers.get(type === 'Linear' && Object.keys(raw).length === 1 ? 'Identity' : (type as string));
   if (entry === undefined) {
     fail(at(path, 'type'), `${show(type)} is not a known layer type (known: ${[...layers.keys()].join(', ')}; register custom layers with registerLayer before loading)`);
   }
