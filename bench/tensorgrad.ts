@@ -16,8 +16,7 @@
 // the shared cross-library benchmark (/work/shared/bench/ where this project was made). They must stay byte
 // for byte identical to it, or the figures stop being comparable with the other libraries'.
 import { Tensor, tensor, matmul, noGrad, backendInfo, getNumThreads, setNumThreads, setBackend } from '@tensorgrad/core';
-import * as nn from '@tensorgrad/nn';
-import { Dense, ReLU, Sequential, SoftmaxCrossEntropy, accuracy } from '@tensorgrad/nn';
+import { Conv2d, Dense, Flatten, MaxPool2d, ReLU, Sequential, SoftmaxCrossEntropy, accuracy } from '@tensorgrad/nn';
 import { Adam } from '@tensorgrad/optim';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -413,17 +412,26 @@ function w6Init() {
 }
 
 /**
- * W6 for tensorgrad. nn has no Conv2d or MaxPool2d yet (the layers issue), so this reports why not. Adding it is
- * this one function: Conv2d(1,32,3) - ReLU - MaxPool2d(2) - Conv2d(32,64,3) - ReLU - MaxPool2d(2) - Flatten -
- * Dense(1600,10) from w6Init()'s weights (Dense takes [1600, 10] as given), SoftmaxCrossEntropy({ clip: 0 }),
- * Adam(lr 1e-3, epsilon 1e-8), timed by timeSteps(step, 10, steps) as w2Mlp does; return ms_per_step and
- * last_step_loss. run.ts then reports it beside PyTorch with no other change.
+ * W6 for tensorgrad: Conv2d(1,32,3) - ReLU - MaxPool2d(2) - Conv2d(32,64,3) - ReLU - MaxPool2d(2) - Flatten -
+ * Dense(1600,10) from w6Init()'s weights (conv weights in PyTorch's layout, as given; Dense takes [1600, 10] as
+ * given; biases zero), SoftmaxCrossEntropy({ clip: 0 }), Adam(lr 1e-3, epsilon 1e-8), on the one batch.
  */
-function w6Cnn(_steps: number) {
+function w6Cnn(steps: number) {
   const init = w6Init();
-  const missing = ['Conv2d', 'MaxPool2d'].filter((name) => !(name in nn));
-  const reason = missing.length > 0 ? `not available yet (no ${missing.join(', ')} in @tensorgrad/nn)` : 'not written yet (nn has Conv2d and MaxPool2d: fill in w6Cnn)';
-  return { available: false, reason, init_checksum: init.checksum };
+  const X = tensor(init.X, { shape: [64, 1, 28, 28] });
+  const y = tensor(init.y);
+  const conv1 = new Conv2d(1, 32, 3), conv2 = new Conv2d(32, 64, 3), fc = new Dense(1600, 10);
+  conv1.weight.data.set(init.weights.conv1);
+  conv2.weight.data.set(init.weights.conv2);
+  for (const b of [conv1.bias!, conv2.bias!]) b.data.fill(0);
+  fc.weights.data.set(init.weights.linear);
+  const model = new Sequential([conv1, new ReLU(), new MaxPool2d(2), conv2, new ReLU(), new MaxPool2d(2), new Flatten(), fc]);
+  const lossFn = new SoftmaxCrossEntropy({ clip: 0 });
+  const opt = new Adam(model.parameters(), { lr: 1e-3, epsilon: 1e-8, beta1: 0.9, beta2: 0.999 });
+  const phases = new Phases();
+  const graphOps = countOps(lossFn.forward(model.forward(X), y));
+  const { ms, last } = timeSteps(() => trainStep(model, lossFn, opt, X, y, phases).item(), 10, steps, phases);
+  return { steps, ms_per_step: ms / steps, last_step_loss: last, init_checksum: init.checksum, graph_ops_forward: graphOps, phase_ms: phases.perCall(steps) };
 }
 
 // ---------------------------------------------------------------- training helpers

@@ -201,7 +201,7 @@ describe('malformed model JSON', () => {
     ['an array', '[1, 2]', /must be a JSON object, got \[1,2\]/],
     ['wrong format', edit((d) => void (d.format = 'keras')), /format must be 'tensorgrad\.model', got "keras"/],
     ['newer version', edit((d) => void (d.version = 2)), /version 2 is not a version/],
-    ['unknown layer type', edit((d) => void (d.layers[1].type = 'Conv2d')), /layers\[1\]\.type "Conv2d" is not a known layer type/],
+    ['unknown layer type', edit((d) => void (d.layers[1].type = 'Conv3d')), /layers\[1\]\.type "Conv3d" is not a known layer type/],
     ['layers not an array', edit((d) => void (d.layers = {})), /layers must be an array/],
     ['a layer not an object', edit((d) => void (d.layers[3] = 7)), /layers\[3\] must be an object/],
     ['negative size', edit((d) => void (d.layers[3].nOut = -3)), /layers\[3\]\.nOut must be an integer in \[1, \d+\], got -3/],
