@@ -242,12 +242,14 @@ describe.runIf(addon)('the native backend', () => {
     setMatmulPrecision(initial.precision);
   });
 
-  it('setBackend(native): matmul, the optimizer updates, relu and softmax cross-entropy are its own, the rest the JS backend\'s; backendInfo names the kernel', () => {
+  it('setBackend(native): matmul, the optimizer updates and check, relu, the bias add and softmax cross-entropy are its own, the rest the JS backend\'s; backendInfo names the kernel', () => {
     setBackend('native', { minFlops: 0 });
     expect(getBackend()).toBe('native');
     const info = backendInfo();
     expect(info.minFlops).toBe(0);
-    expect(info.overrides.sort()).toEqual(['adagradStep', 'adamStep', 'matmul', 'relu', 'reluBackward', 'rmspropStep', 'sgdStep', 'softmaxCrossEntropy']);
+    expect(info.overrides.sort()).toEqual([
+      'adagradStep', 'adamStep', 'addRowsInPlace', 'firstNonFinite', 'matmul', 'relu', 'reluBackward', 'rmspropStep', 'sgdStep', 'softmaxCrossEntropy',
+    ]);
     expect(info.native).toMatchObject({ loaded: true, kernel: kernels[0] });
     const a = tensor([[1, 2, 3], [4, 5, 6]]), b = tensor([[1, 0], [0, 1], [1, 1]]);
     expect(matmul(a, b).toArray()).toEqual([[4, 5], [10, 11]]);
@@ -280,6 +282,29 @@ describe.runIf(addon)('the native backend', () => {
       for (const [name, run] of [['relu', relu], ['reluBackward', back], ['reluBackward in place', backInPlace], ['softmaxCrossEntropy', sce(1e-7)], ['softmaxCrossEntropy, no clip', sce(0)]] as const) {
         const want = run(jsBackend), got = run(nb);
         want.forEach((w, i) => expect(firstDifference(got[i]!, w), `${T.name} ${name} output ${i}`).toBe(-1));
+      }
+    }
+  });
+
+  it('the optimizers\' non-finite check and linear\'s bias add give the JS backend\'s results (float32, float64; NaN, infinities, -0, odd lengths)', () => {
+    const nb = nativeBackend(addon!);
+    for (const T of [Float32Array, Float64Array]) {
+      const rnd = random(3);
+      // several 1024-element blocks and a partial one; the first non-finite at a block's edges, or behind a later one
+      for (const [n, at] of [[5001, []], [5001, [0]], [5001, [1023, 4000]], [5001, [1024]], [5001, [5000]], [2049, [2047, 1]], [300, [299]], [255, [7]]] as const) {
+        const x = new T(n).map(() => rnd() * 1e30);
+        x[n >> 1] = -0;
+        at.forEach((i, k) => (x[i] = [NaN, -Infinity, Infinity][k % 3]));
+        expect(nb.firstNonFinite(x), `${T.name} n=${n} at ${at}`).toBe(jsBackend.firstNonFinite(x));
+      }
+      for (const [rows, cols] of [[37, 13], [64, 256], [3, 1], [5, 64]]) {
+        const x = new T(rows * cols).map(() => rnd() * 3), row = new T(cols).map(() => rnd() * 1e-3);
+        x.set([NaN, -0, Infinity].slice(0, x.length));
+        row.set([-0, -Infinity].slice(0, cols), 0);
+        const want = T.from(x), got = T.from(x);
+        jsBackend.addRowsInPlace(want, row, rows, cols);
+        nb.addRowsInPlace(got, row, rows, cols);
+        expect(firstDifference(got, want), `${T.name} [${rows}, ${cols}]`).toBe(-1);
       }
     }
   });

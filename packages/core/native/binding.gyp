@@ -3,10 +3,10 @@
     {
       "target_name": "tensorgrad",
       "sources": ["src/addon.c", "src/elementwise.c", "src/gemm.c", "src/kernels.c", "src/optim.c"],
-      "cflags": ["-std=gnu11", "-ffp-contract=off", "-fno-fast-math", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "cflags": ["-std=gnu11", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "ldflags": ["-pthread"],
       "xcode_settings": {
-        "OTHER_CFLAGS": ["-std=gnu11", "-O3", "-ffp-contract=off"]
+        "OTHER_CFLAGS": ["-std=gnu11", "-O3", "-ffp-contract=off", "-fno-math-errno"]
       }
     }
   ]

@@ -214,6 +214,40 @@ static napi_value softmax_ce_fn(napi_env env, napi_callback_info info)
     return NULL;
 }
 
+/* firstNonFinite(x): the index of x's first NaN or ±Infinity, or -1; x a Float32Array or Float64Array */
+static napi_value first_non_finite_fn(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1, n;
+    napi_value argv[1], result;
+    napi_typedarray_type t;
+    void *p;
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 1 || !typed(env, argv[0], &t, &p, &n) || (t != napi_float32_array && t != napi_float64_array))
+        return fail(env, "firstNonFinite: x must be a Float32Array or Float64Array");
+    const long i = t == napi_float64_array ? first_non_finite_f64(p, (long)n) : first_non_finite_f32(p, (long)n);
+    CHECK(napi_create_double(env, (double)i, &result));
+    return result;
+}
+
+/* addRowsInPlace(x, row, rows, cols): x[r, j] += row[j] for x [rows, cols]; both Float32Array or both Float64Array */
+static napi_value add_rows_fn(napi_env env, napi_callback_info info)
+{
+    size_t argc = 4, lx, lr;
+    napi_value argv[4];
+    napi_typedarray_type tx, tr;
+    void *px, *pr;
+    int64_t rows, cols;
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 4 || !typed(env, argv[0], &tx, &px, &lx) || !typed(env, argv[1], &tr, &pr, &lr) || tr != tx ||
+        (tx != napi_float32_array && tx != napi_float64_array))
+        return fail(env, "addRowsInPlace: x and row must be both Float32Array or both Float64Array");
+    if (!int_arg(env, argv[2], &rows) || !int_arg(env, argv[3], &cols) || (double)rows * (double)cols > (double)lx || cols > (int64_t)lr)
+        return fail(env, "addRowsInPlace: rows and cols must be integers >= 0 with rows*cols <= x.length and cols <= row.length");
+    if (tx == napi_float64_array) add_rows_f64(px, pr, (long)rows, (long)cols);
+    else add_rows_f32(px, pr, (long)rows, (long)cols);
+    return NULL;
+}
+
 /* setKernel(name): use that microkernel family ('avx512', 'avx2', 'portable'); false if this CPU lacks it. */
 static napi_value set_kernel(napi_env env, napi_callback_info info)
 {
@@ -253,6 +287,7 @@ NAPI_MODULE_INIT()
         { "matmul", matmul }, { "setKernel", set_kernel }, { "info", info_fn }, { "sgdStep", sgd_step },
         { "adagradStep", adagrad_step }, { "rmspropStep", rmsprop_step }, { "adamStep", adam_step },
         { "relu", relu_fn }, { "reluBackward", relu_backward_fn }, { "softmaxCrossEntropy", softmax_ce_fn },
+        { "firstNonFinite", first_non_finite_fn }, { "addRowsInPlace", add_rows_fn },
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         napi_value f;

@@ -145,3 +145,34 @@ static double tg_log(double x)
 
 KERNELS(f32, float, uint32_t, 0x3f800000u)
 KERNELS(f64, double, uint64_t, 0x3ff0000000000000u)
+
+/* ---- the optimizers' check and the bias add */
+
+/* The index of the first NaN or ±Infinity (every exponent bit set), or -1. Each block is first tested without a
+ * branch (which vectorizes); only a block holding one is searched element by element. */
+#define SCANS(SUFFIX, T, U, EXP)                                                                               \
+    long first_non_finite_##SUFFIX(const T *x, long n)                                                         \
+    {                                                                                                          \
+        for (long at = 0; at < n; at += 1024) {                                                                \
+            const long end = n - at < 1024 ? n : at + 1024;                                                    \
+            U any = 0;                                                                                         \
+            for (long i = at; i < end; i++) {                                                                  \
+                U b;                                                                                           \
+                memcpy(&b, x + i, sizeof b);                                                                   \
+                any |= (U)((b & EXP) == EXP);                                                                  \
+            }                                                                                                  \
+            if (any)                                                                                           \
+                for (long i = at; i < end; i++)                                                                \
+                    if (x[i] - x[i] != 0) return i;                                                            \
+        }                                                                                                      \
+        return -1;                                                                                             \
+    }                                                                                                          \
+    /* x[r, j] += row[j] for x [rows, cols]: one rounding per add, as a typed-array store rounds */            \
+    void add_rows_##SUFFIX(T *x, const T *row, long rows, long cols)                         \
+    {                                                                                                          \
+        for (long r = 0; r < rows; r++, x += cols)                                                             \
+            for (long j = 0; j < cols; j++) x[j] = x[j] + row[j];                                              \
+    }
+
+SCANS(f32, float, uint32_t, 0x7f800000u)
+SCANS(f64, double, uint64_t, 0x7ff0000000000000u)

@@ -9,5 +9,9 @@ void relu_backward_f32(const float *x, const float *g, float *out, long n);
 void relu_backward_f64(const double *x, const double *g, double *out, long n);
 void softmax_ce_f32(const float *x, const int32_t *labels, long n, long c, double clip, double lo, double hi, float *p, float *out);
 void softmax_ce_f64(const double *x, const int32_t *labels, long n, long c, double clip, double lo, double hi, double *p, double *out);
+long first_non_finite_f32(const float *x, long n);
+long first_non_finite_f64(const double *x, long n);
+void add_rows_f32(float *x, const float *row, long rows, long cols);
+void add_rows_f64(double *x, const double *row, long rows, long cols);
 
 #endif

@@ -31,6 +31,10 @@ export interface NativeAddon {
   reluBackward(x: TypedArray, g: TypedArray, out: TypedArray): void;
   /** lo, hi: the clip bounds -log1p(-clip) and -log(clip) */
   softmaxCrossEntropy(x: TypedArray, labels: Int32Array, n: number, c: number, clip: number, lo: number, hi: number, p: TypedArray, out: TypedArray): void;
+  /** The index of x's first NaN or ±Infinity, or -1 (the optimizers' check). */
+  firstNonFinite(x: TypedArray): number;
+  /** x[r, j] += row[j] for x [rows, cols] (linear's bias), x and row of one float type. */
+  addRowsInPlace(x: TypedArray, row: TypedArray, rows: number, cols: number): void;
   /** use one microkernel family; false where this CPU lacks it */
   setKernel(name: NativeKernel): boolean;
   info(): { kernel: NativeKernel; kernels: NativeKernel[]; threadMinFlops: number };

@@ -1,6 +1,6 @@
-// The native backend: the JS backend with matmul, the optimizer updates, relu and its backward and the fused
-// softmax cross-entropy on the Node-API addon (addon.ts; C in packages/core/native), which works in place on the
-// typed arrays' memory. Products below the FLOP threshold (settings.ts: a call into the addon costs ~0.4 µs),
+// The native backend: the JS backend with matmul, the optimizer updates and their non-finite check, relu and its
+// backward, linear's bias add and the fused softmax cross-entropy on the Node-API addon (addon.ts; C in
+// packages/core/native), which works in place on the typed arrays' memory. Products below the FLOP threshold (settings.ts: a call into the addon costs ~0.4 µs),
 // mixed or int32 ones, updates of fewer than MIN_UPDATE elements and elementwise calls on fewer than
 // MIN_ELEMENTWISE run on the JS kernels. Bits: the JS backend's, except float32 matmuls at 'high', whose
 // SIMD microkernels fuse each multiply-add (within float32 rounding: tests/native.test.ts).
@@ -72,6 +72,13 @@ export function nativeBackend(addon: NativeAddon): Backend {
     reluBackward(x, g, out) {
       if (sameFloatsFrom(MIN_ELEMENTWISE, out, x, g)) addon.reluBackward(x, g, out);
       else jsBackend.reluBackward(x, g, out);
+    },
+    firstNonFinite(x) {
+      return sameFloatsFrom(MIN_ELEMENTWISE, x) ? addon.firstNonFinite(x) : jsBackend.firstNonFinite(x);
+    },
+    addRowsInPlace(x, row, rows, cols) {
+      if (rows * cols >= MIN_ELEMENTWISE && sameFloatsFrom(0, x) && row.constructor === x.constructor) addon.addRowsInPlace(x, row, rows, cols);
+      else jsBackend.addRowsInPlace(x, row, rows, cols);
     },
     softmaxCrossEntropy(x, labels, n, c, clip, p, out) {
       const T = x.constructor;
