@@ -248,7 +248,7 @@ describe.runIf(addon)('the native backend', () => {
     const info = backendInfo();
     expect(info.minFlops).toBe(0);
     expect(info.overrides.sort()).toEqual([
-      'adagradStep', 'adamStep', 'addRowsInPlace', 'firstNonFinite', 'matmul', 'relu', 'reluBackward', 'rmspropStep', 'sgdStep', 'softmaxCrossEntropy',
+      'adagradStep', 'adamStep', 'addRowsInPlace', 'firstNonFinite', 'matmul', 'relu', 'reluBackward', 'rmspropStep', 'sgdStep', 'softmaxCrossEntropy', 'sumAxis',
     ]);
     expect(info.native).toMatchObject({ loaded: true, kernel: kernels[0] });
     const a = tensor([[1, 2, 3], [4, 5, 6]]), b = tensor([[1, 0], [0, 1], [1, 1]]);
@@ -305,6 +305,24 @@ describe.runIf(addon)('the native backend', () => {
         jsBackend.addRowsInPlace(want, row, rows, cols);
         nb.addRowsInPlace(got, row, rows, cols);
         expect(firstDifference(got, want), `${T.name} [${rows}, ${cols}]`).toBe(-1);
+      }
+    }
+  });
+
+  it('sums along an axis give the JS backend\'s bits (each column in order, in double; float32, float64; NaN, infinities, -0)', () => {
+    const nb = nativeBackend(addon!);
+    for (const T of [Float32Array, Float64Array]) {
+      const rnd = random(5);
+      // [outer, len, inner]: the bias gradient, odd sizes, rows (inner 1), one row, wider than a 256-column block
+      for (const [outer, len, inner] of [[1, 128, 256], [3, 7, 13], [2, 301, 1], [1, 1, 601], [2, 3, 700]]) {
+        const x = new T(outer * len * inner).map(() => rnd() * 10 ** Math.floor(rnd() * 8));
+        // a column of -0 only (sums to +0, as JS's acc starts at 0), a NaN, an Infinity and a -Infinity meeting it
+        for (let k = 0; k < len; k++) x[k * inner] = -0;
+        x.set([NaN, Infinity, -Infinity].slice(0, Math.max(0, x.length - 3)), x.length - 3);
+        const want = new T(outer * inner), got = new T(outer * inner);
+        jsBackend.sumAxis(x, outer, len, inner, want);
+        nb.sumAxis(x, outer, len, inner, got);
+        expect(firstDifference(got, want), `${T.name} [${outer}, ${len}, ${inner}]`).toBe(-1);
       }
     }
   });

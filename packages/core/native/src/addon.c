@@ -248,6 +248,27 @@ static napi_value add_rows_fn(napi_env env, napi_callback_info info)
     return NULL;
 }
 
+/* sumAxis(x, outer, len, inner, out): x [outer, len, inner] summed over len into out [outer, inner]; both
+ * Float32Array or both Float64Array */
+static napi_value sum_axis_fn(napi_env env, napi_callback_info info)
+{
+    size_t argc = 5, lx, lo;
+    napi_value argv[5];
+    napi_typedarray_type tx, to;
+    void *px, *po;
+    int64_t outer, len, inner;
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 5 || !typed(env, argv[0], &tx, &px, &lx) || !typed(env, argv[4], &to, &po, &lo) || to != tx ||
+        (tx != napi_float32_array && tx != napi_float64_array))
+        return fail(env, "sumAxis: x and out must be both Float32Array or both Float64Array");
+    if (!int_arg(env, argv[1], &outer) || !int_arg(env, argv[2], &len) || !int_arg(env, argv[3], &inner) ||
+        (double)outer * (double)len * (double)inner > (double)lx || (double)outer * (double)inner > (double)lo)
+        return fail(env, "sumAxis: outer, len and inner must be integers >= 0 with outer*len*inner <= x.length and outer*inner <= out.length");
+    if (tx == napi_float64_array) sum_axis_f64(px, (long)outer, (long)len, (long)inner, po);
+    else sum_axis_f32(px, (long)outer, (long)len, (long)inner, po);
+    return NULL;
+}
+
 /* setKernel(name): use that microkernel family ('avx512', 'avx2', 'portable'); false if this CPU lacks it. */
 static napi_value set_kernel(napi_env env, napi_callback_info info)
 {
@@ -288,6 +309,7 @@ NAPI_MODULE_INIT()
         { "adagradStep", adagrad_step }, { "rmspropStep", rmsprop_step }, { "adamStep", adam_step },
         { "relu", relu_fn }, { "reluBackward", relu_backward_fn }, { "softmaxCrossEntropy", softmax_ce_fn },
         { "firstNonFinite", first_non_finite_fn }, { "addRowsInPlace", add_rows_fn },
+        { "sumAxis", sum_axis_fn },
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         napi_value f;

@@ -146,7 +146,7 @@ static double tg_log(double x)
 KERNELS(f32, float, uint32_t, 0x3f800000u)
 KERNELS(f64, double, uint64_t, 0x3ff0000000000000u)
 
-/* ---- the optimizers' check and the bias add */
+/* ---- the optimizers' check, the bias add and sums along an axis */
 
 /* The index of the first NaN or ±Infinity (every exponent bit set), or -1. Each block is first tested without a
  * branch (which vectorizes); only a block holding one is searched element by element. */
@@ -168,10 +168,24 @@ KERNELS(f64, double, uint64_t, 0x3ff0000000000000u)
         return -1;                                                                                             \
     }                                                                                                          \
     /* x[r, j] += row[j] for x [rows, cols]: one rounding per add, as a typed-array store rounds */            \
-    void add_rows_##SUFFIX(T *x, const T *row, long rows, long cols)                         \
+    void add_rows_##SUFFIX(T *x, const T *row, long rows, long cols)                                           \
     {                                                                                                          \
         for (long r = 0; r < rows; r++, x += cols)                                                             \
             for (long j = 0; j < cols; j++) x[j] = x[j] + row[j];                                              \
+    }                                                                                                          \
+    /* x [outer, len, inner] summed over len into out [outer, inner]: each column in order over k, in double,  \
+     * rounded once (reduce.ts's sumAxis); a block of 256 columns at a time, its sums in L1 */                 \
+    void sum_axis_##SUFFIX(const T *x, long outer, long len, long inner, T *out)                               \
+    {                                                                                                          \
+        double acc[256];                                                                                       \
+        for (long o = 0; o < outer; o++, x += len * inner, out += inner)                                       \
+            for (long c0 = 0; c0 < inner; c0 += 256) {                                                         \
+                const long w = inner - c0 < 256 ? inner - c0 : 256;                                            \
+                for (long i = 0; i < w; i++) acc[i] = 0;                                                       \
+                for (long k = 0; k < len; k++)                                                                 \
+                    for (long i = 0; i < w; i++) acc[i] += (double)x[k * inner + c0 + i];                      \
+                for (long i = 0; i < w; i++) out[c0 + i] = (T)acc[i];                                          \
+            }                                                                                                  \
     }
 
 SCANS(f32, float, uint32_t, 0x7f800000u)

@@ -13,5 +13,7 @@ long first_non_finite_f32(const float *x, long n);
 long first_non_finite_f64(const double *x, long n);
 void add_rows_f32(float *x, const float *row, long rows, long cols);
 void add_rows_f64(double *x, const double *row, long rows, long cols);
+void sum_axis_f32(const float *x, long outer, long len, long inner, float *out);
+void sum_axis_f64(const double *x, long outer, long len, long inner, double *out);
 
 #endif

@@ -35,6 +35,8 @@ export interface NativeAddon {
   firstNonFinite(x: TypedArray): number;
   /** x[r, j] += row[j] for x [rows, cols] (linear's bias), x and row of one float type. */
   addRowsInPlace(x: TypedArray, row: TypedArray, rows: number, cols: number): void;
+  /** x [outer, len, inner] summed over len into out [outer, inner] (reduce.ts's order), both of one float type. */
+  sumAxis(x: TypedArray, outer: number, len: number, inner: number, out: TypedArray): void;
   /** use one microkernel family; false where this CPU lacks it */
   setKernel(name: NativeKernel): boolean;
   info(): { kernel: NativeKernel; kernels: NativeKernel[]; threadMinFlops: number };

@@ -1,9 +1,10 @@
 // The native backend: the JS backend with matmul, the optimizer updates and their non-finite check, relu and its
-// backward, linear's bias add and the fused softmax cross-entropy on the Node-API addon (addon.ts; C in
-// packages/core/native), which works in place on the typed arrays' memory. Products below the FLOP threshold (settings.ts: a call into the addon costs ~0.4 µs),
-// mixed or int32 ones, updates of fewer than MIN_UPDATE elements and elementwise calls on fewer than
-// MIN_ELEMENTWISE run on the JS kernels. Bits: the JS backend's, except float32 matmuls at 'high', whose
-// SIMD microkernels fuse each multiply-add (within float32 rounding: tests/native.test.ts).
+// backward, linear's bias add, sums along an axis and the fused softmax cross-entropy on the Node-API addon
+// (addon.ts; C in packages/core/native), which works in place on the typed arrays' memory. Products below the FLOP
+// threshold (settings.ts: a call into the addon costs ~0.4 µs), mixed or int32 ones, updates of fewer than
+// MIN_UPDATE elements and elementwise calls on fewer than MIN_ELEMENTWISE run on the JS kernels. Bits: the JS
+// backend's, except float32 matmuls at 'high', whose SIMD microkernels fuse each multiply-add (within float32
+// rounding: tests/native.test.ts).
 import type { Backend } from '../kernels/backend.js';
 import type { TypedArray } from '../dtype.js';
 import { jsBackend } from '../kernels/js.js';
@@ -79,6 +80,11 @@ export function nativeBackend(addon: NativeAddon): Backend {
     addRowsInPlace(x, row, rows, cols) {
       if (rows * cols >= MIN_ELEMENTWISE && sameFloatsFrom(0, x) && row.constructor === x.constructor) addon.addRowsInPlace(x, row, rows, cols);
       else jsBackend.addRowsInPlace(x, row, rows, cols);
+    },
+    sumAxis(x, outer, len, inner, out) {
+      const T = x.constructor;
+      if (outer * len * inner >= MIN_ELEMENTWISE && (T === Float32Array || T === Float64Array) && out.constructor === T) addon.sumAxis(x, outer, len, inner, out);
+      else jsBackend.sumAxis(x, outer, len, inner, out);
     },
     softmaxCrossEntropy(x, labels, n, c, clip, p, out) {
       const T = x.constructor;
