@@ -242,13 +242,14 @@ describe.runIf(addon)('the native backend', () => {
     setMatmulPrecision(initial.precision);
   });
 
-  it('setBackend(native): matmul, the optimizer updates and check, relu, the bias add and softmax cross-entropy are its own, the rest the JS backend\'s; backendInfo names the kernel', () => {
+  it('setBackend(native): matmul, the optimizer updates and check, relu, the bias add, axis sums and arg max/min, im2col/col2im and softmax cross-entropy are its own, the rest the JS backend\'s; backendInfo names the kernel', () => {
     setBackend('native', { minFlops: 0 });
     expect(getBackend()).toBe('native');
     const info = backendInfo();
     expect(info.minFlops).toBe(0);
     expect(info.overrides.sort()).toEqual([
-      'adagradStep', 'adamStep', 'addRowsInPlace', 'firstNonFinite', 'matmul', 'relu', 'reluBackward', 'rmspropStep', 'sgdStep', 'softmaxCrossEntropy', 'sumAxis',
+      'adagradStep', 'adamStep', 'addRowsInPlace', 'argExtremumAxis', 'col2im', 'firstNonFinite', 'im2col', 'matmul', 'relu', 'reluBackward',
+      'rmspropStep', 'sgdStep', 'softmaxCrossEntropy', 'sumAxis',
     ]);
     expect(info.native).toMatchObject({ loaded: true, kernel: kernels[0] });
     const a = tensor([[1, 2, 3], [4, 5, 6]]), b = tensor([[1, 0], [0, 1], [1, 1]]);
@@ -323,6 +324,40 @@ describe.runIf(addon)('the native backend', () => {
         jsBackend.sumAxis(x, outer, len, inner, want);
         nb.sumAxis(x, outer, len, inner, got);
         expect(firstDifference(got, want), `${T.name} [${outer}, ${len}, ${inner}]`).toBe(-1);
+      }
+    }
+  });
+
+  it('im2col, col2im and the arg max/min along an axis give the JS backend\'s results (float32, float64; NaN, infinities, -0; padding, stride, dilation)', () => {
+    const nb = nativeBackend(addon!);
+    // [n, c, h, w], kernel, stride, padding, dilation: a conv with padding, a 2x2 pool, odd sizes with dilation, a wide stride
+    const geometries = [
+      [2, 3, 9, 7, 3, 3, 1, 1, 1, 1, 1, 1], [1, 4, 8, 8, 2, 2, 2, 2, 0, 0, 1, 1], [3, 2, 11, 5, 2, 3, 1, 2, 2, 1, 2, 1], [2, 2, 5, 40, 1, 4, 3, 5, 0, 2, 1, 2],
+    ].map(([n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw]) => ({
+      n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw,
+      oh: Math.floor((h + 2 * ph - dh * (kh - 1) - 1) / sh) + 1, ow: Math.floor((w + 2 * pw - dw * (kw - 1) - 1) / sw) + 1,
+    }));
+    for (const T of [Float32Array, Float64Array]) {
+      const rnd = random(9);
+      for (const g of geometries) {
+        const what = `${T.name} ${JSON.stringify(g)}`;
+        const x = new T(g.n * g.c * g.h * g.w).map(() => rnd() * 100);
+        x.set([NaN, -0, Infinity, -Infinity], 3);
+        const cols = (b: typeof jsBackend) => { const out = new T(g.n * g.c * g.kh * g.kw * g.oh * g.ow); b.im2col(x, g, out); return out; };
+        const want = cols(jsBackend);
+        expect(want.length).toBeGreaterThanOrEqual(256); // large enough to run native
+        expect(firstDifference(cols(nb), want), `im2col ${what}`).toBe(-1);
+        // col2im sums overlapping windows: values of many magnitudes so that the order of the sums shows
+        const c = new T(want.length).map(() => rnd() * 10 ** Math.floor(rnd() * 6));
+        c.set([-0, NaN, Infinity], 0);
+        const fold = (b: typeof jsBackend) => { const out = new T(x.length).fill(7); b.col2im(c, g, out); return out; };
+        expect(firstDifference(fold(nb), fold(jsBackend)), `col2im ${what}`).toBe(-1);
+        // the pool's arg max/min over the window axis of the columns [n*c, kh*kw, oh*ow]; ties from rounding
+        const tied = want.map((v) => Math.round(v / 30));
+        for (const sign of [1, -1] as const) {
+          const arg = (b: typeof jsBackend, v: InstanceType<typeof T>) => { const out = new Int32Array(g.n * g.c * g.oh * g.ow); b.argExtremumAxis(v, g.n * g.c, g.kh * g.kw, g.oh * g.ow, out, sign); return out; };
+          for (const v of [want, tied]) expect(arg(nb, v), `argExtremumAxis ${sign} ${what}`).toEqual(arg(jsBackend, v));
+        }
       }
     }
   });

@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "tensorgrad",
-      "sources": ["src/addon.c", "src/elementwise.c", "src/gemm.c", "src/kernels.c", "src/optim.c"],
+      "sources": ["src/addon.c", "src/elementwise.c", "src/gemm.c", "src/kernels.c", "src/optim.c", "src/window.c"],
       "cflags": ["-std=gnu11", "-ffp-contract=off", "-fno-fast-math", "-fno-math-errno", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "ldflags": ["-pthread"],
       "xcode_settings": {

@@ -6,6 +6,7 @@
 #include "elementwise.h"
 #include "gemm.h"
 #include "optim.h"
+#include "window.h"
 
 #define CHECK(call)                                                                                            \
     do {                                                                                                       \
@@ -269,6 +270,72 @@ static napi_value sum_axis_fn(napi_env env, napi_callback_info info)
     return NULL;
 }
 
+/* im2col(x, cols, n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow) and col2im(cols, x, ...the same 14):
+ * x [n, c, h, w] and cols [n, c*kh*kw, oh*ow], both Float32Array or both Float64Array */
+static napi_value window_fn(napi_env env, napi_callback_info info, int fold)
+{
+    const char *name = fold ? "col2im" : "im2col";
+    size_t argc = 16, l0, l1;
+    napi_value argv[16];
+    napi_typedarray_type t0, t1;
+    void *p0, *p1;
+    int64_t v[14];
+    long g[14];
+    char msg[160];
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 16 || !typed(env, argv[0], &t0, &p0, &l0) || !typed(env, argv[1], &t1, &p1, &l1) || t1 != t0 ||
+        (t0 != napi_float32_array && t0 != napi_float64_array)) {
+        snprintf(msg, sizeof msg, "%s: the arrays must be both Float32Array or both Float64Array", name);
+        return fail(env, msg);
+    }
+    for (int i = 0; i < 14; i++) {
+        if (!int_arg(env, argv[2 + i], &v[i])) {
+            snprintf(msg, sizeof msg, "%s: the geometry must be 14 integers >= 0", name);
+            return fail(env, msg);
+        }
+        g[i] = (long)v[i];
+    }
+    const double image = (double)v[0] * v[1] * v[2] * v[3], columns = (double)v[0] * v[1] * v[4] * v[5] * v[12] * v[13];
+    if ((double)(fold ? l1 : l0) < image || (double)(fold ? l0 : l1) < columns) {
+        snprintf(msg, sizeof msg, "%s: an array is shorter than n*c*h*w (the image) or n*c*kh*kw*oh*ow (the columns)", name);
+        return fail(env, msg);
+    }
+    if (fold) {
+        if (t0 == napi_float64_array) col2im_f64(p0, g, p1);
+        else col2im_f32(p0, g, p1);
+    } else {
+        if (t0 == napi_float64_array) im2col_f64(p0, g, p1);
+        else im2col_f32(p0, g, p1);
+    }
+    return NULL;
+}
+
+static napi_value im2col_fn(napi_env env, napi_callback_info info) { return window_fn(env, info, 0); }
+static napi_value col2im_fn(napi_env env, napi_callback_info info) { return window_fn(env, info, 1); }
+
+/* argExtremumAxis(x, outer, len, inner, out, sign): x [outer, len, inner] Float32Array or Float64Array, out an
+ * Int32Array [outer, inner], sign 1 (max) or -1 (min) */
+static napi_value arg_extremum_fn(napi_env env, napi_callback_info info)
+{
+    size_t argc = 6, lx, lo;
+    napi_value argv[6];
+    napi_typedarray_type tx, to;
+    void *px, *po;
+    int64_t outer, len, inner;
+    double sign;
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 6 || !typed(env, argv[0], &tx, &px, &lx) || !typed(env, argv[4], &to, &po, &lo) || to != napi_int32_array ||
+        (tx != napi_float32_array && tx != napi_float64_array))
+        return fail(env, "argExtremumAxis: x must be a Float32Array or Float64Array and out an Int32Array");
+    if (!int_arg(env, argv[1], &outer) || !int_arg(env, argv[2], &len) || !int_arg(env, argv[3], &inner) ||
+        napi_get_value_double(env, argv[5], &sign) != napi_ok || len < 1 ||
+        (double)outer * (double)len * (double)inner > (double)lx || (double)outer * (double)inner > (double)lo)
+        return fail(env, "argExtremumAxis: outer, len >= 1 and inner must be integers with outer*len*inner <= x.length and outer*inner <= out.length");
+    if (tx == napi_float64_array) arg_extremum_f64(px, (long)outer, (long)len, (long)inner, po, sign > 0 ? 1 : -1);
+    else arg_extremum_f32(px, (long)outer, (long)len, (long)inner, po, sign > 0 ? 1 : -1);
+    return NULL;
+}
+
 /* setKernel(name): use that microkernel family ('avx512', 'avx2', 'portable'); false if this CPU lacks it. */
 static napi_value set_kernel(napi_env env, napi_callback_info info)
 {
@@ -309,7 +376,8 @@ NAPI_MODULE_INIT()
         { "adagradStep", adagrad_step }, { "rmspropStep", rmsprop_step }, { "adamStep", adam_step },
         { "relu", relu_fn }, { "reluBackward", relu_backward_fn }, { "softmaxCrossEntropy", softmax_ce_fn },
         { "firstNonFinite", first_non_finite_fn }, { "addRowsInPlace", add_rows_fn },
-        { "sumAxis", sum_axis_fn },
+        { "sumAxis", sum_axis_fn }, { "im2col", im2col_fn }, { "col2im", col2im_fn },
+        { "argExtremumAxis", arg_extremum_fn },
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         napi_value f;

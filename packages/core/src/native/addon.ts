@@ -37,6 +37,14 @@ export interface NativeAddon {
   addRowsInPlace(x: TypedArray, row: TypedArray, rows: number, cols: number): void;
   /** x [outer, len, inner] summed over len into out [outer, inner] (reduce.ts's order), both of one float type. */
   sumAxis(x: TypedArray, outer: number, len: number, inner: number, out: TypedArray): void;
+  /**
+   * conv.ts's im2col (x [n, c, h, w] into cols [n, c*kh*kw, oh*ow]) and col2im (cols summed back into x, in the
+   * JS order), both arrays of one float type; the 14 numbers are WindowGeometry's fields in its order.
+   */
+  im2col(x: TypedArray, cols: TypedArray, ...geometry: number[]): void;
+  col2im(cols: TypedArray, x: TypedArray, ...geometry: number[]): void;
+  /** reduce.ts's argExtremumAxis: x a Float32Array or Float64Array, out an Int32Array. */
+  argExtremumAxis(x: TypedArray, outer: number, len: number, inner: number, out: Int32Array, sign: 1 | -1): void;
   /** use one microkernel family; false where this CPU lacks it */
   setKernel(name: NativeKernel): boolean;
   info(): { kernel: NativeKernel; kernels: NativeKernel[]; threadMinFlops: number };

@@ -1,11 +1,11 @@
 // The native backend: the JS backend with matmul, the optimizer updates and their non-finite check, relu and its
-// backward, linear's bias add, sums along an axis and the fused softmax cross-entropy on the Node-API addon
-// (addon.ts; C in packages/core/native), which works in place on the typed arrays' memory. Products below the FLOP
-// threshold (settings.ts: a call into the addon costs ~0.4 µs), mixed or int32 ones, updates of fewer than
-// MIN_UPDATE elements and elementwise calls on fewer than MIN_ELEMENTWISE run on the JS kernels. Bits: the JS
-// backend's, except float32 matmuls at 'high', whose SIMD microkernels fuse each multiply-add (within float32
-// rounding: tests/native.test.ts).
-import type { Backend } from '../kernels/backend.js';
+// backward, linear's bias add, sums and arg max/min along an axis, im2col/col2im and the fused softmax
+// cross-entropy on the Node-API addon (addon.ts; C in packages/core/native), which works in place on the typed
+// arrays' memory. Products below the FLOP threshold (settings.ts: a call into the addon costs ~0.4 µs), mixed or
+// int32 ones, updates of fewer than MIN_UPDATE elements and elementwise calls on fewer than MIN_ELEMENTWISE run on
+// the JS kernels. Bits: the JS backend's, except float32 matmuls at 'high', whose SIMD microkernels fuse each
+// multiply-add (within float32 rounding: tests/native.test.ts).
+import type { Backend, WindowGeometry } from '../kernels/backend.js';
 import type { TypedArray } from '../dtype.js';
 import { jsBackend } from '../kernels/js.js';
 import * as libm from '../kernels/libm.js';
@@ -30,6 +30,17 @@ function sameFloats(w: TypedArray, ...xs: (TypedArray | null)[]): boolean {
 function sameFloatsFrom(min: number, w: TypedArray, ...xs: (TypedArray | null)[]): boolean {
   if (w.length < min || !(w instanceof Float32Array || w instanceof Float64Array)) return false;
   return xs.every((x) => x === null || (x.constructor === w.constructor && x.length === w.length));
+}
+
+/** x is a Float32Array or Float64Array, and the others of its type. */
+function isFloats(x: TypedArray, ...others: TypedArray[]): boolean {
+  const T = x.constructor;
+  return (T === Float32Array || T === Float64Array) && others.every((o) => o.constructor === T);
+}
+
+/** WindowGeometry's fields in the order the addon takes them. */
+function geometry(g: WindowGeometry): number[] {
+  return [g.n, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow];
 }
 
 export function nativeBackend(addon: NativeAddon): Backend {
@@ -82,9 +93,20 @@ export function nativeBackend(addon: NativeAddon): Backend {
       else jsBackend.addRowsInPlace(x, row, rows, cols);
     },
     sumAxis(x, outer, len, inner, out) {
-      const T = x.constructor;
-      if (outer * len * inner >= MIN_ELEMENTWISE && (T === Float32Array || T === Float64Array) && out.constructor === T) addon.sumAxis(x, outer, len, inner, out);
+      if (outer * len * inner >= MIN_ELEMENTWISE && isFloats(x, out)) addon.sumAxis(x, outer, len, inner, out);
       else jsBackend.sumAxis(x, outer, len, inner, out);
+    },
+    im2col(x, g, cols) {
+      if (isFloats(x, cols) && cols.length >= MIN_ELEMENTWISE) addon.im2col(x, cols, ...geometry(g));
+      else jsBackend.im2col(x, g, cols);
+    },
+    col2im(cols, g, x) {
+      if (isFloats(cols, x) && cols.length >= MIN_ELEMENTWISE) addon.col2im(cols, x, ...geometry(g));
+      else jsBackend.col2im(cols, g, x);
+    },
+    argExtremumAxis(x, outer, len, inner, out, sign) {
+      if (isFloats(x) && out instanceof Int32Array && outer * len * inner >= MIN_ELEMENTWISE) addon.argExtremumAxis(x, outer, len, inner, out, sign);
+      else jsBackend.argExtremumAxis(x, outer, len, inner, out, sign);
     },
     softmaxCrossEntropy(x, labels, n, c, clip, p, out) {
       const T = x.constructor;
