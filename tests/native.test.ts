@@ -242,14 +242,14 @@ describe.runIf(addon)('the native backend', () => {
     setMatmulPrecision(initial.precision);
   });
 
-  it('setBackend(native): matmul, the optimizer updates and check, relu, the bias add, axis sums and arg max/min, im2col/col2im and softmax cross-entropy are its own, the rest the JS backend\'s; backendInfo names the kernel', () => {
+  it('setBackend(native): matmul, the optimizer updates and check, relu, add/sub/mul/div, the bias add, axis sums and arg max/min, im2col/col2im and softmax cross-entropy are its own, the rest the JS backend\'s; backendInfo names the kernel', () => {
     setBackend('native', { minFlops: 0 });
     expect(getBackend()).toBe('native');
     const info = backendInfo();
     expect(info.minFlops).toBe(0);
     expect(info.overrides.sort()).toEqual([
-      'adagradStep', 'adamStep', 'addRowsInPlace', 'argExtremumAxis', 'col2im', 'firstNonFinite', 'im2col', 'matmul', 'relu', 'reluBackward',
-      'rmspropStep', 'sgdStep', 'softmaxCrossEntropy', 'sumAxis',
+      'adagradStep', 'adamStep', 'add', 'addRowsInPlace', 'argExtremumAxis', 'col2im', 'div', 'firstNonFinite', 'im2col', 'matmul', 'mul', 'relu',
+      'reluBackward', 'rmspropStep', 'sgdStep', 'softmaxCrossEntropy', 'sub', 'sumAxis',
     ]);
     expect(info.native).toMatchObject({ loaded: true, kernel: kernels[0] });
     const a = tensor([[1, 2, 3], [4, 5, 6]]), b = tensor([[1, 0], [0, 1], [1, 1]]);
@@ -314,8 +314,8 @@ describe.runIf(addon)('the native backend', () => {
     const nb = nativeBackend(addon!);
     for (const T of [Float32Array, Float64Array]) {
       const rnd = random(5);
-      // [outer, len, inner]: the bias gradient, odd sizes, rows (inner 1), one row, wider than a 256-column block
-      for (const [outer, len, inner] of [[1, 128, 256], [3, 7, 13], [2, 301, 1], [1, 1, 601], [2, 3, 700]]) {
+      // [outer, len, inner]: the bias gradient, odd sizes, rows (inner 1; 8 at a time, and the rest), one row, wider than a 256-column block
+      for (const [outer, len, inner] of [[1, 128, 256], [3, 7, 13], [2, 301, 1], [19, 40, 1], [1, 1, 601], [2, 3, 700]]) {
         const x = new T(outer * len * inner).map(() => rnd() * 10 ** Math.floor(rnd() * 8));
         // a column of -0 only (sums to +0, as JS's acc starts at 0), a NaN, an Infinity and a -Infinity meeting it
         for (let k = 0; k < len; k++) x[k * inner] = -0;
@@ -324,6 +324,31 @@ describe.runIf(addon)('the native backend', () => {
         jsBackend.sumAxis(x, outer, len, inner, want);
         nb.sumAxis(x, outer, len, inner, got);
         expect(firstDifference(got, want), `${T.name} [${outer}, ${len}, ${inner}]`).toBe(-1);
+      }
+    }
+  });
+
+  it('add, sub, mul and div with broadcasting give the JS backend\'s bits (float32, float64; NaN, infinities, -0, division by 0)', () => {
+    const nb = nativeBackend(addon!);
+    // same shapes, a conv's bias [C, 1] on [N, C, L], a row, a scalar, both sides broadcast, a middle axis
+    const cases = [[[7, 41], [7, 41]], [[2, 5, 33], [5, 1]], [[300, 3], [3]], [[257], [1]], [[1], [19, 17]], [[1, 64], [5, 1]], [[3, 1, 130], [3, 4, 1]]];
+    for (const T of [Float32Array, Float64Array]) {
+      const rnd = random(11);
+      for (const [aShape, bShape] of cases) {
+        const outShape = aShape.length >= bShape.length
+          ? aShape.map((d, i) => Math.max(d, bShape[i - aShape.length + bShape.length] ?? 1))
+          : bShape.map((d, i) => Math.max(d, aShape[i - bShape.length + aShape.length] ?? 1));
+        const size = (s: number[]) => s.reduce((x, y) => x * y, 1);
+        const a = new T(size(aShape)).map(() => rnd() * 10 ** Math.floor(rnd() * 6));
+        const b = new T(size(bShape)).map(() => rnd() * 10 ** Math.floor(rnd() * 6));
+        a.set([NaN, -0, Infinity, 0].slice(0, a.length));
+        b.set([0, -0, -Infinity, NaN].slice(0, b.length));
+        for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+          const run = (be: typeof jsBackend) => { const out = new T(size(outShape)); be[op](a, aShape, b, bShape, out, outShape); return out; };
+          const want = run(jsBackend);
+          expect(want.length).toBeGreaterThanOrEqual(256); // large enough to run native
+          expect(firstDifference(run(nb), want), `${T.name} ${op} [${aShape}] [${bShape}]`).toBe(-1);
+        }
       }
     }
   });

@@ -336,6 +336,44 @@ static napi_value arg_extremum_fn(napi_env env, napi_callback_info info)
     return NULL;
 }
 
+/* binary(op, a, b, out, runs): out = a op b (op 0 add, 1 sub, 2 mul, 3 div), all three Float32Array or all
+ * Float64Array; runs = [shape..., strides of a..., strides of b...] (3 * nd integers, strides >= 0) */
+static napi_value binary_fn(napi_env env, napi_callback_info info)
+{
+    size_t argc = 5, la, lb, lo;
+    napi_value argv[5];
+    napi_typedarray_type ta, tb, to;
+    void *pa, *pb, *po;
+    int64_t op;
+    uint32_t len;
+    long v[3 * BIN_MAX_DIMS];
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 5 || !typed(env, argv[1], &ta, &pa, &la) || !typed(env, argv[2], &tb, &pb, &lb) || !typed(env, argv[3], &to, &po, &lo) ||
+        ta != to || tb != to || (to != napi_float32_array && to != napi_float64_array))
+        return fail(env, "binary: a, b and out must be all Float32Array or all Float64Array");
+    if (!int_arg(env, argv[0], &op) || op > BIN_DIV || napi_get_array_length(env, argv[4], &len) != napi_ok || len == 0 ||
+        len % 3 != 0 || len > 3 * BIN_MAX_DIMS)
+        return fail(env, "binary: op must be 0-3 and runs an array of 3 * nd integers (nd <= 32)");
+    const int nd = (int)(len / 3);
+    /* every element read or written lies inside its array */
+    double total = 1, lastA = 0, lastB = 0;
+    for (uint32_t i = 0; i < len; i++) {
+        napi_value e;
+        int64_t x;
+        if (napi_get_element(env, argv[4], i, &e) != napi_ok || !int_arg(env, e, &x)) return fail(env, "binary: runs must hold integers >= 0");
+        v[i] = (long)x;
+    }
+    for (int d = 0; d < nd; d++) {
+        total *= (double)v[d];
+        lastA += (double)(v[d] - 1) * v[nd + d], lastB += (double)(v[d] - 1) * v[2 * nd + d];
+    }
+    if (total == 0) return NULL;
+    if (total > (double)lo || lastA >= (double)la || lastB >= (double)lb) return fail(env, "binary: an operand is shorter than its runs");
+    if (to == napi_float64_array) binary_f64((int)op, pa, pb, po, nd, v, v + nd, v + 2 * nd);
+    else binary_f32((int)op, pa, pb, po, nd, v, v + nd, v + 2 * nd);
+    return NULL;
+}
+
 /* setKernel(name): use that microkernel family ('avx512', 'avx2', 'portable'); false if this CPU lacks it. */
 static napi_value set_kernel(napi_env env, napi_callback_info info)
 {
@@ -377,7 +415,7 @@ NAPI_MODULE_INIT()
         { "relu", relu_fn }, { "reluBackward", relu_backward_fn }, { "softmaxCrossEntropy", softmax_ce_fn },
         { "firstNonFinite", first_non_finite_fn }, { "addRowsInPlace", add_rows_fn },
         { "sumAxis", sum_axis_fn }, { "im2col", im2col_fn }, { "col2im", col2im_fn },
-        { "argExtremumAxis", arg_extremum_fn },
+        { "argExtremumAxis", arg_extremum_fn }, { "binary", binary_fn },
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         napi_value f;

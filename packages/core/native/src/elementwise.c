@@ -178,6 +178,17 @@ KERNELS(f64, double, uint64_t, 0x3ff0000000000000u)
     void sum_axis_##SUFFIX(const T *x, long outer, long len, long inner, T *out)                               \
     {                                                                                                          \
         double acc[256];                                                                                       \
+        if (inner == 1) {                                                                                      \
+            /* rows: each sum is one chain of dependent adds, so 8 rows run side by side (the same order each) */ \
+            long o = 0;                                                                                        \
+            for (; o + 8 <= outer; o += 8, x += 8 * len, out += 8) {                                           \
+                for (int r = 0; r < 8; r++) acc[r] = 0;                                                        \
+                for (long k = 0; k < len; k++)                                                                 \
+                    for (int r = 0; r < 8; r++) acc[r] += (double)x[r * len + k];                              \
+                for (int r = 0; r < 8; r++) out[r] = (T)acc[r];                                                \
+            }                                                                                                  \
+            outer -= o;                                                                                        \
+        }                                                                                                      \
         for (long o = 0; o < outer; o++, x += len * inner, out += inner)                                       \
             for (long c0 = 0; c0 < inner; c0 += 256) {                                                         \
                 const long w = inner - c0 < 256 ? inner - c0 : 256;                                            \
@@ -190,3 +201,47 @@ KERNELS(f64, double, uint64_t, 0x3ff0000000000000u)
 
 SCANS(f32, float, uint32_t, 0x7f800000u)
 SCANS(f64, double, uint64_t, 0x7ff0000000000000u)
+
+/* ---- broadcasting add, sub, mul, div over the runs kernels/elementwise.ts's binary() walks: shape and the strides
+ * of a and b (0 where broadcast) after merging contiguous dimensions; the last dimension is the run. One float
+ * rounding per operation, as a typed-array store rounds the double result (exact for these four). */
+#define RUN(T, EXPR)                                                                                           \
+    do {                                                                                                       \
+        if (sa == 1 && sb == 1)                                                                                \
+            for (long k = 0; k < n; k++) { const T x = a[k], y = b[k]; o[k] = EXPR; }                          \
+        else if (sa == 1 && sb == 0)                                                                           \
+            for (long k = 0; k < n; k++) { const T x = a[k], y = b[0]; o[k] = EXPR; }                          \
+        else if (sa == 0 && sb == 1)                                                                           \
+            for (long k = 0; k < n; k++) { const T x = a[0], y = b[k]; o[k] = EXPR; }                          \
+        else                                                                                                   \
+            for (long k = 0; k < n; k++) { const T x = a[k * sa], y = b[k * sb]; o[k] = EXPR; }                \
+    } while (0)
+
+#define BINARY(SUFFIX, T)                                                                                      \
+    static void binary_row_##SUFFIX(int op, const T *a, long sa, const T *b, long sb, T *o, long n)            \
+    {                                                                                                          \
+        switch (op) {                                                                                          \
+        case BIN_ADD: RUN(T, x + y); break;                                                                    \
+        case BIN_SUB: RUN(T, x - y); break;                                                                    \
+        case BIN_MUL: RUN(T, x * y); break;                                                                    \
+        default: RUN(T, x / y); break;                                                                         \
+        }                                                                                                      \
+    }                                                                                                          \
+    void binary_##SUFFIX(int op, const T *a, const T *b, T *out, int nd, const long *shape, const long *sa,      \
+                         const long *sb)                                                                       \
+    {                                                                                                          \
+        long index[BIN_MAX_DIMS] = { 0 }, rows = 1, ai = 0, bi = 0;                                            \
+        const long n = shape[nd - 1];                                                                          \
+        for (int d = 0; d < nd - 1; d++) rows *= shape[d];                                                     \
+        for (long r = 0; r < rows; r++, out += n) {                                                            \
+            binary_row_##SUFFIX(op, a + ai, sa[nd - 1], b + bi, sb[nd - 1], out, n);                           \
+            for (int d = nd - 2; d >= 0; d--) { /* odometer over the outer dimensions */                       \
+                index[d]++, ai += sa[d], bi += sb[d];                                                          \
+                if (index[d] < shape[d]) break;                                                                \
+                ai -= sa[d] * shape[d], bi -= sb[d] * shape[d], index[d] = 0;                                  \
+            }                                                                                                  \
+        }                                                                                                      \
+    }
+
+BINARY(f32, float)
+BINARY(f64, double)

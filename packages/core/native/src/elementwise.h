@@ -16,4 +16,9 @@ void add_rows_f64(double *x, const double *row, long rows, long cols);
 void sum_axis_f32(const float *x, long outer, long len, long inner, float *out);
 void sum_axis_f64(const double *x, long outer, long len, long inner, double *out);
 
+/* out = a op b with broadcasting (see elementwise.c); nd <= BIN_MAX_DIMS */
+enum { BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_MAX_DIMS = 32 };
+void binary_f32(int op, const float *a, const float *b, float *out, int nd, const long *shape, const long *sa, const long *sb);
+void binary_f64(int op, const double *a, const double *b, double *out, int nd, const long *shape, const long *sa, const long *sb);
+
 #endif

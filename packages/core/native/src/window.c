@@ -3,6 +3,15 @@
  * order (col2im's sums add in JS's order, one float rounding per add as a typed-array store rounds). */
 #include "window.h"
 
+/* One step k of the arg max/min over a block of columns: take v[i] where it beats best[i] or is NaN, unless best[i]
+ * is NaN already (bitwise & and |: no branch, so the loop vectorizes) */
+#define ARG_STEP(T, BEATS)                                                                                     \
+    for (long i = 0; i < wd; i++) {                                                                            \
+        const int take = (best[i] == best[i]) & ((BEATS) | (v[i] != v[i]));                                    \
+        best[i] = take ? v[i] : best[i];                                                                       \
+        at[i] = take ? (int32_t)k : at[i];                                                                     \
+    }
+
 /* g: n, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow (WindowGeometry's fields in that order) */
 #define WINDOWS(SUFFIX, T)                                                                                     \
     void im2col_##SUFFIX(const T *x, const long *g, T *cols)                                                   \
@@ -43,7 +52,7 @@
                     }                                                                                          \
     }                                                                                                          \
     /* x [outer, len, inner] -> out [outer, inner]: the index of the first max (sign 1) or min (-1); a NaN, once \
-     * met, is the answer. 256 columns at a time, each running over k in order. */                             \
+     * met, is the answer. 256 columns at a time, each running over k in order, without branches. */          \
     void arg_extremum_##SUFFIX(const T *x, long outer, long len, long inner, int32_t *out, int sign)           \
     {                                                                                                          \
         T best[256];                                                                                           \
@@ -54,11 +63,8 @@
                 for (long i = 0; i < wd; i++) best[i] = x[c0 + i], at[i] = 0;                                  \
                 for (long k = 1; k < len; k++) {                                                               \
                     const T *v = x + k * inner + c0;                                                           \
-                    for (long i = 0; i < wd; i++) {                                                            \
-                        const int take = best[i] == best[i] && ((sign > 0 ? v[i] > best[i] : v[i] < best[i]) || v[i] != v[i]); \
-                        best[i] = take ? v[i] : best[i];                                                       \
-                        at[i] = take ? (int32_t)k : at[i];                                                     \
-                    }                                                                                          \
+                    if (sign > 0) { ARG_STEP(T, v[i] > best[i]) }                                              \
+                    else { ARG_STEP(T, v[i] < best[i]) }                                                       \
                 }                                                                                              \
                 for (long i = 0; i < wd; i++) out[c0 + i] = at[i];                                             \
             }                                                                                                  \

@@ -88,6 +88,14 @@ function collapse(shape: readonly number[], stridesList: number[][]): { shape: n
   return { shape: outShape, strides: outStrides };
 }
 
+/**
+ * The runs binary() walks for a (aShape) op b (bShape) into out (outShape): the merged shape, whose last dimension
+ * is the run, and a's and b's strides in it (0 where broadcast).
+ */
+export function broadcastRuns(aShape: readonly number[], bShape: readonly number[], outShape: readonly number[]): { shape: number[]; strides: number[][] } {
+  return collapse(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+}
+
 /** Applies `row` over broadcast operands a (aShape) and b (bShape) into out (outShape, contiguous). */
 export function binary(
   row: BinaryRow,
@@ -102,7 +110,7 @@ export function binary(
   }
   if (a.length === out.length && b.length === 1) return row(a, 0, 1, b, 0, 0, out, 0, out.length);
   if (a.length === 1 && b.length === out.length) return row(a, 0, 0, b, 0, 1, out, 0, out.length);
-  const c = collapse(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+  const c = broadcastRuns(aShape, bShape, outShape);
   const [sa, sb] = c.strides;
   const nd = c.shape.length;
   const inner = c.shape[nd - 1];

@@ -45,6 +45,11 @@ export interface NativeAddon {
   col2im(cols: TypedArray, x: TypedArray, ...geometry: number[]): void;
   /** reduce.ts's argExtremumAxis: x a Float32Array or Float64Array, out an Int32Array. */
   argExtremumAxis(x: TypedArray, outer: number, len: number, inner: number, out: Int32Array, sign: 1 | -1): void;
+  /**
+   * out = a op b (0 add, 1 sub, 2 mul, 3 div) with broadcasting, all three of one float type; runs is
+   * [...shape, ...a's strides, ...b's strides] of elementwise.ts's broadcastRuns.
+   */
+  binary(op: 0 | 1 | 2 | 3, a: TypedArray, b: TypedArray, out: TypedArray, runs: number[]): void;
   /** use one microkernel family; false where this CPU lacks it */
   setKernel(name: NativeKernel): boolean;
   info(): { kernel: NativeKernel; kernels: NativeKernel[]; threadMinFlops: number };

@@ -1,11 +1,12 @@
 // The native backend: the JS backend with matmul, the optimizer updates and their non-finite check, relu and its
-// backward, linear's bias add, sums and arg max/min along an axis, im2col/col2im and the fused softmax
-// cross-entropy on the Node-API addon (addon.ts; C in packages/core/native), which works in place on the typed
-// arrays' memory. Products below the FLOP threshold (settings.ts: a call into the addon costs ~0.4 µs), mixed or
-// int32 ones, updates of fewer than MIN_UPDATE elements and elementwise calls on fewer than MIN_ELEMENTWISE run on
-// the JS kernels. Bits: the JS backend's, except float32 matmuls at 'high', whose SIMD microkernels fuse each
-// multiply-add (within float32 rounding: tests/native.test.ts).
-import type { Backend, WindowGeometry } from '../kernels/backend.js';
+// backward, add/sub/mul/div with broadcasting, linear's bias add, sums and arg max/min along an axis, im2col/col2im
+// and the fused softmax cross-entropy on the Node-API addon (addon.ts; C in packages/core/native), which works in
+// place on the typed arrays' memory. Products below the FLOP threshold (settings.ts: a call into the addon costs
+// ~0.4 µs), mixed or int32 ones, updates of fewer than MIN_UPDATE elements and elementwise calls on fewer than
+// MIN_ELEMENTWISE run on the JS kernels. Bits: the JS backend's, except float32 matmuls at 'high', whose SIMD
+// microkernels fuse each multiply-add (within float32 rounding: tests/native.test.ts).
+import type { Backend, BinaryKernel, WindowGeometry } from '../kernels/backend.js';
+import { broadcastRuns } from '../kernels/elementwise.js';
 import type { TypedArray } from '../dtype.js';
 import { jsBackend } from '../kernels/js.js';
 import * as libm from '../kernels/libm.js';
@@ -41,6 +42,17 @@ function isFloats(x: TypedArray, ...others: TypedArray[]): boolean {
 /** WindowGeometry's fields in the order the addon takes them. */
 function geometry(g: WindowGeometry): number[] {
   return [g.n, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow];
+}
+
+/** add, sub, mul or div on the addon, from MIN_ELEMENTWISE elements of one float type (else the JS kernel). */
+function binary(addon: NativeAddon, op: 0 | 1 | 2 | 3, js: BinaryKernel): BinaryKernel {
+  return (a, aShape, b, bShape, out, outShape) => {
+    if (out.length >= MIN_ELEMENTWISE && isFloats(out, a, b)) {
+      const { shape, strides } = broadcastRuns(aShape, bShape, outShape);
+      if (shape.length <= 32) return addon.binary(op, a, b, out, [...shape, ...strides[0], ...strides[1]]);
+    }
+    js(a, aShape, b, bShape, out, outShape);
+  };
 }
 
 export function nativeBackend(addon: NativeAddon): Backend {
@@ -108,6 +120,10 @@ export function nativeBackend(addon: NativeAddon): Backend {
       if (isFloats(x) && out instanceof Int32Array && outer * len * inner >= MIN_ELEMENTWISE) addon.argExtremumAxis(x, outer, len, inner, out, sign);
       else jsBackend.argExtremumAxis(x, outer, len, inner, out, sign);
     },
+    add: binary(addon, 0, jsBackend.add),
+    sub: binary(addon, 1, jsBackend.sub),
+    mul: binary(addon, 2, jsBackend.mul),
+    div: binary(addon, 3, jsBackend.div),
     softmaxCrossEntropy(x, labels, n, c, clip, p, out) {
       const T = x.constructor;
       if (n * c >= MIN_UPDATE && (T === Float32Array || T === Float64Array) && p.constructor === T && out.constructor === T) {
