@@ -129,14 +129,15 @@ const FOLD_OP = registerOp('fold', true);
 function im2colOp(x: Tensor, g: WindowGeometry): Tensor {
   const out = alloc([g.n, g.c * g.kh * g.kw, g.oh * g.ow], x.dtype);
   backend().im2col(x.data, g, out.data);
-  return record(UNFOLD_OP, out, [x], (grad) => [col2imOp(grad, g)]);
+  // each backward's result is a new array nothing else holds: the walk may write into it (relu's backward does)
+  return record(UNFOLD_OP, out, [x], (grad, ctx) => [ctx.fresh(col2imOp(grad, g))]);
 }
 
 /** cols [n, c*kh*kw, oh*ow] -> x [n, c, h, w], the sum over windows; its backward is im2col's. */
 function col2imOp(cols: Tensor, g: WindowGeometry): Tensor {
   const out = alloc([g.n, g.c, g.h, g.w], cols.dtype);
   backend().col2im(cols.data, g, out.data);
-  return record(FOLD_OP, out, [cols], (grad) => [im2colOp(grad, g)]);
+  return record(FOLD_OP, out, [cols], (grad, ctx) => [ctx.fresh(im2colOp(grad, g))]);
 }
 
 /** x with a batch axis: [1, ...x] when it has `dims` + 1 axes (unbatched), x itself with `dims` + 2; else a ShapeError. */

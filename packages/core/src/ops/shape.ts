@@ -15,7 +15,8 @@ export function reshape(x: Tensor, ...dims: Dims): Tensor {
   const target = inferShape(x, shape);
   if (sameShape(target, x.shape)) return x;
   const out = wrap(x.data, target, x.dtype); // inferShape checked target against x.size
-  return record(RESHAPE_OP, out, [x], (g) => [reshape(g, x.shape)]);
+  // an owned g reshaped is still the walk's alone (the same values, and g is dropped after this backward)
+  return record(RESHAPE_OP, out, [x], (g, ctx) => [ctx.owned ? ctx.fresh(reshape(g, x.shape)) : reshape(g, x.shape)]);
 }
 
 function inferShape(x: Tensor, shape: readonly number[]): number[] {
