@@ -242,14 +242,14 @@ describe.runIf(addon)('the native backend', () => {
     setMatmulPrecision(initial.precision);
   });
 
-  it('setBackend(native): matmul, the optimizer updates and check, relu, add/sub/mul/div, the bias add, axis sums and arg max/min, im2col/col2im and softmax cross-entropy are its own, the rest the JS backend\'s; backendInfo names the kernel', () => {
+  it('setBackend(native): matmul, the optimizer updates and check, relu, add/sub/mul/div, the bias add, axis sums and arg max/min, im2col/col2im, gather/scatterAdd and softmax cross-entropy are its own, the rest the JS backend\'s; backendInfo names the kernel', () => {
     setBackend('native', { minFlops: 0 });
     expect(getBackend()).toBe('native');
     const info = backendInfo();
     expect(info.minFlops).toBe(0);
     expect(info.overrides.sort()).toEqual([
-      'adagradStep', 'adamStep', 'add', 'addRowsInPlace', 'argExtremumAxis', 'col2im', 'div', 'firstNonFinite', 'im2col', 'matmul', 'mul', 'relu',
-      'reluBackward', 'rmspropStep', 'sgdStep', 'softmaxCrossEntropy', 'sub', 'sumAxis',
+      'adagradStep', 'adamStep', 'add', 'addRowsInPlace', 'argExtremumAxis', 'col2im', 'div', 'firstNonFinite', 'gather', 'im2col', 'matmul', 'mul',
+      'relu', 'reluBackward', 'rmspropStep', 'scatterAdd', 'sgdStep', 'softmaxCrossEntropy', 'sub', 'sumAxis',
     ]);
     expect(info.native).toMatchObject({ loaded: true, kernel: kernels[0] });
     const a = tensor([[1, 2, 3], [4, 5, 6]]), b = tensor([[1, 0], [0, 1], [1, 1]]);
@@ -349,6 +349,26 @@ describe.runIf(addon)('the native backend', () => {
           expect(want.length).toBeGreaterThanOrEqual(256); // large enough to run native
           expect(firstDifference(run(nb), want), `${T.name} ${op} [${aShape}] [${bShape}]`).toBe(-1);
         }
+      }
+    }
+  });
+
+  it('gather and scatterAdd give the JS backend\'s bits (float32, float64; NaN, infinities, -0; repeated indices sum in order)', () => {
+    const nb = nativeBackend(addon!);
+    for (const T of [Float32Array, Float64Array]) {
+      const rnd = random(13);
+      // [outer, len, inner] and m: a pool's [N*C, kh*kw, L] picking 1, more picks than len (repeats), inner 1
+      for (const [outer, len, inner, m] of [[6, 4, 50, 1], [3, 5, 30, 9], [40, 7, 1, 11]]) {
+        const x = new T(outer * len * inner).map(() => rnd() * 10 ** Math.floor(rnd() * 6));
+        x.set([NaN, -0, Infinity, -Infinity]);
+        const index = Int32Array.from({ length: outer * m * inner }, () => Math.floor(Math.abs(rnd()) * len) % len);
+        const src = new T(outer * m * inner).map(() => rnd() * 10 ** Math.floor(rnd() * 6));
+        src.set([-0, NaN]);
+        const gathered = (b: typeof jsBackend) => { const out = new T(outer * m * inner); b.gather(x, outer, len, inner, index, m, out); return out; };
+        const scattered = (b: typeof jsBackend) => { const out = new T(outer * len * inner).fill(-0); b.scatterAdd(src, outer, len, inner, index, m, out); return out; };
+        expect(gathered(jsBackend).length).toBeGreaterThanOrEqual(256);
+        expect(firstDifference(gathered(nb), gathered(jsBackend)), `${T.name} gather [${outer}, ${len}, ${inner}] m=${m}`).toBe(-1);
+        expect(firstDifference(scattered(nb), scattered(jsBackend)), `${T.name} scatterAdd [${outer}, ${len}, ${inner}] m=${m}`).toBe(-1);
       }
     }
   });

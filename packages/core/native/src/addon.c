@@ -374,6 +374,43 @@ static napi_value binary_fn(napi_env env, napi_callback_info info)
     return NULL;
 }
 
+/* gather(x, outer, len, inner, index, m, out) and scatterAdd(src, outer, len, inner, index, m, out): x / out
+ * [outer, len, inner] and index, out / src [outer, m, inner]; the values both Float32Array or both Float64Array,
+ * index an Int32Array of indices in [0, len) */
+static napi_value gather_fn(napi_env env, napi_callback_info info, int scatter)
+{
+    const char *name = scatter ? "scatterAdd" : "gather";
+    size_t argc = 7, lv, li, lo;
+    napi_value argv[7];
+    napi_typedarray_type tv, ti, to;
+    void *pv, *pi, *po;
+    int64_t outer, len, inner, m;
+    char msg[200];
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 7 || !typed(env, argv[0], &tv, &pv, &lv) || !typed(env, argv[4], &ti, &pi, &li) || !typed(env, argv[6], &to, &po, &lo) ||
+        to != tv || ti != napi_int32_array || (tv != napi_float32_array && tv != napi_float64_array)) {
+        snprintf(msg, sizeof msg, "%s: the values must be both Float32Array or both Float64Array, the index an Int32Array", name);
+        return fail(env, msg);
+    }
+    if (!int_arg(env, argv[1], &outer) || !int_arg(env, argv[2], &len) || !int_arg(env, argv[3], &inner) || !int_arg(env, argv[5], &m) ||
+        (double)outer * len * inner > (double)(scatter ? lo : lv) || (double)outer * m * inner > (double)li ||
+        (double)outer * m * inner > (double)(scatter ? lv : lo)) {
+        snprintf(msg, sizeof msg, "%s: outer, len, inner and m must be integers >= 0 that fit the arrays", name);
+        return fail(env, msg);
+    }
+    int bad;
+    if (scatter) bad = tv == napi_float64_array ? scatter_add_f64(pv, outer, len, inner, pi, m, po) : scatter_add_f32(pv, outer, len, inner, pi, m, po);
+    else bad = tv == napi_float64_array ? gather_f64(pv, outer, len, inner, pi, m, po) : gather_f32(pv, outer, len, inner, pi, m, po);
+    if (bad) {
+        snprintf(msg, sizeof msg, "%s: an index is outside [0, %lld)", name, (long long)len);
+        return fail(env, msg);
+    }
+    return NULL;
+}
+
+static napi_value gather_values_fn(napi_env env, napi_callback_info info) { return gather_fn(env, info, 0); }
+static napi_value scatter_add_fn(napi_env env, napi_callback_info info) { return gather_fn(env, info, 1); }
+
 /* setKernel(name): use that microkernel family ('avx512', 'avx2', 'portable'); false if this CPU lacks it. */
 static napi_value set_kernel(napi_env env, napi_callback_info info)
 {
@@ -416,6 +453,7 @@ NAPI_MODULE_INIT()
         { "firstNonFinite", first_non_finite_fn }, { "addRowsInPlace", add_rows_fn },
         { "sumAxis", sum_axis_fn }, { "im2col", im2col_fn }, { "col2im", col2im_fn },
         { "argExtremumAxis", arg_extremum_fn }, { "binary", binary_fn },
+        { "gather", gather_values_fn }, { "scatterAdd", scatter_add_fn },
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         napi_value f;

@@ -72,3 +72,35 @@
 
 WINDOWS(f32, float)
 WINDOWS(f64, double)
+
+/* layout.ts's gather (out[o, j, i] = x[o, index[o, j, i], i]: max pooling's forward) and scatterAdd (its backward,
+ * out[o, index[o, j, i], i] += src[o, j, i], in the same order). The caller checked the indices; one out of
+ * [0, len) is skipped here and reported (returns 1), so that nothing outside the arrays is touched. */
+#define GATHERS(SUFFIX, T)                                                                                     \
+    int gather_##SUFFIX(const T *x, long outer, long len, long inner, const int32_t *index, long m, T *out)    \
+    {                                                                                                          \
+        int bad = 0;                                                                                           \
+        for (long o = 0; o < outer; o++, x += len * inner)                                                     \
+            for (long j = 0; j < m; j++, index += inner, out += inner)                                         \
+                for (long i = 0; i < inner; i++) {                                                             \
+                    const int32_t k = index[i];                                                                \
+                    if (k < 0 || k >= len) { bad = 1; continue; }                                              \
+                    out[i] = x[k * inner + i];                                                                 \
+                }                                                                                              \
+        return bad;                                                                                            \
+    }                                                                                                          \
+    int scatter_add_##SUFFIX(const T *src, long outer, long len, long inner, const int32_t *index, long m, T *out) \
+    {                                                                                                          \
+        int bad = 0;                                                                                           \
+        for (long o = 0; o < outer; o++, out += len * inner)                                                   \
+            for (long j = 0; j < m; j++, index += inner, src += inner)                                         \
+                for (long i = 0; i < inner; i++) {                                                             \
+                    const int32_t k = index[i];                                                                \
+                    if (k < 0 || k >= len) { bad = 1; continue; }                                              \
+                    out[k * inner + i] = out[k * inner + i] + src[i];                                          \
+                }                                                                                              \
+        return bad;                                                                                            \
+    }
+
+GATHERS(f32, float)
+GATHERS(f64, double)

@@ -9,5 +9,9 @@ void col2im_f32(const float *cols, const long *g, float *x);
 void col2im_f64(const double *cols, const long *g, double *x);
 void arg_extremum_f32(const float *x, long outer, long len, long inner, int32_t *out, int sign);
 void arg_extremum_f64(const double *x, long outer, long len, long inner, int32_t *out, int sign);
+int gather_f32(const float *x, long outer, long len, long inner, const int32_t *index, long m, float *out);
+int gather_f64(const double *x, long outer, long len, long inner, const int32_t *index, long m, double *out);
+int scatter_add_f32(const float *src, long outer, long len, long inner, const int32_t *index, long m, float *out);
+int scatter_add_f64(const double *src, long outer, long len, long inner, const int32_t *index, long m, double *out);
 
 #endif

@@ -50,6 +50,9 @@ export interface NativeAddon {
    * [...shape, ...a's strides, ...b's strides] of elementwise.ts's broadcastRuns.
    */
   binary(op: 0 | 1 | 2 | 3, a: TypedArray, b: TypedArray, out: TypedArray, runs: number[]): void;
+  /** layout.ts's gather and scatterAdd, the values of one float type; throws on an index outside [0, len). */
+  gather(x: TypedArray, outer: number, len: number, inner: number, index: Int32Array, m: number, out: TypedArray): void;
+  scatterAdd(src: TypedArray, outer: number, len: number, inner: number, index: Int32Array, m: number, out: TypedArray): void;
   /** use one microkernel family; false where this CPU lacks it */
   setKernel(name: NativeKernel): boolean;
   info(): { kernel: NativeKernel; kernels: NativeKernel[]; threadMinFlops: number };

@@ -1,10 +1,10 @@
 // The native backend: the JS backend with matmul, the optimizer updates and their non-finite check, relu and its
-// backward, add/sub/mul/div with broadcasting, linear's bias add, sums and arg max/min along an axis, im2col/col2im
-// and the fused softmax cross-entropy on the Node-API addon (addon.ts; C in packages/core/native), which works in
-// place on the typed arrays' memory. Products below the FLOP threshold (settings.ts: a call into the addon costs
-// ~0.4 µs), mixed or int32 ones, updates of fewer than MIN_UPDATE elements and elementwise calls on fewer than
-// MIN_ELEMENTWISE run on the JS kernels. Bits: the JS backend's, except float32 matmuls at 'high', whose SIMD
-// microkernels fuse each multiply-add (within float32 rounding: tests/native.test.ts).
+// backward, add/sub/mul/div with broadcasting, linear's bias add, sums and arg max/min along an axis,
+// im2col/col2im, gather/scatterAdd and the fused softmax cross-entropy on the Node-API addon (addon.ts; C in
+// packages/core/native), which works in place on the typed arrays' memory. Products below the FLOP threshold
+// (settings.ts: a call into the addon costs ~0.4 µs), mixed or int32 ones, updates of fewer than MIN_UPDATE elements
+// and elementwise calls on fewer than MIN_ELEMENTWISE run on the JS kernels. Bits: the JS backend's, except float32
+// matmuls at 'high', whose SIMD microkernels fuse each multiply-add (within float32 rounding: tests/native.test.ts).
 import type { Backend, BinaryKernel, WindowGeometry } from '../kernels/backend.js';
 import { broadcastRuns } from '../kernels/elementwise.js';
 import type { TypedArray } from '../dtype.js';
@@ -124,6 +124,14 @@ export function nativeBackend(addon: NativeAddon): Backend {
     sub: binary(addon, 1, jsBackend.sub),
     mul: binary(addon, 2, jsBackend.mul),
     div: binary(addon, 3, jsBackend.div),
+    gather(x, outer, len, inner, index, m, out) {
+      if (isFloats(x, out) && out.length >= MIN_ELEMENTWISE) addon.gather(x, outer, len, inner, index, m, out);
+      else jsBackend.gather(x, outer, len, inner, index, m, out);
+    },
+    scatterAdd(src, outer, len, inner, index, m, out) {
+      if (isFloats(src, out) && src.length >= MIN_ELEMENTWISE) addon.scatterAdd(src, outer, len, inner, index, m, out);
+      else jsBackend.scatterAdd(src, outer, len, inner, index, m, out);
+    },
     softmaxCrossEntropy(x, labels, n, c, clip, p, out) {
       const T = x.constructor;
       if (n * c >= MIN_UPDATE && (T === Float32Array || T === Float64Array) && p.constructor === T && out.constructor === T) {
