@@ -215,6 +215,13 @@ static napi_value softmax_ce_fn(napi_env env, napi_callback_info info)
     return NULL;
 }
 
+/* a and b both Float32Array or both Float64Array: their type, data and lengths */
+static int float_pair(napi_env env, napi_value a, napi_value b, napi_typedarray_type *t, void **pa, size_t *la, void **pb, size_t *lb)
+{
+    napi_typedarray_type tb;
+    return typed(env, a, t, pa, la) && typed(env, b, &tb, pb, lb) && tb == *t && (*t == napi_float32_array || *t == napi_float64_array);
+}
+
 /* firstNonFinite(x): the index of x's first NaN or ±Infinity, or -1; x a Float32Array or Float64Array */
 static napi_value first_non_finite_fn(napi_env env, napi_callback_info info)
 {
@@ -235,12 +242,11 @@ static napi_value add_rows_fn(napi_env env, napi_callback_info info)
 {
     size_t argc = 4, lx, lr;
     napi_value argv[4];
-    napi_typedarray_type tx, tr;
+    napi_typedarray_type tx;
     void *px, *pr;
     int64_t rows, cols;
     CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-    if (argc < 4 || !typed(env, argv[0], &tx, &px, &lx) || !typed(env, argv[1], &tr, &pr, &lr) || tr != tx ||
-        (tx != napi_float32_array && tx != napi_float64_array))
+    if (argc < 4 || !float_pair(env, argv[0], argv[1], &tx, &px, &lx, &pr, &lr))
         return fail(env, "addRowsInPlace: x and row must be both Float32Array or both Float64Array");
     if (!int_arg(env, argv[2], &rows) || !int_arg(env, argv[3], &cols) || (double)rows * (double)cols > (double)lx || cols > (int64_t)lr)
         return fail(env, "addRowsInPlace: rows and cols must be integers >= 0 with rows*cols <= x.length and cols <= row.length");
@@ -255,12 +261,11 @@ static napi_value sum_axis_fn(napi_env env, napi_callback_info info)
 {
     size_t argc = 5, lx, lo;
     napi_value argv[5];
-    napi_typedarray_type tx, to;
+    napi_typedarray_type tx;
     void *px, *po;
     int64_t outer, len, inner;
     CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-    if (argc < 5 || !typed(env, argv[0], &tx, &px, &lx) || !typed(env, argv[4], &to, &po, &lo) || to != tx ||
-        (tx != napi_float32_array && tx != napi_float64_array))
+    if (argc < 5 || !float_pair(env, argv[0], argv[4], &tx, &px, &lx, &po, &lo))
         return fail(env, "sumAxis: x and out must be both Float32Array or both Float64Array");
     if (!int_arg(env, argv[1], &outer) || !int_arg(env, argv[2], &len) || !int_arg(env, argv[3], &inner) ||
         (double)outer * (double)len * (double)inner > (double)lx || (double)outer * (double)inner > (double)lo)
@@ -277,14 +282,13 @@ static napi_value window_fn(napi_env env, napi_callback_info info, int fold)
     const char *name = fold ? "col2im" : "im2col";
     size_t argc = 16, l0, l1;
     napi_value argv[16];
-    napi_typedarray_type t0, t1;
+    napi_typedarray_type t0;
     void *p0, *p1;
     int64_t v[14];
     long g[14];
     char msg[160];
     CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-    if (argc < 16 || !typed(env, argv[0], &t0, &p0, &l0) || !typed(env, argv[1], &t1, &p1, &l1) || t1 != t0 ||
-        (t0 != napi_float32_array && t0 != napi_float64_array)) {
+    if (argc < 16 || !float_pair(env, argv[0], argv[1], &t0, &p0, &l0, &p1, &l1)) {
         snprintf(msg, sizeof msg, "%s: the arrays must be both Float32Array or both Float64Array", name);
         return fail(env, msg);
     }
@@ -382,13 +386,13 @@ static napi_value gather_fn(napi_env env, napi_callback_info info, int scatter)
     const char *name = scatter ? "scatterAdd" : "gather";
     size_t argc = 7, lv, li, lo;
     napi_value argv[7];
-    napi_typedarray_type tv, ti, to;
+    napi_typedarray_type tv, ti;
     void *pv, *pi, *po;
     int64_t outer, len, inner, m;
     char msg[200];
     CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-    if (argc < 7 || !typed(env, argv[0], &tv, &pv, &lv) || !typed(env, argv[4], &ti, &pi, &li) || !typed(env, argv[6], &to, &po, &lo) ||
-        to != tv || ti != napi_int32_array || (tv != napi_float32_array && tv != napi_float64_array)) {
+    if (argc < 7 || !float_pair(env, argv[0], argv[6], &tv, &pv, &lv, &po, &lo) || !typed(env, argv[4], &ti, &pi, &li) ||
+        ti != napi_int32_array) {
         snprintf(msg, sizeof msg, "%s: the values must be both Float32Array or both Float64Array, the index an Int32Array", name);
         return fail(env, msg);
     }
