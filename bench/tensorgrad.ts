@@ -539,7 +539,8 @@ function kernelsText(info: ReturnType<typeof backendInfo>): string {
     return `WebAssembly SIMD matmul (packed panels, ${info.matmulPrecision === 'high' ? '2x16 f32' : '2x8 f64'} register tile, ${acc} accumulation${info.relaxedSimd === 'used' ? ', relaxed_madd' : ''}) above ${info.minFlops} FLOPs, plain TypeScript loops for the other ops`;
   }
   if (info.backend === 'native') {
-    return `native addon (C, ${info.native.loaded ? info.native.kernel : '?'} microkernel; packed GEMM, ${info.matmulPrecision === 'high' ? 'float32 FMA' : 'float64'} accumulation) for matmul above ${info.minFlops} FLOPs, the optimizer updates and their check, relu and its backward, add/sub/mul/div, axis sums and arg max/min, im2col/col2im, gather/scatterAdd and the fused softmax cross-entropy (from 256 elements), plain TypeScript loops for the other ops`;
+    const blas = info.native.loaded && info.native.blas.loaded && info.matmulPrecision === 'high' ? `, the system ${info.native.blas.name.split(' ').slice(0, 2).join(' ')} for the float32 products it serves (${info.native.blas.serves})` : '';
+    return `native addon (C, ${info.native.loaded ? info.native.kernel : '?'} microkernel; packed GEMM, ${info.matmulPrecision === 'high' ? 'float32 FMA' : 'float64'} accumulation${blas}) for matmul above ${info.minFlops} FLOPs, the optimizer updates and their check, relu and its backward, add/sub/mul/div, axis sums and arg max/min, im2col/col2im, gather/scatterAdd and the fused softmax cross-entropy (from 256 elements), plain TypeScript loops for the other ops`;
   }
   if (info.backend === 'js') return `plain TypeScript loops over typed arrays (matmul: i-k-j, ${acc} accumulation)`;
   return `the '${info.backend}' backend, ${acc} matmul accumulation (its backendInfo() is in results.json)`;

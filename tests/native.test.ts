@@ -8,9 +8,13 @@
 // |native - js| <= (2K + 2) * u * sum_k |a_ik||b_kj|, u = 2^-24; the portable kernel does not fuse and agrees bit
 // for bit. One and two threads always agree bit for bit.
 //
+// Where the install step found a system OpenBLAS (build/blas.txt), it serves float32 products at 'high' that
+// the addon's rule picks (never 'highest' or float64): within the same bounds, with the same bits on 1 and 2 threads.
+//
 // The addon is compiled by the install step (packages/core/native/build.mjs). Where it was not built (a platform
 // without a C compiler), the tests that need it are skipped with the reason; on Linux it must be there.
 import { spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
@@ -19,6 +23,8 @@ import {
 import { matmulJs, type MatmulPrecision } from '../packages/core/src/kernels/matmul.js';
 import { loadNative, native, nativeStatus, type NativeKernel } from '../packages/core/src/native/addon.js';
 import { nativeBackend } from '../packages/core/src/native/backend.js';
+// @ts-expect-error: a plain .mjs install-time script, without types
+import { findBlas } from '../packages/core/native/find-blas.mjs';
 
 const status = nativeStatus();
 const addon = native();
@@ -27,12 +33,23 @@ const addon = native();
 const neverInstalled = !status.loaded && status.reason.startsWith('not built: no file at');
 const expectBuilt = process.platform === 'linux' && process.env.TENSORGRAD_NATIVE_SKIP_BUILD !== '1' && !neverInstalled;
 if (!addon) console.warn(`native tests skipped: the addon is not loaded (${status.loaded ? '' : status.reason})`);
+// what the install step recorded about a system BLAS, and whether the loader opened it
+const blasRecord = new URL('../packages/core/native/build/blas.txt', import.meta.url);
+const recorded = existsSync(blasRecord) ? readFileSync(blasRecord, 'utf8').trim() : null; // a path, or why none
+const blasLoaded = status.loaded && status.blas.loaded;
 
 describe('the native addon on this platform', () => {
   it.runIf(expectBuilt)('is built by the install step and loaded on Linux', () => {
     expect(status.loaded ? 'loaded' : status.reason).toBe('loaded');
     expect(addon!.info().kernels).toContain('portable');
     expect(addon!.info().kernels[0]).toBe(addon!.info().kernel); // the fastest this CPU runs, by default
+  });
+
+  it.runIf(addon && recorded)('opens the system BLAS the install step recorded, or says why there is none', () => {
+    const blas = status.loaded ? status.blas : null;
+    if (recorded!.startsWith('/')) expect(blas).toEqual({ loaded: true, path: recorded, name: expect.stringMatching(/^OpenBLAS /), serves: expect.stringMatching(/^float32 at 'high'/) });
+    else expect(blas).toEqual({ loaded: false, reason: `none at build: ${recorded}` });
+    expect(addon!.info().blas).toEqual(blas);
   });
 });
 
@@ -78,10 +95,34 @@ function runJs(c: Case, T: Mode['T'], precision: MatmulPrecision, outOff = 2): F
   return out;
 }
 
-function runNative(c: Case, T: Mode['T'], precision: MatmulPrecision, outOff = 2, threads: 1 | 2 = 1): FloatArray {
+function runNative(c: Case, T: Mode['T'], precision: MatmulPrecision, outOff = 2, threads: 1 | 2 = 1, blas: 0 | 1 | 2 = 0): FloatArray {
   const out = new T(outOff + c.M * c.N + 3).fill(7);
-  addon!.matmul(c.a, c.aOff, c.transA, c.b, c.bOff, c.transB, out, outOff, c.M, c.K, c.N, precision === 'high', threads);
+  addon!.matmul(c.a, c.aOff, c.transA, c.b, c.bOff, c.transB, out, outOff, c.M, c.K, c.N, precision === 'high', threads, blas);
   return out;
+}
+
+/**
+ * Fails unless every element of got (from outOff) is within the recursive-summation bounds of the exact sum and of
+ * the JS kernel's float32 sum (js, from outOff), and the elements around it are untouched (7).
+ */
+function expectWithinBounds(c: Case, got: FloatArray, js: FloatArray, outOff: number, where: string) {
+  const u = 2 ** -24, { M, K, N, transA, transB } = c;
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let exact = 0, abs = 0;
+      for (let k = 0; k < K; k++) {
+        const x = c.a[c.aOff + (transA ? k * M + i : i * K + k)], y = c.b[c.bOff + (transB ? j * K + k : k * N + j)];
+        exact += x * y;
+        abs += Math.abs(x * y);
+      }
+      const g = got[outOff + i * N + j], want = js[outOff + i * N + j];
+      if (!(Math.abs(g - exact) <= K * u * abs) || !(Math.abs(g - want) <= (2 * K + 2) * u * abs)) {
+        expect.fail(`${where} ${M}x${K}x${N} [${i},${j}]: native ${g}, js ${want}, exact ${exact}, sum|ab| ${abs}`);
+      }
+    }
+  }
+  const around = [...got.subarray(0, outOff), ...got.subarray(outOff + M * N)];
+  expect(around, where).toEqual(new Array(around.length).fill(7));
 }
 
 // Edge sizes around the tiles (4/6/12 rows, 8/16/32 columns), past the k block (256), the row block (64-144)
@@ -161,29 +202,26 @@ describe.runIf(addon)('native matmul at high precision (float32 sums, fused mult
   });
 
   it('is within the recursive-summation bound of the exact sum and of the JS kernel', () => {
-    const u = 2 ** -24;
     let seed = 500;
     for (const kernel of kernels) {
       addon!.setKernel(kernel);
       for (const [M, K, N] of shapes) {
         for (const [transA, transB] of [[false, false], [true, true]]) {
           const c = makeCase(Float32Array, M, K, N, transA, transB, seed++);
-          const got = runNative(c, Float32Array, 'high', 0), js = runJs(c, Float32Array, 'high', 0);
-          for (let i = 0; i < M; i++) {
-            for (let j = 0; j < N; j++) {
-              let exact = 0, abs = 0;
-              for (let k = 0; k < K; k++) {
-                const x = c.a[c.aOff + (transA ? k * M + i : i * K + k)], y = c.b[c.bOff + (transB ? j * K + k : k * N + j)];
-                exact += x * y;
-                abs += Math.abs(x * y);
-              }
-              const g = got[i * N + j];
-              if (!(Math.abs(g - exact) <= K * u * abs) || !(Math.abs(g - js[i * N + j]) <= (2 * K + 2) * u * abs)) {
-                expect.fail(`${kernel} ${M}x${K}x${N} [${i},${j}]: native ${g}, js ${js[i * N + j]}, exact ${exact}, sum|ab| ${abs}`);
-              }
-            }
-          }
+          expectWithinBounds(c, runNative(c, Float32Array, 'high', 0), runJs(c, Float32Array, 'high', 0), 0, kernel);
         }
+      }
+    }
+  });
+
+  it.runIf(blasLoaded)('on the system BLAS: within the same bounds (transposes, offsets, edge and empty sizes), the same bits on 1 and 2 threads', () => {
+    let seed = 900;
+    for (const [M, K, N] of shapes) {
+      for (const [transA, transB] of [[false, false], [false, true], [true, false], [true, true]]) {
+        const c = makeCase(Float32Array, M, K, N, transA, transB, seed++);
+        const one = runNative(c, Float32Array, 'high', 2, 1, 1);
+        expectWithinBounds(c, one, runJs(c, Float32Array, 'high', 2), 2, `blas, transA ${transA}, transB ${transB}`);
+        expect(firstDifference(runNative(c, Float32Array, 'high', 2, 2, 1), one), `${M}x${K}x${N} 2 threads`).toBe(-1);
       }
     }
   });
@@ -209,6 +247,24 @@ describe.runIf(addon)('native matmul arguments', () => {
     expect(() => addon!.matmul(a, 0, false, b, 0, false, out, 0, 3, 4, 3, true, 3 as never)).toThrow(/1 or 2/);
     expect(Array.from(out)).toEqual(new Array(9).fill(7));
     expect(addon!.setKernel('sse9' as never)).toBe(false);
+  });
+
+  it('the BLAS path serves only float32 at high, where a BLAS is loaded; blasOpen says why a library is refused', () => {
+    const a = new Float32Array(12), b = new Float32Array(12), out = new Float32Array(9).fill(7);
+    expect(() => addon!.matmul(a, 0, false, b, 0, false, out, 0, 3, 4, 3, false, 1, 1)).toThrow(/only float32 at high/);
+    expect(() => addon!.matmul(a, 0, false, b, 0, false, out, 0, 3, 4, 3, true, 1, 3 as never)).toThrow(/0, 1 or 2/);
+    const d = new Float64Array(12);
+    expect(() => addon!.matmul(d, 0, false, d, 0, false, new Float64Array(9), 0, 3, 4, 3, true, 1, 1)).toThrow(/only float32 at high/);
+    if (!blasLoaded) expect(() => addon!.matmul(a, 0, false, b, 0, false, out, 0, 3, 4, 3, true, 1, 1)).toThrow(/no BLAS is loaded/);
+    expect(Array.from(out)).toEqual(new Array(9).fill(7));
+    expect(addon!.blasOpen('/nonexistent/libopenblas.so.0')).toMatch(/^cannot open \/nonexistent\/libopenblas\.so\.0: /);
+  });
+
+  it.runIf(process.platform === 'linux')('the install step\'s search: off with TENSORGRAD_NO_BLAS=1, a library without cblas_sgemm refused, none found', () => {
+    expect(findBlas({ env: { TENSORGRAD_NO_BLAS: '1' } })).toEqual({ reason: 'not looked for (TENSORGRAD_NO_BLAS=1 at build)' });
+    expect(findBlas({ env: {}, names: ['libtensorgrad-nonexistent.so.9'] }).reason).toMatch(/^none found \(libtensorgrad-nonexistent\.so\.9: /);
+    // the C library's libm is everywhere and is no BLAS
+    expect(findBlas({ env: {}, names: ['libm.so.6'] }).reason).toMatch(/^none usable: \S*libm\.so\.6 has no cblas_sgemm/);
   });
 });
 
@@ -255,6 +311,26 @@ describe.runIf(addon)('the native backend', () => {
     const a = tensor([[1, 2, 3], [4, 5, 6]]), b = tensor([[1, 0], [0, 1], [1, 1]]);
     expect(matmul(a, b).toArray()).toEqual([[4, 5], [10, 11]]);
     expect(backend().adamStep).not.toBe(jsBackend.adamStep);
+  });
+
+  it.runIf(blasLoaded)('float32 at high: the BLAS serves the products info().blas.serves names, the addon\'s kernel the rest; never at highest or for float64 (the JS bits)', () => {
+    const nb = nativeBackend(addon!);
+    const viaBackend = (c: Case, T: Mode['T'], precision: MatmulPrecision) => {
+      const out = new T(2 + c.M * c.N + 3).fill(7);
+      nb.matmul(c.a, c.aOff, c.transA, c.b, c.bOff, c.transB, out, 2, c.M, c.K, c.N, precision);
+      return out;
+    };
+    // K >= 512 and b transposed go to the BLAS; a transposed and a small K with a wide b stay on our kernel
+    for (const [M, K, N, transA, transB, served] of [[40, 600, 50, false, false, true], [40, 100, 50, false, true, true], [40, 600, 50, true, false, false], [40, 100, 50, false, false, false]] as const) {
+      const c = makeCase(Float32Array, M, K, N, transA, transB, K + N);
+      const blas = runNative(c, Float32Array, 'high', 2, 1, 1), own = runNative(c, Float32Array, 'high', 2, 1, 0);
+      const where = `${M}x${K}x${N}, transA ${transA}, transB ${transB}`;
+      expect(firstDifference(blas, own), `${where}: the two paths must differ here, or this test could not tell them apart`).not.toBe(-1);
+      expect(firstDifference(viaBackend(c, Float32Array, 'high'), served ? blas : own), where).toBe(-1);
+      expect(firstDifference(viaBackend(c, Float32Array, 'highest'), runJs(c, Float32Array, 'highest')), `${where} highest`).toBe(-1);
+      const d = makeCase(Float64Array, M, K, N, transA, transB, K + N);
+      expect(firstDifference(viaBackend(d, Float64Array, 'high'), runJs(d, Float64Array, 'high')), `${where} float64`).toBe(-1);
+    }
   });
 
   it('relu, its backward and the fused softmax cross-entropy give the JS backend\'s bits (float32, float64; NaN, infinities, -0)', () => {
@@ -466,5 +542,19 @@ describe('without the addon, in a fresh process', () => {
     expect(out.set).toMatch(/^BackendError: setBackend: the 'native' backend is not available: not built: no file at /);
     expect(forced.code).not.toBe(0);
     expect(forced.stderr).toMatch(/BackendError: TENSORGRAD_BACKEND=native, but the 'native' backend is not available: not built: no file at /);
+  });
+
+  it.runIf(addon)('TENSORGRAD_NO_BLAS=1: the addon leaves the system BLAS closed and its own kernel serves every float32 product', async () => {
+    const addonTs = pathToFileURL(fileURLToPath(new URL('../packages/core/src/native/addon.ts', import.meta.url))).href;
+    const code = `
+      const c = await import(${JSON.stringify(core)});
+      const { native } = await import(${JSON.stringify(addonTs)});
+      const a = c.rand([40, 600]), b = c.rand([600, 50]);
+      const y = c.matmul(a, b).data, own = new Float32Array(40 * 50);
+      native().matmul(a.data, 0, false, b.data, 0, false, own, 0, 40, 600, 50, true, 1);
+      console.log(JSON.stringify({ backend: c.getBackend(), blas: c.backendInfo().native.blas, same: y.every((v, i) => Object.is(v, own[i])) }));`;
+    const run = await node(code, { TENSORGRAD_NO_BLAS: '1', TENSORGRAD_BACKEND: 'native', TENSORGRAD_MATMUL_PRECISION: 'high' });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual({ backend: 'native', blas: { loaded: false, reason: 'off (TENSORGRAD_NO_BLAS=1)' }, same: true });
   });
 });

@@ -1,11 +1,13 @@
 // Install step (packages/core's "install" script): compile the native addon from source with the system C
 // compiler through node-gyp, with the headers installed beside Node (no download). It never fails the install:
 // on any problem it prints one line, writes the reason to build/error.txt for nativeStatus(), and exits 0;
-// core then runs on its wasm backend.
+// core then runs on its wasm backend. After a build it looks for a system OpenBLAS (find-blas.mjs) and records
+// what it found in build/blas.txt (a path, or why none), which the addon reads at load.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findBlas } from './find-blas.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -41,7 +43,18 @@ try {
   reason = `build failed: ${e instanceof Error ? e.message : String(e)}`;
 }
 if (reason === null) {
-  console.log('tensorgrad: native backend built (packages/core/native/build/Release/tensorgrad.node)');
+  let blas;
+  try {
+    blas = findBlas();
+  } catch (e) {
+    blas = { reason: `the search failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  try {
+    writeFileSync(join(here, 'build/blas.txt'), `${blas.path ?? blas.reason}\n`);
+  } catch {
+    // without the file the addon runs its own kernel only
+  }
+  console.log(`tensorgrad: native backend built (packages/core/native/build/Release/tensorgrad.node); system BLAS: ${blas.path ?? blas.reason}`);
 } else {
   console.log(`tensorgrad: native backend not built, the wasm backend will run instead: ${reason}`);
   try {

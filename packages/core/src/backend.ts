@@ -141,7 +141,8 @@ export interface BackendInfo {
   threadMinFlops: number;
   /**
    * The Node-API addon: loaded, with its path and the microkernel family its matmul runs ('avx512', 'avx2' or
-   * 'portable', by CPU features), or not, with the reason (not built, failed to load, not Node).
+   * 'portable', by CPU features) and `blas`: the system OpenBLAS it opened and the float32 products it serves, or
+   * why there is none; or not loaded, with the reason (not built, failed to load, not Node).
    */
   native: NativeStatus;
   /** the Backend entries the current backend implements itself (the rest are the JS backend's) */

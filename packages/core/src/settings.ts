@@ -8,6 +8,8 @@
 //   TENSORGRAD_WASM_MIN_FLOPS=n     matmuls below n FLOPs (2*M*N*K) run on JS even on 'wasm' (0: every one)
 //   TENSORGRAD_NATIVE_MIN_FLOPS=n   the same for 'native' (0: every one)
 //   TENSORGRAD_NATIVE_PATH=file     load the native addon from this file instead of the install step's build
+//   TENSORGRAD_NO_BLAS=1            the native addon leaves the system BLAS alone: its own kernel serves every
+//                                   matmul (read by the addon's C at load; at build, find-blas.mjs looks for none)
 //   TENSORGRAD_THREADS=1|2          threads for large wasm and native matmuls (default 2 where there are 2+ CPUs)
 //   TENSORGRAD_WASM_RELAXED=1       use relaxed SIMD's fused multiply-add where the engine has it (results then
 //                                   differ from the JS kernel's in the last bits)

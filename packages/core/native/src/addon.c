@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include "blas.h"
 #include "elementwise.h"
 #include "gemm.h"
 #include "optim.h"
@@ -35,19 +36,22 @@ static int int_arg(napi_env env, napi_value v, int64_t *out)
     return 1;
 }
 
-/* matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, high, threads): out[M,N] = op(a) @ op(b), all
- * three Float32Array (high: sum in float32, else in double) or all Float64Array; threads 1 or 2. */
+/* matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, high, threads, blas?): out[M,N] = op(a) @ op(b),
+ * all three Float32Array (high: sum in float32, else in double) or all Float64Array; threads 1 or 2; blas 0 (the
+ * default): our kernel; 1: the system BLAS (blasOpen), which serves only float32 at high; 2: the BLAS where
+ * blas_serves says so, our kernel otherwise. */
 static napi_value matmul(napi_env env, napi_callback_info info)
 {
-    size_t argc = 13;
-    napi_value argv[13];
+    size_t argc = 14;
+    napi_value argv[14];
     CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-    if (argc < 13) return fail(env, "matmul: expected 13 arguments");
+    if (argc < 13) return fail(env, "matmul: expected 13 or 14 arguments");
     napi_typedarray_type ta, tb, to;
     void *pa, *pb, *po;
     size_t la, lb, lo;
     int64_t aOff, bOff, oOff, M, K, N, threads;
     bool transA, transB, high;
+    int32_t blas = 0;
     if (!typed(env, argv[0], &ta, &pa, &la) || !typed(env, argv[3], &tb, &pb, &lb) || !typed(env, argv[6], &to, &po, &lo))
         return fail(env, "matmul: a, b and out must be typed arrays");
     if (ta != to || tb != to || (to != napi_float32_array && to != napi_float64_array))
@@ -60,12 +64,19 @@ static napi_value matmul(napi_env env, napi_callback_info info)
     if (napi_get_value_bool(env, argv[2], &transA) != napi_ok || napi_get_value_bool(env, argv[5], &transB) != napi_ok ||
         napi_get_value_bool(env, argv[11], &high) != napi_ok)
         return fail(env, "matmul: transA, transB and high must be booleans");
+    if (argc > 13 && (napi_get_value_int32(env, argv[13], &blas) != napi_ok || blas < 0 || blas > 2))
+        return fail(env, "matmul: blas must be 0, 1 or 2");
+    const bool big = M > INT32_MAX || K > INT32_MAX || N > INT32_MAX;
+    if (blas == 2) blas = high && to == napi_float32_array && !big && blas_serves(transA, transB, K, N);
+    if (blas && !(high && to == napi_float32_array)) return fail(env, "matmul: the BLAS serves only float32 at high precision");
+    if (blas && !blas_name()) return fail(env, "matmul: no BLAS is loaded (blasOpen)");
+    if (blas && big) return fail(env, "matmul: a size exceeds the BLAS's 32-bit integers");
     /* every element read or written lies inside its array (products in double: no int64 overflow) */
     if ((M * K > 0 && (double)aOff + (double)M * K > (double)la) || (K * N > 0 && (double)bOff + (double)K * N > (double)lb) ||
         (M * N > 0 && (double)oOff + (double)M * N > (double)lo))
         return fail(env, "matmul: an operand is shorter than its offset plus M*K, K*N or M*N elements");
     const size_t el = to == napi_float32_array ? 4 : 8;
-    const enum gemm_mode mode = to == napi_float64_array ? GEMM_F64 : high ? GEMM_F32_HIGH : GEMM_F32_HIGHEST;
+    const enum gemm_mode mode = to == napi_float64_array ? GEMM_F64 : blas ? GEMM_F32_BLAS : high ? GEMM_F32_HIGH : GEMM_F32_HIGHEST;
     if (gemm(mode, (char *)pa + aOff * el, transA, (char *)pb + bOff * el, transB, (char *)po + oOff * el, M, K, N, (int)threads) != 0)
         return fail(env, "matmul: out of memory for the packed panels");
     return NULL;
@@ -428,7 +439,23 @@ static napi_value set_kernel(napi_env env, napi_callback_info info)
     return result;
 }
 
-/* info(): { kernel, kernels (usable here, fastest first), threadMinFlops } */
+/* blasOpen(path): null when the BLAS at path is usable (the first usable one opened stays in use), else why not */
+static napi_value blas_open_fn(napi_env env, napi_callback_info info)
+{
+    size_t argc = 1, len;
+    napi_value argv[1], result;
+    char path[4096];
+    CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+    if (argc < 1 || napi_get_value_string_utf8(env, argv[0], path, sizeof path, &len) != napi_ok || len + 1 >= sizeof path)
+        return fail(env, "blasOpen: expected a path");
+    const char *why = blas_open(path);
+    if (why) CHECK(napi_create_string_utf8(env, why, NAPI_AUTO_LENGTH, &result));
+    else CHECK(napi_get_null(env, &result));
+    return result;
+}
+
+/* info(): { kernel, kernels (usable here, fastest first), threadMinFlops, blas: { loaded: true, path, name, serves }
+ * or { loaded: false, reason } } */
 static napi_value info_fn(napi_env env, napi_callback_info info)
 {
     (void)info;
@@ -445,11 +472,24 @@ static napi_value info_fn(napi_env env, napi_callback_info info)
     CHECK(napi_set_named_property(env, o, "kernels", list));
     CHECK(napi_create_double(env, GEMM_THREAD_MIN_FLOPS, &v));
     CHECK(napi_set_named_property(env, o, "threadMinFlops", v));
+    napi_value blas;
+    CHECK(napi_create_object(env, &blas));
+    CHECK(napi_get_boolean(env, blas_name() != NULL, &v));
+    CHECK(napi_set_named_property(env, blas, "loaded", v));
+    const char *keys[] = { "path", "name", "serves", "reason" };
+    const char *values[] = { blas_path(), blas_name(), blas_name() ? BLAS_SERVES : NULL, blas_status() };
+    for (int i = 0; i < 4; i++) {
+        if (!values[i]) continue;
+        CHECK(napi_create_string_utf8(env, values[i], NAPI_AUTO_LENGTH, &v));
+        CHECK(napi_set_named_property(env, blas, keys[i], v));
+    }
+    CHECK(napi_set_named_property(env, o, "blas", blas));
     return o;
 }
 
 NAPI_MODULE_INIT()
 {
+    blas_load_recorded();
     static const struct { const char *name; napi_callback fn; } fns[] = {
         { "matmul", matmul }, { "setKernel", set_kernel }, { "info", info_fn }, { "sgdStep", sgd_step },
         { "adagradStep", adagrad_step }, { "rmspropStep", rmsprop_step }, { "adamStep", adam_step },
@@ -457,7 +497,7 @@ NAPI_MODULE_INIT()
         { "firstNonFinite", first_non_finite_fn }, { "addRowsInPlace", add_rows_fn },
         { "sumAxis", sum_axis_fn }, { "im2col", im2col_fn }, { "col2im", col2im_fn },
         { "argExtremumAxis", arg_extremum_fn }, { "binary", binary_fn },
-        { "gather", gather_values_fn }, { "scatterAdd", scatter_add_fn },
+        { "gather", gather_values_fn }, { "scatterAdd", scatter_add_fn }, { "blasOpen", blas_open_fn },
     };
     for (size_t i = 0; i < sizeof fns / sizeof fns[0]; i++) {
         napi_value f;

@@ -9,6 +9,7 @@
  * For float32 'highest' the running sums of a block of rows live in a double scratch and are rounded to
  * float32 once, at the end. */
 #include "gemm.h"
+#include "blas.h"
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -148,6 +149,11 @@ static inline long at(const job *j, long i, long jj) { return j->tc ? jj * j->M 
 /* Rows [m0, m1) and columns [n0, n1) of out. */
 static int run(const job *j, long m0, long m1, long n0, long n1)
 {
+    if (j->mode == GEMM_F32_BLAS) {
+        const float *a = (const float *)j->a + (j->transA ? m0 : m0 * j->K), *b = (const float *)j->b + (j->transB ? n0 * j->K : n0);
+        return blas_sgemm(a, j->transA, j->transA ? j->M : j->K, b, j->transB, j->transB ? j->K : j->N,
+                          (float *)j->out + m0 * j->N + n0, j->N, m1 - m0, j->K, n1 - n0);
+    }
     const gemm_kernel *k = j->k;
     const int dbl = j->mode != GEMM_F32_HIGH;
     const int mr = dbl ? k->mr_d : k->mr_s, nr = dbl ? k->nr_d : k->nr_s;
@@ -313,29 +319,32 @@ int gemm(enum gemm_mode mode, const void *a, int transA, const void *b, int tran
         memset(out, 0, (size_t)M * N * (mode == GEMM_F64 ? sizeof(double) : sizeof(float)));
         return 0;
     }
-    const int dbl = mode != GEMM_F32_HIGH;
+    const int dbl = mode == GEMM_F32_HIGHEST || mode == GEMM_F64;
     const long mr = dbl ? kern->mr_d : kern->mr_s, nr = dbl ? kern->nr_d : kern->nr_s;
     job j = { mode, a, b, out, transA, transB, M, K, N, kern, 0 };
     /* A thin product (few columns, e.g. a 3-class output layer) wastes most of each nr-wide tile: compute its
      * transpose op(b)^T op(a)^T instead, into out transposed. Each element sums the same products in the same
      * order, so the bits are the same. */
-    if ((double)M / round_up(M, mr) * N / round_up(N, nr) * 1.2 < (double)N / round_up(N, mr) * M / round_up(M, nr))
+    if (mode != GEMM_F32_BLAS && (double)M / round_up(M, mr) * N / round_up(N, nr) * 1.2 < (double)N / round_up(N, mr) * M / round_up(M, nr))
         j = (job){ mode, b, a, out, !transB, !transA, N, K, M, kern, 1 };
-    if (threads > 1 && 2.0 * M * N * K >= GEMM_THREAD_MIN_FLOPS && pthread_mutex_trylock(&pool_busy) == 0) {
-        /* split the longer side, on a tile boundary */
+    if (2.0 * M * N * K >= GEMM_THREAD_MIN_FLOPS && (threads > 1 || mode == GEMM_F32_BLAS)) {
+        /* split the longer side, on a tile boundary. The BLAS's sums depend on the sizes it is given (its edge
+         * kernels), so its products are split the same way on one thread: the thread count changes no bit. */
         const long nmid = round_up((j.N + 1) / 2, nr), mmid = round_up((j.M + 1) / 2, mr);
-        int err = 1;
-        if (start_worker()) {
-            if (j.N >= j.M && nmid < j.N) {
-                task t = { &j, 0, j.M, nmid, j.N, 0 };
-                err = run_split(&j, 0, j.M, 0, nmid, &t);
-            } else if (mmid < j.M) {
-                task t = { &j, mmid, j.M, 0, j.N, 0 };
-                err = run_split(&j, 0, mmid, 0, j.N, &t);
+        const int by_n = j.N >= j.M && nmid < j.N;
+        if (by_n || mmid < j.M) {
+            task t = by_n ? (task){ &j, 0, j.M, nmid, j.N, 0 } : (task){ &j, mmid, j.M, 0, j.N, 0 };
+            const long m1 = by_n ? j.M : mmid, n1 = by_n ? nmid : j.N;
+            if (threads > 1 && pthread_mutex_trylock(&pool_busy) == 0) {
+                int err = start_worker() ? run_split(&j, 0, m1, 0, n1, &t) : 1;
+                pthread_mutex_unlock(&pool_busy);
+                if (err != 1) return err;
+            }
+            if (mode == GEMM_F32_BLAS) {
+                int err = run(&j, 0, m1, 0, n1);
+                return err ? err : run(&j, t.m0, t.m1, t.n0, t.n1);
             }
         }
-        pthread_mutex_unlock(&pool_busy);
-        if (err != 1) return err;
     }
     return run(&j, 0, j.M, 0, j.N);
 }

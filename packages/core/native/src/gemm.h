@@ -23,8 +23,9 @@ extern const int gemm_kernel_count;
 int gemm_kernel_supported(const gemm_kernel *k); /* by this CPU */
 int gemm_kernel_usable(int i);                    /* supported, and gives the portable kernel's bits */
 
-/* How a float32 product sums: in float32 ('high') or in double, rounded once ('highest'). */
-enum gemm_mode { GEMM_F32_HIGH, GEMM_F32_HIGHEST, GEMM_F64 };
+/* How a float32 product sums: in float32 ('high'), in double, rounded once ('highest'), or in float32 on the
+ * system BLAS (blas.h; 'high' only). */
+enum gemm_mode { GEMM_F32_HIGH, GEMM_F32_HIGHEST, GEMM_F64, GEMM_F32_BLAS };
 
 /* out[M,N] = op(a) @ op(b); a is [M,K] ([K,M] when transA), b is [K,N] ([N,K] when transB); row-major,
  * pointers at the first element. threads 2: products of at least GEMM_THREAD_MIN_FLOPS are split with the

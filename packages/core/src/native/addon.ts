@@ -8,14 +8,18 @@ import { builtinModule, env } from '../settings.js';
 export interface NativeAddon {
   /**
    * out[M,N] = op(a) @ op(b) on the arrays' own memory; all Float32Array (high: float32 sums) or all Float64Array.
-   * threads 2: large products are split with the addon's worker thread (the same bits).
+   * threads 2: large products are split with the addon's worker thread (the same bits). blas: 0 (default) our
+   * kernel; 1 the system BLAS (blasOpen; float32 at high only, each thread's part on one of its threads); 2 the
+   * BLAS where it measured faster (info().blas.serves; C: blas_serves in native/src/blas.h), our kernel elsewhere.
    */
   matmul(
     a: TypedArray, aOff: number, transA: boolean,
     b: TypedArray, bOff: number, transB: boolean,
     out: TypedArray, outOff: number,
-    M: number, K: number, N: number, high: boolean, threads: 1 | 2,
+    M: number, K: number, N: number, high: boolean, threads: 1 | 2, blas?: 0 | 1 | 2,
   ): void;
+  /** Opens a system OpenBLAS (cblas_sgemm, openblas_set_num_threads) by dlopen: null when usable (the first usable one stays in use), else why not. */
+  blasOpen(path: string): string | null;
   // The optimizers' updates in place (the JS backend's kernels/optim.ts, the same bits): w and its state arrays
   // all Float32Array or all Float64Array, of one length; nesterov is 0 or 1.
   sgdStep(w: TypedArray, g: TypedArray, v: TypedArray | null, momentum: number, lr: number, nesterov: number): void;
@@ -55,15 +59,24 @@ export interface NativeAddon {
   scatterAdd(src: TypedArray, outer: number, len: number, inner: number, index: Int32Array, m: number, out: TypedArray): void;
   /** use one microkernel family; false where this CPU lacks it */
   setKernel(name: NativeKernel): boolean;
-  info(): { kernel: NativeKernel; kernels: NativeKernel[]; threadMinFlops: number };
+  info(): { kernel: NativeKernel; kernels: NativeKernel[]; threadMinFlops: number; blas: BlasStatus };
 }
 
 /** Microkernel families, fastest first: chosen at load by CPU features. */
 export type NativeKernel = 'avx512' | 'avx2' | 'portable';
 
 export type NativeStatus =
-  | { loaded: true; path: string; kernel: NativeKernel }
+  | { loaded: true; path: string; kernel: NativeKernel; blas: BlasStatus }
   | { loaded: false; path: string; reason: string };
+
+/**
+ * The system BLAS the install step found (native/find-blas.mjs writes build/blas.txt) and the addon opened at load
+ * (unless TENSORGRAD_NO_BLAS=1): its file, its build configuration (openblas_get_config) and the products it serves
+ * (the rest runs the addon's own kernel); or why there is none.
+ */
+export type BlasStatus =
+  | { loaded: true; path: string; name: string; serves: string }
+  | { loaded: false; reason: string };
 
 interface NodeFs {
   existsSync(path: string): boolean;
@@ -117,7 +130,7 @@ export function loadNative(path?: string): NativeStatus {
     const module = { exports: {} as NativeAddon };
     proc.dlopen(module, file);
     addon = module.exports;
-    status = { loaded: true, path: file, kernel: addon.info().kernel };
+    status = { loaded: true, path: file, kernel: addon.info().kernel, blas: addon.info().blas };
   } catch (e) {
     status = { loaded: false, path: file, reason: `failed to load ${file}: ${e instanceof Error ? e.message : String(e)}` };
   }

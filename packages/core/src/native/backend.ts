@@ -4,7 +4,8 @@
 // packages/core/native), which works in place on the typed arrays' memory. Products below the FLOP threshold
 // (settings.ts: a call into the addon costs ~0.4 µs), mixed or int32 ones, updates of fewer than MIN_UPDATE elements
 // and elementwise calls on fewer than MIN_ELEMENTWISE run on the JS kernels. Bits: the JS backend's, except float32
-// matmuls at 'high', whose SIMD microkernels fuse each multiply-add (within float32 rounding: tests/native.test.ts).
+// matmuls at 'high', whose SIMD microkernels fuse each multiply-add, and which the system OpenBLAS serves where it
+// is faster (addon.ts: matmul's blas 2): within float32 rounding (tests/native.test.ts).
 import type { Backend, BinaryKernel, WindowGeometry } from '../kernels/backend.js';
 import { broadcastRuns } from '../kernels/elementwise.js';
 import type { TypedArray } from '../dtype.js';
@@ -68,7 +69,8 @@ export function nativeBackend(addon: NativeAddon): Backend {
         !(out instanceof Int32Array) && a.constructor === out.constructor && b.constructor === out.constructor
       ) {
         // the thread setting is read only for products big enough to split (as on wasm)
-        addon.matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, precision === 'high', flops >= threadMinFlops ? numThreads() : 1);
+        // blas 2: the system BLAS computes the float32 'high' products it measured faster on, where one is loaded
+        addon.matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, precision === 'high', flops >= threadMinFlops ? numThreads() : 1, 2);
         return;
       }
       jsBackend.matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, precision);
