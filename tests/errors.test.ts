@@ -149,7 +149,7 @@ describe('dtypes', () => {
       /only float tensors can require grad; this tensor is int32 with shape \[2, 1\]/],
     ['requiresGrad_() on an int32 tensor', () => tg.arange(3, undefined, 1, { dtype: 'int32' }).requiresGrad_(), DTypeError, /int32 with shape \[3\]/],
     ['int32 zeros with requiresGrad', () => zeros([2], { dtype: 'int32', requiresGrad: true }), DTypeError, /int32 with shape \[2\]/],
-    ['astype to an unknown dtype', () => zeros([2]).astype('int64' as tg.DType), DTypeError, /^astype: unknown dtype 'int64' \(expected 'float32', 'float64' or 'int32'\)/],
+    ['astype to an unknown dtype', () => zeros([2]).astype('int64' as tg.DType), DTypeError, /^astype: unknown dtype 'int64' \(expected 'float32', 'float64', 'int32', 'uint8' or 'bool'\)/],
     ['zeros of an unknown dtype', () => zeros([2], { dtype: 'float16' as tg.DType }), DTypeError, /^zeros: unknown dtype 'float16'/],
     ['default dtype int32', () => tg.setDefaultDtype('int32'), DTypeError, /^setDefaultDtype: the default dtype must be 'float32' or 'float64', got 'int32'/],
   ]);
@@ -194,7 +194,7 @@ describe('creating tensors', () => {
     ['a number where a row should be', () => tensor([[1, 2], 3] as tg.NestedArray), ShapeError, /^tensor: ragged nested array: expected 2 elements at depth 1, got number/],
     ['a row where a number should be', () => tensor([1, [2]]), ShapeError, /^tensor: ragged nested array: expected a number at depth 1, got an array/],
     ['ragged at depth 2', () => tensor([[[1, 2]], [[3, 4, 5]]]), ShapeError, /^tensor: ragged nested array: expected 2 elements at depth 2, got 3/],
-    ['a string among the numbers', () => tensor(['a'] as unknown as number[]), ValueError, /^tensor: expected a number at depth 1, got string/],
+    ['a string among the numbers', () => tensor(['a'] as unknown as number[]), ValueError, /^tensor: expected a number or a boolean at depth 1, got string/],
     ['data that does not fit the shape', () => tensor([1, 2, 3], { shape: [2, 2] }), ShapeError, /^tensor: 3 values cannot have shape \[2, 2\]/],
     ['zeros with a fractional dimension', () => zeros([2, 1.5]), ShapeError, /^zeros: dimensions must be non-negative integers, got shape \[2, 1\.5\]/],
     ['zeros with a negative dimension', () => zeros([-1, 2]), ShapeError, /^zeros: dimensions must be non-negative integers, got shape \[-1, 2\]/],
@@ -242,7 +242,7 @@ describe('arguments of the wrong kind are named errors saying what was expected 
     ...(['sum', 'mean', 'max', 'min', 'logsumexp'] as const).map(
       (op) => [`${op} over axis 'a'`, () => tg[op](x, 'a' as unknown as number), IndexError, new RegExp(`^${op}: axis must be an integer or an array of integers, got string a`)] as Case,
     ),
-    ['oneHot with dtype int8', () => tg.oneHot([1], 3, 'int8' as tg.DType), DTypeError, /^oneHot: unknown dtype 'int8' \(expected 'float32', 'float64' or 'int32'\)/],
+    ['oneHot with dtype int8', () => tg.oneHot([1], 3, 'int8' as tg.DType), DTypeError, /^oneHot: unknown dtype 'int8' \(expected 'float32', 'float64', 'int32', 'uint8' or 'bool'\)/],
   ]);
 });
 

@@ -217,10 +217,10 @@ describe('result dtypes and shapes', () => {
     expect(i32.div(2).dtype).toBe('float32');
   });
 
-  it('gives int32 0/1 masks from comparisons whatever the operand dtypes', () => {
+  it('gives bool masks from comparisons whatever the operand dtypes', () => {
     for (const [a, b] of [[f32, f32], [f64, i32], [i32, i32], [f32, f64]] as const) {
       for (const m of [a.eq(b), a.ne(b), a.gt(b), a.ge(b), a.lt(b), a.le(b)]) {
-        expect(m.dtype).toBe('int32');
+        expect(m.dtype).toBe('bool');
         expect(m.requiresGrad).toBe(false);
       }
     }

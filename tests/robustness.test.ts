@@ -336,14 +336,14 @@ describe('mixed dtypes follow the documented promotion (float64 > float32 > int3
     }
   });
 
-  it('true division, exp and mean of int32 are float; sum and max of int32 stay int32; comparisons give int32', () => {
+  it('true division, exp and mean of int32 are float; sum and max of int32 stay int32; comparisons give bool', () => {
     expect([i32([3]).div(i32([2])).dtype, i32([3]).div(i32([2])).item()]).toEqual(['float32', 1.5]);
     expect(i32([1]).exp().dtype).toBe('float32');
     expect(i32([1, 2]).mean().dtype).toBe('float32');
     expect(i32([1, 2]).softmax().dtype).toBe('float32');
     expect(i32([1, 2]).sum().dtype).toBe('int32');
     expect(i32([1, 2]).max().dtype).toBe('int32');
-    expect(tensor([1, NaN]).eq(tensor([1, NaN])).dtype).toBe('int32');
+    expect(tensor([1, NaN]).eq(tensor([1, NaN])).dtype).toBe('bool');
     expect(vals(tensor([1, NaN]).eq(tensor([1, NaN])))).toEqual([1, 0]); // NaN != NaN
   });
 

@@ -241,7 +241,7 @@ describe('files written by Python (tests/fixtures/make_safetensors.py)', () => {
     expect(encodeSafetensors(t, metadata)).toEqual(bytes);
   });
 
-  it('converted_dtypes.safetensors: F16/BF16 become float32 and small ints int32, exactly', () => {
+  it('converted_dtypes.safetensors: F16/BF16 become float32, BOOL and U8 bool and uint8, other small ints int32, exactly', () => {
     const { tensors: t } = decodeSafetensors(fixture('converted_dtypes.safetensors'));
     expect(t.f16.dtype).toBe('float32');
     expect(t.f16.shape).toEqual([3, 3]);
@@ -251,8 +251,11 @@ describe('files written by Python (tests/fixtures/make_safetensors.py)', () => {
     expect(f16[8]).toBeNaN();
     expect(t.bf16.dtype).toBe('float32');
     expect(Array.from(t.bf16.data)).toEqual([1.5, -3.140625, 2 ** -130, 2 ** 127]);
+    expect([t.bool.dtype, t.u8.dtype]).toEqual(['bool', 'uint8']);
+    expect(t.bool.toArray()).toEqual([true, false, true]);
+    expect(Array.from(t.u8.data)).toEqual([0, 255, 7]);
     const ints: [string, number[], number[]][] = [
-      ['bool', [3], [1, 0, 1]], ['u8', [3], [0, 255, 7]], ['i8', [3], [-128, 127, 0]], ['u16', [2], [65535, 0]],
+      ['i8', [3], [-128, 127, 0]], ['u16', [2], [65535, 0]],
       ['i16', [2], [-32768, 32767]], ['u32', [2], [2147483647, 0]], ['i64', [1, 3], [-2147483648, 2147483647, 5]],
       ['u64', [2], [0, 2147483647]],
     ];
@@ -263,7 +266,17 @@ describe('files written by Python (tests/fixtures/make_safetensors.py)', () => {
     }
   });
 
-  it('convert: false reads only F32, F64 and I32', () => {
+  it('bool_u8.safetensors: BOOL and U8 are read as bool and uint8 and re-encoded byte for byte', () => {
+    const bytes = fixture('bool_u8.safetensors');
+    const { tensors: t } = decodeSafetensors(bytes, { convert: false });
+    expect([t.mask.dtype, t.image.dtype, t.none.dtype]).toEqual(['bool', 'uint8', 'bool']);
+    expect(t.mask.toArray()).toEqual([[true, false, true], [false, false, true]]);
+    expect(t.image.toArray()).toEqual([[0, 255], [128, 7]]);
+    expect(t.none.shape).toEqual([0]);
+    expect(encodeSafetensors(t)).toEqual(bytes);
+  });
+
+  it('convert: false reads only F32, F64, I32, U8 and BOOL', () => {
     expect(Object.keys(decodeSafetensors(fixture('mixed_dtypes.safetensors'), { convert: false }).tensors)).toHaveLength(6);
     expectError(() => decodeSafetensors(fixture('converted_dtypes.safetensors'), { convert: false }), SafetensorsError,
       /tensor '\w+' has dtype \w+, which would need converting \(options.convert is false\)/);

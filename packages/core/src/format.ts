@@ -8,7 +8,7 @@
  * ties to even, as numpy's is.
  */
 
-import type { DType } from './dtype.js';
+import { type DType, type TypedArray, DTYPES, DTYPE_LIST } from './dtype.js';
 import { DTypeError, ShapeError } from './errors.js';
 
 const LINE_WIDTH = 75;
@@ -21,7 +21,7 @@ const PRECISION = 8;
  * Values are read as `dtype`: for 'float32' each value is taken as the float32 nearest to it.
  */
 export function formatArray(
-  data: Float32Array | Float64Array | Int32Array,
+  data: TypedArray,
   shape: readonly number[],
   dtype: DType,
 ): string {
@@ -35,9 +35,7 @@ export function formatArray(
   if (size !== data.length) {
     throw new ShapeError(`formatArray: shape [${shape.join(', ')}] holds ${size} elements but data has ${data.length}`);
   }
-  if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'int32') {
-    throw new DTypeError(`formatArray: unknown dtype '${String(dtype)}' (expected 'float32', 'float64' or 'int32')`);
-  }
+  if (!DTYPES.includes(dtype)) throw new DTypeError(`formatArray: unknown dtype '${String(dtype)}' (expected ${DTYPE_LIST})`);
 
   // A 0-d array prints as its scalar, with all of its digits.
   if (shape.length === 0) return formatScalar(data[0]!, dtype);
@@ -49,7 +47,8 @@ export function formatArray(
   if (dtype === 'float32') {
     for (let i = 0; i < shown.length; i++) shown[i] = Math.fround(shown[i]!);
   }
-  const element: ElementFormat = dtype === 'int32' ? new IntFormat(shown) : new FloatFormat(shown, dtype === 'float32');
+  const element: ElementFormat =
+    dtype === 'bool' ? BOOL_FORMAT : dtype === 'int32' || dtype === 'uint8' ? new IntFormat(shown) : new FloatFormat(shown, dtype === 'float32');
   const strides = new Array<number>(shape.length);
   let stride = 1;
   for (let axis = shape.length - 1; axis >= 0; axis--) {
@@ -68,7 +67,7 @@ interface ElementFormat {
 }
 
 interface Layout {
-  data: Float32Array | Float64Array | Int32Array;
+  data: TypedArray;
   shape: readonly number[];
   strides: number[];
   element: ElementFormat;
@@ -89,7 +88,7 @@ function shownIndices(summarize: boolean, length: number): number[] {
 }
 
 /** The values that get printed: numpy chooses the number format from these only. */
-function shownValues(data: Float32Array | Float64Array | Int32Array, shape: readonly number[], summarize: boolean): Float64Array {
+function shownValues(data: TypedArray, shape: readonly number[], summarize: boolean): Float64Array {
   if (!summarize) return Float64Array.from(data);
   const out: number[] = [];
   const collect = (axis: number, offset: number, stride: number): void => {
@@ -147,6 +146,9 @@ function formatBlock(layout: Layout, axis: number, offset: number, indent: strin
 
 // ---------------------------------------------------------------------------------------------
 // Element formats (numpy's IntegerFormat and FloatingFormat).
+
+/** numpy's bools: every one padded to the width of 'False'. */
+const BOOL_FORMAT: ElementFormat = { format: (x) => (x !== 0 ? ' True' : 'False') };
 
 class IntFormat implements ElementFormat {
   private readonly width: number;
@@ -296,7 +298,8 @@ class FloatFormat implements ElementFormat {
 
 /** numpy's str() of a scalar: all of its shortest digits, scientific outside [1e-4, 1e16) (float32: 1e6). */
 function formatScalar(x: number, dtype: DType): string {
-  if (dtype === 'int32') return String(x);
+  if (dtype === 'bool') return x !== 0 ? 'True' : 'False';
+  if (dtype === 'int32' || dtype === 'uint8') return String(x);
   const single = dtype === 'float32';
   if (single) x = Math.fround(x);
   if (Number.isNaN(x)) return 'nan';

@@ -12,18 +12,29 @@ export function allocate(dtype: DType, size: number): TypedArray {
       return new Float64Array(size);
     case 'int32':
       return new Int32Array(size);
+    case 'uint8':
+    case 'bool':
+      return new Uint8Array(size);
   }
 }
 
-/** A fresh buffer of `dtype` holding `source`'s values (converted as a typed-array set converts). */
+/**
+ * A fresh buffer of `dtype` holding `source`'s values (converted as a typed-array set converts; to bool, every
+ * nonzero value, NaN included, becomes 1 as in numpy and PyTorch).
+ */
 export function copyAs(source: TypedArray, dtype: DType): TypedArray {
   const out = allocate(dtype, source.length);
-  out.set(source);
+  if (dtype === 'bool') {
+    for (let i = 0; i < source.length; i++) out[i] = source[i] !== 0 ? 1 : 0;
+  } else {
+    out.set(source);
+  }
   return out;
 }
 
-/** copyAs, but to int32 only values it can hold (checkInt32 names `where` and the first that is not). */
+/** copyAs, but to int32 or uint8 only values they can hold (checkInt32 names `where` and the first that is not). */
 export function convertTo(source: TypedArray, dtype: DType, where: string): TypedArray {
   if (dtype === 'int32' && !(source instanceof Int32Array)) checkInt32(source, where);
+  if (dtype === 'uint8' && !(source instanceof Uint8Array)) checkInt32(source, where, '', 'uint8');
   return copyAs(source, dtype);
 }

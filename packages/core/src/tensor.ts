@@ -1,7 +1,7 @@
 // The Tensor class: values, shape and dtype, the node of the op that made it, and its gradient. It imports no op:
 // the ops' methods (x.add(y) is add(x, y)) are declared below (TensorMethods) and attached by ops/methods.ts.
 import { GraphError, DTypeError, ShapeError } from './errors.js';
-import { type DType, type TypedArray, arrayDtype, isFloat } from './dtype.js';
+import { type DType, type TypedArray, arrayDtype, holds, isFloat } from './dtype.js';
 import { fmt, sameShape, sizeOf, type Axis, type Shape, type SliceSpec } from './shape.js';
 import { type BackwardOptions, type Node, accumulateInto, runBackward, unrecordedError } from './autograd.js';
 import { allocate, copyAs } from './storage.js';
@@ -22,10 +22,11 @@ export type Operand = Tensor | number;
 const CHECKED: unique symbol = Symbol('checked');
 
 function checkParts(data: TypedArray, shape: Shape, dtype: DType): void {
-  const held = arrayDtype(data);
-  if (dtype !== held) {
+  if (!holds(data, dtype)) {
+    // a Uint8Array by its name: it holds uint8 or bool
+    const held = (data instanceof Uint8Array ? undefined : arrayDtype(data)) ?? (data as object)?.constructor?.name ?? String(data);
     throw new DTypeError(
-      `Tensor: dtype '${String(dtype)}' does not match the data (${held ?? (data as object)?.constructor?.name ?? String(data)}); expected a Float32Array for 'float32', a Float64Array for 'float64', an Int32Array for 'int32'`,
+      `Tensor: dtype '${String(dtype)}' does not match the data (${held}); expected a Float32Array for 'float32', a Float64Array for 'float64', an Int32Array for 'int32', a Uint8Array for 'uint8' and 'bool'`,
     );
   }
   if (!Array.isArray(shape)) throw new ShapeError(`Tensor: a shape must be an array of integers, got ${String(shape)}`);
@@ -200,16 +201,17 @@ export class Tensor {
 
   // ---- values ----
 
-  /** The single value of a one-element tensor. */
+  /** The single value of a one-element tensor (a bool tensor's is 0 or 1: `item() === 1` or `Boolean(item())`). */
   item(): number {
     if (this.size !== 1) throw new ShapeError(`item: only one-element tensors have an item; this one has shape ${fmt(this.shape)}`);
     return this.data[0];
   }
 
-  /** Nested arrays of numbers (a number for a 0-d tensor). */
+  /** Nested arrays of numbers (a number for a 0-d tensor); of booleans for a bool tensor. */
   toArray(): NestedArray {
+    const bool = this.dtype === 'bool';
     const build = (dim: number, offset: number): NestedArray => {
-      if (dim === this.shape.length) return this.data[offset];
+      if (dim === this.shape.length) return bool ? this.data[offset] !== 0 : this.data[offset];
       const stride = sizeOf(this.shape.slice(dim + 1));
       const out: NestedArray[] = [];
       for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, offset + i * stride));
@@ -271,6 +273,14 @@ export interface TensorMethods {
   ge(other: Operand): Tensor;
   lt(other: Operand): Tensor;
   le(other: Operand): Tensor;
+  logicalNot(): Tensor;
+  logicalAnd(other: Operand): Tensor;
+  logicalOr(other: Operand): Tensor;
+  logicalXor(other: Operand): Tensor;
+  /** astype('bool') (PyTorch's name): nonzero values, NaN included, are true. */
+  bool(): Tensor;
+  /** astype('uint8') (PyTorch's name). */
+  byte(): Tensor;
   sum(axis?: Axis, keepdims?: boolean): Tensor;
   mean(axis?: Axis, keepdims?: boolean): Tensor;
   max(axis?: Axis, keepdims?: boolean): Tensor;
@@ -349,7 +359,7 @@ export interface TensorMethods {
   erfinv(): Tensor;
   floor(): Tensor;
   ceil(): Tensor;
-  round(): Tensor;
+  round(decimals?: number): Tensor;
   trunc(): Tensor;
   frac(): Tensor;
   atan2(other: Operand): Tensor;

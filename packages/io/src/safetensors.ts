@@ -17,8 +17,8 @@ export interface DecodeOptions {
   maxTensors?: number;
   /**
    * Read the dtypes tensorgrad has no type for by converting them exactly (default true): F16 and BF16 to
-   * float32; BOOL, U8, I8, U16 and I16 to int32; U32, I64 and U64 to int32 when every value fits, else an
-   * error. With false, only F32, F64 and I32 are read.
+   * float32; I8, U16 and I16 to int32; U32, I64 and U64 to int32 when every value fits, else an error. With
+   * false, only F32, F64, I32, U8 and BOOL (tensorgrad's own dtypes) are read.
    */
   convert?: boolean;
 }
@@ -39,9 +39,9 @@ const ITEM_SIZE = new Map<string, number>([
   ['BOOL', 1], ['U8', 1], ['I8', 1], ['I16', 2], ['U16', 2], ['F16', 2], ['BF16', 2],
   ['I32', 4], ['U32', 4], ['F32', 4], ['F64', 8], ['I64', 8], ['U64', 8],
 ]);
-const CODE: Record<DType, string> = { float32: 'F32', float64: 'F64', int32: 'I32' };
+const CODE: Record<DType, string> = { float32: 'F32', float64: 'F64', int32: 'I32', uint8: 'U8', bool: 'BOOL' };
 /** Rank in safetensors' dtype order; writers put higher ranks (wider alignment) first. */
-const RANK: Record<DType, number> = { int32: 0, float32: 1, float64: 2 };
+const RANK: Record<DType, number> = { bool: 0, uint8: 1, int32: 2, float32: 3, float64: 4 };
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
@@ -70,7 +70,8 @@ function compareNames(a: string, b: string): number {
 }
 
 /**
- * The bytes of a safetensors file holding `tensors` (float32 as F32, float64 as F64, int32 as I32) and, when
+ * The bytes of a safetensors file holding `tensors` (float32 as F32, float64 as F64, int32 as I32, uint8 as U8,
+ * bool as BOOL) and, when
  * non-empty, `metadata` as `__metadata__`. Tensors are laid out as the reference writer lays them out: by
  * dtype, widest alignment first, then by name; the header is padded with spaces to a multiple of 8 bytes.
  */
@@ -214,7 +215,7 @@ function checkEntry(name: string, value: Json, convert: boolean, dataLength: num
   if (itemSize === undefined) {
     throw fail(`${t} has unsupported dtype ${quote(dtype)} (readable: ${[...ITEM_SIZE.keys()].join(', ')})`);
   }
-  if (!convert && dtype !== 'F32' && dtype !== 'F64' && dtype !== 'I32') {
+  if (!convert && !Object.values(CODE).includes(dtype)) {
     throw fail(`${t} has dtype ${dtype}, which would need converting (options.convert is false)`);
   }
   if (!Array.isArray(shape) || !shape.every(isCount)) {
@@ -244,19 +245,28 @@ function isCount(v: Json): boolean {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
-/** One tensor from its checked bytes: a plain copy for F32/F64/I32, an exact conversion for the rest. */
+/** The dtype a file's dtype is read as: its own where we have it, else float32 for 16-bit floats and int32 for ints. */
+const READ_AS: Record<string, DType> = { F64: 'float64', F32: 'float32', F16: 'float32', BF16: 'float32', U8: 'uint8', BOOL: 'bool' };
+
+/** One tensor from its checked bytes: a plain copy for F32/F64/I32/U8 (BOOL after checking its bytes), an exact conversion for the rest. */
 function readTensor(e: Entry, src: Uint8Array, fail: (msg: string) => SafetensorsError): Tensor {
   const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
   const n = e.size;
   const tooBig = (i: number, value: bigint | number) =>
     fail(`tensor ${quote(e.name)}: ${e.dtype} value ${value} at index ${i} does not fit in int32`);
-  const dtype: DType = e.dtype === 'F64' ? 'float64' : e.dtype === 'F32' || e.dtype === 'F16' || e.dtype === 'BF16' ? 'float32' : 'int32';
-  const t = zeros(e.shape, { dtype }); // core allocates every tensor buffer
+  const t = zeros(e.shape, { dtype: READ_AS[e.dtype] ?? 'int32' }); // core allocates every tensor buffer
   const out: TypedArray = t.data;
   switch (e.dtype) {
+    case 'BOOL': {
+      const bad = src.findIndex((b) => b > 1);
+      if (bad >= 0) throw fail(`tensor ${quote(e.name)}: BOOL byte ${src[bad]} at index ${bad} is neither 0 nor 1`);
+      out.set(src);
+      break;
+    }
     case 'F32':
     case 'F64':
     case 'I32':
+    case 'U8':
       new Uint8Array(out.buffer, out.byteOffset, out.byteLength).set(src);
       break;
     case 'F16':
@@ -269,27 +279,17 @@ function readTensor(e: Entry, src: Uint8Array, fail: (msg: string) => Safetensor
       break;
     }
     default:
-      readInts(e.dtype, view, out as Int32Array, tooBig, (i, b) => fail(`tensor ${quote(e.name)}: BOOL byte ${b} at index ${i} is neither 0 nor 1`));
+      readInts(e.dtype, view, out as Int32Array, tooBig);
   }
   return t;
 }
 
 function readInts(
   dtype: string, view: DataView, out: Int32Array,
-  tooBig: (i: number, v: bigint | number) => Error, badBool: (i: number, b: number) => Error,
+  tooBig: (i: number, v: bigint | number) => Error,
 ): void {
   const n = out.length;
   switch (dtype) {
-    case 'BOOL':
-      for (let i = 0; i < n; i++) {
-        const b = view.getUint8(i);
-        if (b > 1) throw badBool(i, b);
-        out[i] = b;
-      }
-      return;
-    case 'U8':
-      for (let i = 0; i < n; i++) out[i] = view.getUint8(i);
-      return;
     case 'I8':
       for (let i = 0; i < n; i++) out[i] = view.getInt8(i);
       return;

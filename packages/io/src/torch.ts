@@ -60,7 +60,7 @@ function load(model: Module, tensors: Record<string, Tensor>, where: string): vo
   for (const [name, { shape }] of expected) {
     const t = tensors[name];
     if (!(t instanceof Tensor)) throw new TorchStateDictError(`${where}: '${name}' is not a Tensor`);
-    if (t.dtype === 'int32') throw new DTypeError(`${where}: '${name}' is int32; parameters need float32 or float64 values`);
+    if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new DTypeError(`${where}: '${name}' is ${t.dtype}; parameters need float32 or float64 values`);
     if (!sameShape(t.shape, shape)) {
       const transposed = shape.length === 2 && t.shape.length === 2 && t.shape[0] === shape[1] && t.shape[1] === shape[0];
       const hint = transposed ? " (that is tensorgrad's [in, out] layout; PyTorch's weight is [out, in])" : '';

@@ -65,8 +65,8 @@ export function nativeBackend(addon: NativeAddon): Backend {
       const flops = 2 * M * N * K;
       if (
         K > 0 && M > 0 && N > 0 && flops >= nativeMinFlops() &&
-        // one float type throughout (mixed products and int32 stay on JS)
-        !(out instanceof Int32Array) && a.constructor === out.constructor && b.constructor === out.constructor
+        // one float type throughout (mixed products, int32 and uint8 stay on JS)
+        (out instanceof Float32Array || out instanceof Float64Array) && a.constructor === out.constructor && b.constructor === out.constructor
       ) {
         // the thread setting is read only for products big enough to split (as on wasm)
         // blas 2: the system BLAS computes the float32 'high' products it measured faster on, where one is loaded

@@ -12,11 +12,13 @@ import { log } from './unary.js';
 const toFloat = (d: DType): DType => (isFloat(d) ? d : getDefaultDtype());
 
 export const add = defineBinary('add', {
+  bool: 'maximum',
   da: (g) => g,
   db: (g) => g,
 });
 
 export const sub = defineBinary('sub', {
+  bool: 'refuse',
   da: (g) => g,
   db: (g) => neg(g),
 });
@@ -69,10 +71,10 @@ export const minimum = defineBinary('minimum', {
   db: (g, a, b) => mul(g, tieShare(a, b, gt(a, b))),
 });
 
-export const neg = defineUnary('neg', { dx: (g) => neg(g) });
+export const neg = defineUnary('neg', { refuseBool: true, dx: (g) => neg(g) });
 
-// Comparisons give int32 masks of 0 and 1 and pass no gradient.
-const mask = { dtype: () => 'int32' as const };
+// Comparisons give bool masks and pass no gradient.
+const mask = { dtype: () => 'bool' as const };
 export const eq = defineBinary('eq', mask);
 export const ne = defineBinary('ne', mask);
 export const gt = defineBinary('gt', mask);
@@ -80,8 +82,30 @@ export const ge = defineBinary('ge', mask);
 export const lt = defineBinary('lt', mask);
 export const le = defineBinary('le', mask);
 
+// Logical ops: any nonzero value (NaN too) is true, as numpy and PyTorch; bool results, no gradient.
+registerOp('logicalNot', false);
+/** True where x is 0. */
+export function logicalNot(x: Operand): Tensor {
+  return eq(x, 0);
+}
+registerOp('logicalAnd', false);
+/** True where both are nonzero (broadcast together). */
+export function logicalAnd(a: Operand, b: Operand): Tensor {
+  return mul(ne(a, 0), ne(b, 0));
+}
+registerOp('logicalOr', false);
+/** True where either is nonzero. */
+export function logicalOr(a: Operand, b: Operand): Tensor {
+  return maximum(ne(a, 0), ne(b, 0));
+}
+registerOp('logicalXor', false);
+/** True where exactly one is nonzero. */
+export function logicalXor(a: Operand, b: Operand): Tensor {
+  return ne(ne(a, 0), ne(b, 0));
+}
+
 const WHERE_OP = registerOp('where', true);
-/** Elementwise cond ? a : b, all three broadcast together; cond is nonzero for true. */
+/** Elementwise cond ? a : b, all three broadcast together; cond is a bool tensor, or any whose nonzero values are true. */
 export function where(cond: Operand, a: Operand, b: Operand): Tensor {
   const [ta, tb] = operands(a, b);
   const c = asTensor(cond, 'int32');

@@ -48,7 +48,7 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new ValueError(`scaledDotProductAttention: scale must be a finite number, got ${String(scale)}`);
   let scores = mul(matmul(q, swapaxes(k, -2, -1)), scale);
   const L = q.shape[q.ndim - 2], S = k.shape[k.ndim - 2];
-  const allowed = isCausal ? tril(ones([L, S], { dtype: 'int32' })) : mask !== undefined && !isFloat(mask.dtype) ? mask : undefined;
+  const allowed = isCausal ? tril(ones([L, S], { dtype: 'bool' })) : mask !== undefined && !isFloat(mask.dtype) ? mask : undefined;
   if (allowed !== undefined) scores = where(allowed, scores, -Infinity);
   else if (mask !== undefined) scores = add(scores, mask);
   let weights = softmax(scores, -1);

@@ -1,6 +1,6 @@
 // Making tensors: from data, filled, ranges, random; and dtype conversion and copies.
 import { type DType, type TypedArray, checkDtype, checkInt32, dtypeOf, getDefaultDtype, isFloat } from '../dtype.js';
-import { ShapeError, ValueError } from '../errors.js';
+import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { isTypedArray, readValues } from '../nested.js';
 import { record } from '../autograd.js';
 import { backend } from '../backend.js';
@@ -25,13 +25,12 @@ function dtypeFrom(options: TensorOptions, where: string): DType {
 }
 
 /**
- * A tensor from a number, nested arrays of numbers, or a typed array (copied). Numbers become the default
- * float dtype (JavaScript cannot tell 1 from 1.0); an Int32Array or dtype: 'int32' gives int32.
- * `shape` reshapes flat data.
+ * A tensor from a number, nested arrays of numbers or booleans, or a typed array (copied). Numbers become the
+ * default float dtype (JavaScript cannot tell 1 from 1.0), booleans bool; a typed array keeps its own (an
+ * Int32Array int32, a Uint8Array uint8). `shape` reshapes flat data.
  */
 export function tensor(data: NestedArray | TypedArray | readonly number[], options: TensorOptions & { shape?: readonly number[] } = {}): Tensor {
-  const dtype = isTypedArray(data) && options.dtype === undefined ? dtypeOf(data) : dtypeFrom(options, 'tensor');
-  const read = readValues(data, dtype);
+  const read = readValues(data, options.dtype === undefined ? undefined : checkDtype(options.dtype, 'tensor'));
   const values = read.values;
   let shape = read.shape;
   if (options.shape !== undefined) {
@@ -39,19 +38,20 @@ export function tensor(data: NestedArray | TypedArray | readonly number[], optio
     if (size !== values.length) throw new ShapeError(`tensor: ${values.length} values cannot have shape ${fmt(options.shape)}`);
     shape = options.shape.slice();
   }
-  return finish(new Tensor(values, shape, dtypeOf(values)), options);
+  return finish(new Tensor(values, shape, read.dtype), options);
 }
 
-export function full(shape: readonly number[], value: number, options: TensorOptions = {}): Tensor {
-  return filled(shape, value, options, 'full');
+/** A tensor of `shape` filled with value (a boolean is 1 or 0; for dtype bool any nonzero number is true). */
+export function full(shape: readonly number[], value: number | boolean, options: TensorOptions = {}): Tensor {
+  return filled(shape, Number(value), options, 'full');
 }
 
 function filled(shape: readonly number[], value: number, options: TensorOptions, where: string): Tensor {
   checkShape(shape, where);
   const dtype = dtypeFrom(options, where);
-  if (dtype === 'int32') checkInt32([value], where);
+  if (dtype === 'int32' || dtype === 'uint8') checkInt32([value], where, '', dtype);
   const t = alloc(shape, dtype);
-  if (value !== 0) t.data.fill(value);
+  if (value !== 0) t.data.fill(dtype === 'bool' ? 1 : value);
   return finish(t, options);
 }
 
@@ -71,7 +71,7 @@ export function onesLike(x: Tensor, options: TensorOptions = {}): Tensor {
   return full(x.shape, 1, { dtype: x.dtype, ...options });
 }
 
-export function fullLike(x: Tensor, value: number, options: TensorOptions = {}): Tensor {
+export function fullLike(x: Tensor, value: number | boolean, options: TensorOptions = {}): Tensor {
   return full(x.shape, value, { dtype: x.dtype, ...options });
 }
 
@@ -84,16 +84,22 @@ export function arange(start: number, stop?: number, step = 1, options: TensorOp
   }
   const n = Math.max(0, Math.ceil((stop - start) / step));
   checkShape([n], 'arange'); // before allocating: arange(1e12) is a ShapeError, not a RangeError
-  const t = alloc([n], dtypeFrom(options, 'arange'));
+  const t = alloc([n], numeric(dtypeFrom(options, 'arange'), 'arange'));
   backend().arange(t.data, start, step);
   return finish(t, options);
+}
+
+/** Ranges are numbers: a bool range is a DTypeError (uint8 wraps as its arithmetic does). */
+function numeric(dtype: DType, where: string): DType {
+  if (dtype === 'bool') throw new DTypeError(`${where}: a range of bools is not defined; make it in int32 and compare (arange(n).lt(k))`);
+  return dtype;
 }
 
 /** num evenly spaced values from start to stop inclusive, computed as numpy does. */
 export function linspace(start: number, stop: number, num = 50, options: TensorOptions = {}): Tensor {
   if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
   checkShape([num], 'linspace');
-  const t = alloc([num], dtypeFrom(options, 'linspace'));
+  const t = alloc([num], numeric(dtypeFrom(options, 'linspace'), 'linspace'));
   backend().linspace(t.data, start, stop);
   return finish(t, options);
 }
@@ -114,6 +120,7 @@ export interface RandomOptions extends TensorOptions {
 function fromDraws(shape: readonly number[], draws: (n: number, g: Generator) => TypedArray, options: RandomOptions, where: string): Tensor {
   const size = checkShape(shape, where);
   const dtype = dtypeFrom(options, where);
+  if (dtype === 'bool' || dtype === 'uint8') throw new DTypeError(`${where}: draws are numbers, not ${dtype} (draw floats and compare, or use randint and astype)`);
   const t = new Tensor(copyAs(draws(size, options.generator ?? defaultGenerator), dtype), shape, dtype);
   return finish(t, options);
 }

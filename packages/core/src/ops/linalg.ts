@@ -1,6 +1,6 @@
 // Matrix products. The transposes in matmul's backward are flags to the kernel, never materialized.
 import { promote } from '../dtype.js';
-import { ShapeError } from '../errors.js';
+import { DTypeError, ShapeError } from '../errors.js';
 import { record } from '../autograd.js';
 import { broadcastShapes, broadcastStrides, fmt, sizeOf, stridesOf } from '../shape.js';
 import { type Tensor, alloc } from '../tensor.js';
@@ -18,6 +18,9 @@ const MATMUL_OP = registerOp('matmul', true);
 export function matmul(a: Tensor, b: Tensor): Tensor {
   checkTensor(a, 'matmul', 'the first operand');
   checkTensor(b, 'matmul', 'the second operand');
+  if (a.dtype === 'bool' || b.dtype === 'bool') {
+    throw new DTypeError(`matmul: not defined for bool tensors (as in PyTorch), got ${a.dtype} and ${b.dtype}; cast first (x.astype('int32'))`);
+  }
   if (a.ndim === 0 || b.ndim === 0) {
     throw new ShapeError(`matmul: operands must have at least one dimension, got shapes ${fmt(a.shape)} and ${fmt(b.shape)} (use mul for scalars)`);
   }

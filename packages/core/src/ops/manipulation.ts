@@ -2,7 +2,7 @@
 // every order) are those ops' gradients. Only nonzero reads values to decide a shape (kernels/select.ts).
 import { DTypeError, IndexError, ShapeError, ValueError } from '../errors.js';
 import { broadcastShapes, fmt, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf } from '../shape.js';
-import { Tensor, type IndexSpec, type NestedArray, type NestedInts, type PadMode, type PadOptions } from '../tensor.js';
+import { Tensor, alloc, type IndexSpec, type NestedArray, type NestedInts, type PadMode, type PadOptions } from '../tensor.js';
 
 export type { IndexSpec, PadMode, PadOptions };
 import { backend } from '../backend.js';
@@ -227,7 +227,7 @@ export function pad(x: Tensor, pad: readonly number[], options: PadOptions = {})
 
 // ---------------------------------------------------------------- triangles and diagonals
 
-/** 1 where (column - row) compares with k as `keep` says, over the last two axes of x; int32 [n, m]. */
+/** True where (column - row) compares with k as `keep` says, over the last two axes of x; bool [n, m]. */
 function triangleMask(x: Tensor, k: number, keep: typeof le, op: string): Tensor {
   if (x.ndim < 2) throw new ShapeError(`${op}: needs at least 2 dimensions, got shape ${fmt(x.shape)}`);
   intArg(k, op, 'the diagonal offset');
@@ -240,13 +240,13 @@ function triangleMask(x: Tensor, k: number, keep: typeof le, op: string): Tensor
 registerOp('tril', true);
 /** The lower triangle of the last two axes (column - row <= k), the rest 0. */
 export function tril(x: Tensor, k = 0): Tensor {
-  return where(triangleMask(x, k, le, 'tril'), x, 0);
+  return where(triangleMask(x, k, le, 'tril'), x, alloc([], x.dtype)); // a 0 of x's dtype: a bool x stays bool
 }
 
 registerOp('triu', true);
 /** The upper triangle of the last two axes (column - row >= k), the rest 0. */
 export function triu(x: Tensor, k = 0): Tensor {
-  return where(triangleMask(x, k, ge, 'triu'), x, 0);
+  return where(triangleMask(x, k, ge, 'triu'), x, alloc([], x.dtype));
 }
 
 registerOp('diagonal', true);

@@ -52,8 +52,20 @@ export const erfinv = defineUnary('erfinv', { float, dx: (g, x, out) => mul(g, m
 // Rounding keeps the dtype and passes no gradient (it is zero almost everywhere; as sign and step here).
 export const floor = defineUnary('floor');
 export const ceil = defineUnary('ceil');
-/** To the nearest integer, halves to the even one (numpy's and PyTorch's round: round(2.5) is 2). */
-export const round = defineUnary('round');
+const roundOp = defineUnary('round');
+/**
+ * To the nearest integer, halves to the even one (numpy's and PyTorch's round: round(2.5) is 2); with `decimals`,
+ * to that many decimal places as PyTorch's `round(x, decimals=n)`: round(x * 10^n) / 10^n in x's dtype (n < 0:
+ * round(x / 10^-n) * 10^-n, to tens, hundreds, ...). Int dtypes stay int (n < 0 rounds them through float64).
+ */
+export function round(x: Operand, decimals = 0): Tensor {
+  if (!Number.isInteger(decimals)) throw new ValueError(`round: decimals must be an integer, got ${decimals}`);
+  const t = asTensor(x);
+  if (decimals === 0) return roundOp(t);
+  if (!isFloat(t.dtype)) return decimals > 0 ? roundOp(t) : round(t.astype('float64'), decimals).astype(t.dtype);
+  const scale = 10 ** Math.abs(decimals);
+  return decimals > 0 ? div(roundOp(mul(t, scale)), scale) : mul(roundOp(div(t, scale)), scale);
+}
 /** Towards zero. */
 export const trunc = defineUnary('trunc');
 

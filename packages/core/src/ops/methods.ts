@@ -2,7 +2,7 @@
 // tensor.ts imports no op (as TensorFlow.js chains its ops). Their types are TensorMethods in tensor.ts: the
 // object below must define every one of them, each with that signature, or the compiler says which.
 import { Tensor, type TensorMethods } from '../tensor.js';
-import { add, div, eq, ge, gt, le, lt, maximum, minimum, mul, ne, neg, pow, sub, where } from './arith.js';
+import { add, div, eq, ge, gt, le, logicalAnd, logicalNot, logicalOr, logicalXor, lt, maximum, minimum, mul, ne, neg, pow, sub, where } from './arith.js';
 import { astype, clone } from './creation.js';
 import { gather, pick, take } from './indexing.js';
 import { matmul } from './linalg.js';
@@ -51,6 +51,12 @@ const methods: Omit<TensorMethods, 'T'> & ThisType<Tensor> = {
   ge(other) { return ge(this, other); },
   lt(other) { return lt(this, other); },
   le(other) { return le(this, other); },
+  logicalNot() { return logicalNot(this); },
+  logicalAnd(other) { return logicalAnd(this, other); },
+  logicalOr(other) { return logicalOr(this, other); },
+  logicalXor(other) { return logicalXor(this, other); },
+  bool() { return astype(this, 'bool'); },
+  byte() { return astype(this, 'uint8'); },
   sum(axis, keepdims) { return sum(this, axis, keepdims); },
   mean(axis, keepdims) { return mean(this, axis, keepdims); },
   max(axis, keepdims) { return max(this, axis, keepdims); },
@@ -125,7 +131,7 @@ const methods: Omit<TensorMethods, 'T'> & ThisType<Tensor> = {
   erfinv() { return erfinv(this); },
   floor() { return floor(this); },
   ceil() { return ceil(this); },
-  round() { return round(this); },
+  round(decimals) { return round(this, decimals); },
   trunc() { return trunc(this); },
   frac() { return frac(this); },
   isnan() { return isnan(this); },

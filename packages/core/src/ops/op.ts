@@ -1,6 +1,6 @@
 // The machinery every op shares: the registry, operand conversion, and the broadcast/unbroadcast pair.
 import { type DType, type TypedArray, getDefaultDtype, isFloat, promote } from '../dtype.js';
-import { ValueError } from '../errors.js';
+import { DTypeError, ValueError } from '../errors.js';
 import { broadcastShapes, fmt, sameShape, type Axis, type Shape } from '../shape.js';
 import { type BackwardContext, type OpName, record } from '../autograd.js';
 import { Tensor, alloc, type Operand } from '../tensor.js';
@@ -12,11 +12,16 @@ export type { Operand, Dims } from '../tensor.js';
 export type { Axis } from '../shape.js';
 
 /**
- * A number becomes a 0-d tensor of the dtype it meets (as PyTorch treats Python scalars), except that a
- * fraction meeting an int32 tensor becomes a float of the default dtype.
+ * A number becomes a 0-d tensor of the dtype it meets (as PyTorch and numpy 2 treat Python scalars), except
+ * that a fraction meeting an int or bool tensor becomes a float of the default dtype, and a whole number meeting
+ * a bool tensor, or a uint8 one that cannot hold it (300, -1), becomes int32: `x.lt(300)` is never a comparison
+ * with a wrapped 44. A whole number from 0 to 255 meeting uint8 stays uint8 (and the arithmetic wraps).
  */
 export function scalar(value: number, like: DType): Tensor {
-  const dtype = like === 'int32' && !Number.isInteger(value) ? getDefaultDtype() : like;
+  const dtype = isFloat(like) ? like
+    : !Number.isInteger(value) ? getDefaultDtype()
+    : like === 'bool' || (like === 'uint8' && !(value >= 0 && value <= 255)) ? 'int32'
+    : like;
   const out = alloc([], dtype);
   out.data[0] = value;
   return out;
@@ -64,6 +69,11 @@ type Grad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor;
 export interface BinarySpec {
   /** The output dtype from the promoted operand dtype (default: the promoted dtype itself). */
   dtype?: (promoted: DType) => DType;
+  /**
+   * For two bool operands giving a bool result: the kernel that computes it (add: 'maximum', a logical or as in
+   * PyTorch and numpy), or 'refuse' (sub: a DTypeError, as both). Default: the op's own kernel (mul is an and).
+   */
+  bool?: BinaryKernelName | 'refuse';
   /** Gradient with respect to a and b, before summing back over broadcast dimensions. Omit both for no grad. */
   da?: Grad;
   db?: Grad;
@@ -91,12 +101,18 @@ export function defineBinary(name: BinaryKernelName, spec: BinarySpec = {}): (a:
   const { da, db } = spec;
   const op = registerOp(name, da !== undefined);
   const kernel = currentKernel(name);
+  const boolKernel = spec.bool === undefined || spec.bool === 'refuse' ? undefined : currentKernel(spec.bool);
   return (a, b) => {
     const [ta, tb] = operands(a, b);
     const shape = broadcastShapes(ta.shape, tb.shape, name);
     const promoted = promote(ta.dtype, tb.dtype);
     const out = alloc(shape, spec.dtype ? spec.dtype(promoted) : promoted);
-    kernel()(ta.data, ta.shape, tb.data, tb.shape, out.data, shape);
+    let run = kernel;
+    if (promoted === 'bool' && out.dtype === 'bool' && spec.bool !== undefined) {
+      if (boolKernel === undefined) throw new DTypeError(`${name}: not defined for two bool tensors (as in PyTorch and numpy); use logicalXor, or cast one first (x.astype('int32'))`);
+      run = boolKernel;
+    }
+    run()(ta.data, ta.shape, tb.data, tb.shape, out.data, shape);
     if (da === undefined || db === undefined) return out;
     return record(op, out, [ta, tb], (g) => [
       ta.requiresGrad ? sumToShape(da(g, ta, tb, out), ta.shape) : null,
@@ -106,8 +122,10 @@ export function defineBinary(name: BinaryKernelName, spec: BinarySpec = {}): (a:
 }
 
 export interface UnarySpec {
-  /** Int inputs give a float result of the default dtype (exp, log, ...) rather than keeping int32. */
+  /** Int and bool inputs give a float result of the default dtype (exp, log, ...) rather than keeping theirs. */
   float?: boolean;
+  /** A bool input is a DTypeError (neg: as PyTorch and numpy; use logicalNot). */
+  refuseBool?: boolean;
   /** Gradient with respect to x. Omit for ops that pass no gradient. `ctx`: the walk's (see BackwardContext). */
   dx?: UnaryGrad;
 }
@@ -122,6 +140,7 @@ export function defineUnary(name: UnaryKernelName, spec: UnarySpec = {}): (x: Op
   const kernel = (x: TypedArray, out: TypedArray) => current()(x, out);
   return (x) => {
     const t = asTensor(x);
+    if (spec.refuseBool && t.dtype === 'bool') throw new DTypeError(`${name}: not defined for a bool tensor (as in PyTorch and numpy); use logicalNot`);
     return unaryApply(op, t, spec.float && !isFloat(t.dtype) ? getDefaultDtype() : t.dtype, kernel, dx);
   };
 }

@@ -56,16 +56,17 @@ export function finish(kept: Tensor, x: Tensor, axes: readonly number[], keepdim
 
 const SUM_OP = registerOp('sum', true);
 /**
- * Sum over `axis` (all axes when undefined). An int32 sum is int32: it sums in float64 (exact to 2^53) and a
- * ValueError refuses a result int32 cannot hold (PyTorch would return int64, which tensorgrad does not have).
+ * Sum over `axis` (all axes when undefined). The sum of int32, uint8 or bool (a count) is int32: it sums in
+ * float64 (exact to 2^53) and a ValueError refuses a result int32 cannot hold (PyTorch and numpy would return
+ * int64, which tensorgrad does not have).
  */
 export function sum(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   const axes = normalizeAxes(axis, x.ndim, 'sum');
   const sumAxis: AxisKernel = (src, outer, len, inner, out) => backend().sumAxis(src, outer, len, inner, out);
-  if (x.dtype === 'int32') {
+  if (!isFloat(x.dtype)) {
     const wide = reduceRaw(x.astype('float64'), axes, sumAxis);
     checkInt32(wide.data, 'sum', ": sum in float64 instead (x.astype('float64').sum())");
-    return finish(wide.astype('int32'), x, axes, keepdims); // int32 never requires grad: nothing to record
+    return finish(wide.astype('int32'), x, axes, keepdims); // ints never require grad: nothing to record
   }
   const kept = reduceRaw(x, axes, sumAxis);
   const out = finish(kept, x, axes, keepdims);

@@ -1,7 +1,7 @@
 // Products, scans and orderings along an axis, each computed by a kernel of kernels/scan.ts: prod, cumsum,
 // cumprod, logcumsumexp (backwards written with ops), and cummax, cummin, sort, argsort, topk, median, whose
 // kernels give positions and whose values are gathered (so their gradient is gather's, of every order).
-import { checkInt32 } from '../dtype.js';
+import { checkInt32, isFloat } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import { record } from '../autograd.js';
 import { fmt, normalizeAxes, normalizeAxis, sizeOf, type Shape } from '../shape.js';
@@ -57,7 +57,7 @@ function viaFloat64(x: Tensor, op: string, f: (t: Tensor) => Tensor): Tensor {
 const CUMSUM_OP = registerOp('cumsum', true);
 /** Running sums along `axis` (of the flattened tensor when undefined, as numpy). */
 export function cumsum(x: Tensor, axis?: number): Tensor {
-  if (x.dtype === 'int32') return viaFloat64(x, 'cumsum', (t) => cumsum(t, axis));
+  if (!isFloat(x.dtype)) return viaFloat64(x, 'cumsum', (t) => cumsum(t, axis));
   const [t, a] = scanned(x, axis, 'cumsum');
   return record(CUMSUM_OP, runScan(t, a, 'cumsumAxis'), [t], (g) => [reverseCumsum(g, a)]);
 }
@@ -65,7 +65,7 @@ export function cumsum(x: Tensor, axis?: number): Tensor {
 const CUMPROD_OP = registerOp('cumprod', true);
 /** Running products along `axis` (of the flattened tensor when undefined); the gradient is exact at zeros too. */
 export function cumprod(x: Tensor, axis?: number): Tensor {
-  if (x.dtype === 'int32') return viaFloat64(x, 'cumprod', (t) => cumprod(t, axis));
+  if (!isFloat(x.dtype)) return viaFloat64(x, 'cumprod', (t) => cumprod(t, axis));
   const [t, a] = scanned(x, axis, 'cumprod');
   const out = runScan(t, a, 'cumprodAxis');
   return record(CUMPROD_OP, out, [t], (g) => [cumprodGrad(t, g, out, a)]);
@@ -93,7 +93,7 @@ function cumprodGrad(x: Tensor, g: Tensor, out: Tensor, a: number): Tensor {
 const PROD_OP = registerOp('prod', true);
 /** The product over `axis` (all axes when undefined). Its gradient is the product of the other elements, so it is exact at zeros. */
 export function prod(x: Tensor, axis?: Axis, keepdims = false): Tensor {
-  if (x.dtype === 'int32') return viaFloat64(x, 'prod', (t) => prod(t, axis, keepdims));
+  if (!isFloat(x.dtype)) return viaFloat64(x, 'prod', (t) => prod(t, axis, keepdims));
   const axes = normalizeAxes(axis, x.ndim, 'prod');
   const kept = reduceRaw(x, axes, (src, outer, len, inner, out) => backend().prodAxis(src, outer, len, inner, out));
   const out = finish(kept, x, axes, keepdims);
@@ -116,7 +116,7 @@ const LOGCUMSUMEXP_OP = registerOp('logcumsumexp', true);
 /** Running log(sum(exp(x))) along `axis`, each step a stable logaddexp (float results). */
 export function logcumsumexp(x: Tensor, axis?: number): Tensor {
   const [t0, a] = scanned(x, axis, 'logcumsumexp');
-  const t = t0.dtype === 'int32' ? t0.astype('float32') : t0;
+  const t = isFloat(t0.dtype) ? t0 : t0.astype('float32');
   const out = runScan(t, a, 'logcumsumexpAxis');
   // d/dx_k = sum_{i>=k} g_i e^(x_k - out_i) = e^(x_k - m) * reverseCumsum(g e^(m - out)) with m the row's max (a constant)
   return record(LOGCUMSUMEXP_OP, out, [t], (g) => {

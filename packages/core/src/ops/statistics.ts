@@ -97,13 +97,13 @@ function root(s: Tensor, p: number): Tensor {
 const truth = (x: Tensor) => ne(x, 0); // nonzero (NaN too) is true, as numpy
 
 registerOp('any', false);
-/** 1 where some element over `axis` is nonzero (NaN counts), else 0; int32. False for an empty axis. */
+/** Whether some element over `axis` is nonzero (NaN counts), as bool. False for an empty axis. */
 export function any(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   return gt(sum(truth(x), normalizeAxes(axis, x.ndim, 'any'), keepdims), 0);
 }
 
 registerOp('all', false);
-/** 1 where every element over `axis` is nonzero, else 0; int32. True for an empty axis. */
+/** Whether every element over `axis` is nonzero, as bool. True for an empty axis. */
 export function all(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   return eq(sum(eq(x, 0), normalizeAxes(axis, x.ndim, 'all'), keepdims), 0);
 }

@@ -1,5 +1,5 @@
 // Elementwise functions and activations, each with its derivative.
-import { getDefaultDtype, promote } from '../dtype.js';
+import { getDefaultDtype, isFloat, promote } from '../dtype.js';
 import { type BackwardContext, record } from '../autograd.js';
 import { alloc, type Tensor } from '../tensor.js';
 import { backend } from '../backend.js';
@@ -38,10 +38,10 @@ function reluBackward(x: Tensor, g: Tensor, ctx: BackwardContext): Tensor {
 }
 
 const LEAKY_RELU_OP = registerOp('leakyRelu', true);
-/** x where x > 0, else slope * x. Float tensors only: on int32, slope * x would be truncated (PyTorch refuses it too). */
+/** x where x > 0, else slope * x. Float tensors only: on ints, slope * x would be truncated (PyTorch refuses it too). */
 export function leakyRelu(x: Operand, slope = 0.01): Tensor {
   const t = asTensor(x);
-  if (t.dtype === 'int32') throw new DTypeError(`leakyRelu: needs a float tensor, got int32 (cast first: x.astype('float32'))`);
+  if (!isFloat(t.dtype)) throw new DTypeError(`leakyRelu: needs a float tensor, got ${t.dtype} (cast first: x.astype('float32'))`);
   // g * slope in g's dtype: a mask built from the numbers 1 and slope would be float32 (slope rounded)
   return unaryApply(LEAKY_RELU_OP, t, t.dtype, (src, out) => backend().leakyRelu(src, out, slope), (g, xi) =>
     where(gt(xi, 0), g, mul(g, slope)),
@@ -52,14 +52,14 @@ const CLIP_OP = registerOp('clip', true);
 /**
  * Limits values to [min, max] (numpy's clip, PyTorch's clamp): a null or undefined bound is no bound, and
  * min > max gives max everywhere. The gradient passes where min <= x <= max (at the bounds too, as PyTorch).
- * An int32 tensor with a given bound that is not an integer (0.5, Infinity) is clipped as a float of the
- * default dtype, as PyTorch does.
+ * An int, uint8 or bool tensor with a given bound that is not an integer (0.5, Infinity) is clipped as a float
+ * of the default dtype, as PyTorch does.
  */
 export function clip(x: Operand, min?: number | null, max?: number | null): Tensor {
   const lo = bound(min, -Infinity, 'min'), hi = bound(max, Infinity, 'max');
   const x0 = asTensor(x);
   const fractional = (v: number | null | undefined) => v !== null && v !== undefined && !Number.isInteger(v);
-  const t = x0.dtype === 'int32' && (fractional(min) || fractional(max)) ? x0.astype(getDefaultDtype()) : x0;
+  const t = !isFloat(x0.dtype) && (fractional(min) || fractional(max)) ? x0.astype(getDefaultDtype()) : x0;
   return unaryApply(CLIP_OP, t, t.dtype, (src, out) => backend().clip(src, out, lo, hi), (g, xi) => {
     const pass = alloc(xi.shape, xi.dtype);
     backend().inRange(xi.data, pass.data, lo, hi);

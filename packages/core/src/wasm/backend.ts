@@ -12,8 +12,8 @@ export const wasmBackend: Backend = {
   matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, precision) {
     if (
       K > 0 && M > 0 && N > 0 && 2 * M * N * K >= wasmMinFlops() &&
-      // one float type throughout (mixed products and int32 stay on JS)
-      !(out instanceof Int32Array) && a.constructor === out.constructor && b.constructor === out.constructor &&
+      // one float type throughout (mixed products, int32 and uint8 stay on JS)
+      (out instanceof Float32Array || out instanceof Float64Array) && a.constructor === out.constructor && b.constructor === out.constructor &&
       wasmMatmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, precision)
     ) return;
     jsBackend.matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, precision);
