@@ -172,3 +172,22 @@ describe('round(x, decimals)', () => {
     expectError(() => tg.round(tensor([1]), 0.5), ValueError, /^round: decimals must be an integer, got 0.5/);
   });
 });
+
+describe('topk sorted: false', () => {
+  it('gives the same k elements as sorted, in the order they stand in x, along any axis', () => {
+    const x = tensor([[5, 1, 9, 3, 7], [2, 8, 0, 6, 4]], { dtype: 'float64' });
+    const [v, at] = tg.topk(x, 3, -1, { sorted: false });
+    expect(at.toArray()).toEqual([[0, 2, 4], [1, 3, 4]]);
+    expect(v.toArray()).toEqual([[5, 9, 7], [8, 6, 4]]);
+    expect(tg.topk(x, 3, -1, { sorted: true })[1].toArray()).toEqual([[2, 4, 0], [1, 3, 4]]);
+    expect(tg.topk(x, 1, 0, false, false)[1].toArray()).toEqual([[1, 0, 1, 0, 1]]); // PyTorch's call form, smallest
+    const [, atSmall] = x.T.topk(1, 0, { largest: false, sorted: false });
+    expect(atSmall.toArray()).toEqual([[1, 2]]);
+  });
+
+  it('passes the gradient to the chosen elements', () => {
+    const x = tensor([3, 1, 2], { dtype: 'float64', requiresGrad: true });
+    tg.topk(x, 2, 0, { sorted: false })[0].mul(tensor([10, 20], { dtype: 'float64' })).sum().backward();
+    expect(x.grad!.toArray()).toEqual([10, 0, 20]);
+  });
+});

@@ -600,7 +600,7 @@ const SECOND_ORDER = [
   'var', 'std', 'varMean', 'stdMean', 'norm', 'silu', 'elu', 'celu', 'selu', 'logsigmoid', 'softsign', 'softmin', 'glu', 'gelu',
   'split', 'chunk', 'flip', 'roll', 'tile', 'repeatInterleave', 'pad', 'tril', 'diagonal', 'diag', 'trace', 'scatterAdd', 'scatter',
   'indexAdd', 'maskedFill', 'maskedSelect', 'index', 'einsum', 'scaledDotProductAttention', 'nllLoss', 'crossEntropy',
-  'binaryCrossEntropyWithLogits', 'huberLoss', 'smoothL1Loss', 'klDiv',
+  'binaryCrossEntropyWithLogits', 'huberLoss', 'smoothL1Loss', 'klDiv', 'logcumsumexp',
   'layerNorm', 'groupNorm', 'batchNorm', 'embedding',
   ...Object.keys(MATH),
   ...Object.keys(CONV),

@@ -120,6 +120,13 @@ function run(c: Case, x: Tensor[]): Tensor | Tensor[] {
     case 'lerp': return a.lerp(b, x[2]);
     case 'lerpNumber': return tg.lerp(a, b, p.weight);
     case 'isclose': return a.isclose(b, p);
+    case 'logicalNot': return a.logicalNot();
+    case 'logicalAnd': return tg.logicalAnd(a, b);
+    case 'logicalOr': return a.logicalOr(b);
+    case 'logicalXor': return a.logicalXor(b);
+    case 'binary': return (tg[p.op as 'add'] as (x: Tensor, y: Tensor) => Tensor)(a, b);
+    case 'sumBool': return a.sum();
+    case 'roundDecimals': return c.name.includes('float32') ? a.round(p.decimals) : tg.round(a, p.decimals);
     case 'nanToNum': return tg.nanToNum(a, p);
     // products, scans and orderings (ops/scan.ts)
     case 'prod': return p.keepdims ? a.prod(axis, true) : tg.prod(a, axis);

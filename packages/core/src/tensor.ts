@@ -446,7 +446,7 @@ export interface SortOptions {
 export interface TopkOptions {
   /** The k largest (default true) or the k smallest. */
   largest?: boolean;
-  /** Accepted for PyTorch's call form: the result is always sorted. */
+  /** Largest first (smallest first when not `largest`), the default; false: in the order they stand in x. */
   sorted?: boolean;
 }
 

@@ -192,19 +192,21 @@ export function argsort(x: Tensor, axis = -1, options?: SortOptions | boolean): 
 
 registerOp('topk', true);
 /**
- * [values, positions] of the k largest (or, `largest: false`, smallest) along `axis` (default the last), in
- * order (`sorted` is accepted; the result is always sorted). PyTorch's call form topk(x, k, axis, largest, sorted)
- * works too.
+ * [values, positions] of the k largest (or, `largest: false`, smallest) along `axis` (default the last): largest
+ * first (smallest first), or with `sorted: false` in the order they stand in x (by position: PyTorch leaves
+ * that order unspecified; ours is this one, on every backend). PyTorch's call form topk(x, k, axis, largest,
+ * sorted) works too.
  */
 export function topk(x: Tensor, k: number, axis = -1, options: TopkOptions | boolean = {}, sorted?: boolean): [Tensor, Tensor] {
-  void sorted;
   const largest = typeof options === 'boolean' ? options : (options.largest ?? true);
+  const inOrder = (typeof options === 'boolean' ? sorted : options.sorted) ?? true;
   const [t, a] = atLeast1d(x, axis, 'topk');
   const len = t.shape[a];
   if (!Number.isInteger(k) || k < 0 || k > len) {
     throw new ValueError(`topk: k must be an integer from 0 to ${len} (the length of axis ${a} of shape ${fmt(x.shape)}), got ${String(k)}`);
   }
-  const first = slice(order(t, a, largest), t.shape.map((_, i) => (i === a ? ([0, k] as const) : null)));
+  let first = slice(order(t, a, largest), t.shape.map((_, i) => (i === a ? ([0, k] as const) : null)));
+  if (!inOrder) first = gather(first, order(first, a, false), a); // the chosen positions, ascending
   const [values, at] = gathered(t, first, a);
   return t === x ? [values, at] : [reshape(values, []), reshape(at, [])];
 }
