@@ -51,11 +51,6 @@ export function isFloat(dtype: DType): boolean {
   return dtype === 'float32' || dtype === 'float64';
 }
 
-/** uint8 and int32: whole numbers that arithmetic keeps (bool is neither: it is 0 and 1, with its own rules). */
-export function isInt(dtype: DType): boolean {
-  return dtype === 'int32' || dtype === 'uint8';
-}
-
 // bool < uint8 < int32 < float32 < float64: the result of two tensors is the higher one (numpy's rules, except that
 // int32 with float32 stays float32 as in PyTorch; numpy would give float64). The README's promotion table.
 const RANK: Record<DType, number> = { bool: 0, uint8: 1, int32: 2, float32: 3, float64: 4 };

@@ -1,7 +1,7 @@
 // Making tensors: from data, filled, ranges, random; and dtype conversion and copies.
-import { type DType, type TypedArray, checkDtype, checkInt32, dtypeOf, getDefaultDtype, isFloat } from '../dtype.js';
+import { type DType, type TypedArray, checkDtype, checkInt32, getDefaultDtype, isFloat } from '../dtype.js';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
-import { isTypedArray, readValues } from '../nested.js';
+import { readValues } from '../nested.js';
 import { record } from '../autograd.js';
 import { backend } from '../backend.js';
 import { checkShape, fmt } from '../shape.js';
@@ -142,8 +142,8 @@ export function randint(low: number, high: number, shape: readonly number[], opt
 
 const ASTYPE_OP = registerOp('astype', true);
 /**
- * A copy converted to dtype (floats to int32 truncate toward zero; NaN, Infinity and values beyond int32 are a
- * ValueError). Differentiable between float dtypes.
+ * A copy converted to dtype (floats to int32 and uint8 truncate toward zero; NaN, Infinity and values they cannot
+ * hold are a ValueError; to bool, nonzero values, NaN included, are true). Differentiable between float dtypes.
  */
 export function astype(x: Tensor, dtype: DType): Tensor {
   checkDtype(dtype, 'astype');
