@@ -3,7 +3,7 @@
 // ---- ARCHITECTURE notes: backends ----
 //
 // A backend is one object implementing Backend. Entries work on plain typed arrays (Float32Array,
-// Float64Array, Int32Array), never on Tensors: they read their inputs, write every element of their output
+// Float64Array, Int32Array, and Uint8Array for uint8 and bool), never on Tensors: they read their inputs, write every element of their output
 // (or update their in-place arguments), allocate nothing the caller sees, and throw nothing (callers check
 // shapes, dtypes and indices first). Outputs arrive zero-filled from storage.ts, contiguous and row-major.
 // An entry must give the same bits as the JS one (kernels/js.ts), so that the backend never changes a result:
