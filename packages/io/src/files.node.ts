@@ -96,7 +96,7 @@ export function readFileLimited(path: string, maxBytes: number, where = 'readFil
 /** The largest safetensors file a model of `parameters` values can have: the header and float64 data. */
 const weightsLimit = (parameters: number) => 8 + MAX_HEADER_BYTES + 8 * parameters;
 
-const count = (model: Module) => model.parameters().reduce((n, p) => n + p.size, 0);
+const count = (model: Module) => Object.values(model.stateDict({ keepVars: true })).reduce((n, t) => n + t.size, 0);
 
 /** `dir/name` with one separator between them (both separators work on Windows and POSIX). */
 function joinPath(dir: string, name: string): string {

@@ -73,7 +73,7 @@ interface Initializer {
  * or one such layer. It is run once on `sampleInput` (in eval mode, without recording) to check that the input
  * fits and to learn the output's shape; the sample's shape and dtype (float32 or float64, matching the model's
  * parameters) become the graph input's, its first dimension symbolic ('batch') unless `dynamicBatch` is false.
- * Dense becomes MatMul + Add with the parameters as initializers named as `namedParameters()` names them.
+ * Dense becomes MatMul + Add with the parameters as initializers named as `stateDict()` names them.
  * The model's parameters and its training/eval mode are left as they were. (exportOnnx, in files.node.ts, also
  * writes the bytes to a file.)
  */
@@ -95,7 +95,7 @@ export function onnxToBytes(model: Module, sampleInput: Tensor, options: OnnxExp
   if (sampleInput.ndim === 0) throw new OnnxExportError(`${where}: the sample input must have at least one dimension, got a scalar`);
 
   // Lower every layer before running anything, so an unsupported one (or one of another dtype) is reported as such.
-  const graph = new GraphBuilder(dtype, elemType, opset, new Map(model.namedParameters().map(([name, p]) => [p, name])), where);
+  const graph = new GraphBuilder(dtype, elemType, opset, new Map(Object.entries(model.stateDict({ keepVars: true })).map(([name, p]) => [p, name])), where);
   const result = graph.lower(model, '', inputName);
   const output = runInEvalMode(model, graph.paths, sampleInput, where);
   const { nodes, initializers } = graph;

@@ -2,9 +2,9 @@
 import type { Module } from '@tensorgrad/nn';
 import { encodeSafetensors, decodeSafetensors } from './safetensors.js';
 
-/** The model's parameters, by their dotted names, as the bytes of a safetensors file. */
+/** The model's state (parameters, frozen ones too, and persistent buffers), by dotted names, as the bytes of a safetensors file. */
 export function parametersToBytes(model: Module, metadata?: Record<string, string>): Uint8Array {
-  return encodeSafetensors(Object.fromEntries(model.namedParameters()), metadata);
+  return encodeSafetensors(model.stateDict({ keepVars: true }), metadata);
 }
 
 /**

@@ -15,7 +15,7 @@ function torchSlots(model: Module, where: string): Map<string, TorchParameter> {
   const walk = (m: Module, prefix: string) => {
     if (m.torchParameters) for (const p of m.torchParameters()) out.set(`${prefix}${p.name}`, p);
     else if (m.torchChildren) for (const [name, child] of m.torchChildren()) walk(child, `${prefix}${name}.`);
-    else if (m.parameters().length > 0) {
+    else if (m.parameters({ includeFrozen: true }).length > 0) {
       const at = prefix === '' ? 'the model' : `layer ${prefix.slice(0, -1)}`;
       const mapped = registeredLayers().filter((c) => typeof c.prototype.torchParameters === 'function').map((c) => c.typeName);
       throw new TorchStateDictError(`${where}: ${at} (${m.constructor.name}) has parameters but no PyTorch mapping (layers with one: ${mapped.join(', ')})`);

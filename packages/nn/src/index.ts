@@ -1,6 +1,6 @@
 // @tensorgrad/nn: modules, layers, activations, losses, metrics, data sets and Model, on @tensorgrad/core's public API.
 // File formats live in @tensorgrad/io, pictures in @tensorgrad/plot.
-export { Module, StateDictError, nameList, type StateDict } from './module.js';
+export { Module, StateDictError, ModuleError, nameList, type StateDict, type BufferOptions } from './module.js';
 export {
   registerLayer, registeredLayer, registeredLayers, registerLoss, layerToJson, layerFromJson, lossToJson, lossFromJson, ConfigReader,
   checkJson,
@@ -17,6 +17,8 @@ export { Conv1d, Conv2d, ConvTranspose2d, type ConvLayerOptions, type ConvTransp
 export { MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool2d, type MaxPoolLayerOptions, type AvgPoolLayerOptions } from './layers/pool.js';
 export { Flatten, Unflatten, Identity } from './layers/shape.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
+// modules: containers
+export { ModuleList, ModuleDict } from './layers/containers.js';
 export {
   Loss, CategoricalCrossentropy, SoftmaxCrossEntropy, BinaryCrossentropy, MeanSquaredError, MeanAbsoluteError,
   type Reduction, type LossOptions,

@@ -330,6 +330,13 @@ export class ConfigReader {
     return v.map((item, i) => layerFromJson(item, `${at(this.path, key)}[${i}]`, this.budget, this.generator));
   }
 
+  /** The child layers in the object `key` by name (ModuleDict's), each read and built in turn. */
+  namedLayers(key: string): [string, Module][] {
+    const v = this.get(key);
+    if (!isObject(v)) this.fail(key, `must be an object of layers by name, got ${show(v)}`);
+    return Object.entries(v).map(([name, item]) => [name, layerFromJson(item, at(at(this.path, key), name), this.budget, this.generator)]);
+  }
+
   /**
    * Call after reading every field and before allocating `count` parameters (`what` names them): past the model's
    * limits it throws instead, and in the dry read it ends fromConfig there.
