@@ -19,6 +19,12 @@ export { Flatten, Unflatten, Identity } from './layers/shape.js';
 export { Linear, type LinearOptions } from './layers/linear.js';
 // modules: containers
 export { ModuleList, ModuleDict } from './layers/containers.js';
+export * as init from './init.js';
+export { summary, type ModelSummary, type SummaryRow, type SummaryOptions } from './summary.js';
+export {
+  calculateGain, calculateFanInAndFanOut, uniform_, normal_, constant_, zeros_, ones_, xavierUniform_, xavierNormal_, kaimingUniform_,
+  kaimingNormal_, truncNormal_, orthogonal_, type Nonlinearity, type InitOptions, type KaimingOptions, type FanMode,
+} from './init.js';
 export {
   Loss, CategoricalCrossentropy, SoftmaxCrossEntropy, BinaryCrossentropy, MeanSquaredError, MeanAbsoluteError,
   type Reduction, type LossOptions,

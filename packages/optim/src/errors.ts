@@ -20,3 +20,6 @@ export class NonFiniteGradientError extends ValueError {
 
 /** loadStateDict was given a state that does not fit this optimizer; nothing was changed. */
 export class OptimizerStateError extends ValueError {}
+
+/** clipGradNorm with errorIfNonfinite found a NaN or infinite total norm; no gradient was changed. */
+export class NonFiniteNormError extends ValueError {}

@@ -69,6 +69,12 @@ interface ParamState {
 
 const NO_BUFFERS: Tensor[] = [];
 
+/** The rate a group's step number t uses: lr * lrScale / (1 + decay * t), the notebook's decay over a scheduler's scale. */
+function rateAt<O extends BaseOptions>(group: ParamGroup<O>, t: number): number {
+  const o = group.options;
+  return (o.lr * group.lrScale) * (1 / (1 + o.decay * t));
+}
+
 /** A buffer as JSON-safe values: numbers, non-finite ones as strings. */
 function encodeBuffer(data: TypedArray): StateValue[] {
   const out = new Array<StateValue>(data.length);
@@ -130,6 +136,27 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     return this.paramGroups[0].currentLr;
   }
 
+  /** The first group's rate for the next step (PyTorch's param_groups[0]['lr']): after scheduler.step(), the new rate. */
+  get lr(): number {
+    return rateAt(this.paramGroups[0], this._iterations);
+  }
+
+  /** Each group's rate for the next step. */
+  get lrs(): number[] {
+    return this.paramGroups.map((g) => rateAt(g, this._iterations));
+  }
+
+  /**
+   * Adds a param group `{ params, ...options }` (options not given are the optimizer's), as PyTorch's
+   * add_param_group, e.g. to train layers unfrozen later. A parameter may be in one group only.
+   */
+  addParamGroup(group: ParamGroupSpec<O>): void {
+    const where = `${this.name}.addParamGroup`;
+    if (group === null || typeof group !== 'object' || !('params' in group)) throw new ValueError(`${where}: expected a param group { params, ...options }`);
+    const made = this.makeGroup(group, where, new Set(this.paramGroups.flatMap((g) => g.params)));
+    (this.paramGroups as ParamGroup<O>[]).push(made);
+  }
+
   /**
    * Updates every parameter whose grad is not null. All gradients are checked first (shape, dtype, and
    * unless allowNonFinite, NaN/Infinity): on a bad one it throws and nothing changes, iterations included.
@@ -141,7 +168,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     for (const group of this.paramGroups) {
       const o = group.options;
       // computed before the update, as the notebook's pre_update_params
-      const lr = (o.lr * group.lrScale) * (1 / (1 + o.decay * t));
+      const lr = rateAt(group, t);
       group.currentLr = lr;
       const names = this.bufferNames(o);
       for (const p of group.params) {
@@ -326,26 +353,28 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
       throw new ValueError(`${where}: params must be all Tensors or all param groups { params, ...options }, not a mix`);
     }
     const seen = new Set<Tensor>();
-    return specs.map((spec, gi) => {
-      const { params: ps, ...overrides } = spec;
-      const gwhere = specs.length > 1 ? `${where} (param group ${gi})` : where;
-      if (ps === null || typeof ps !== 'object' || typeof (ps as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-        throw new ValueError(`${gwhere}: params must be an array or iterable of Tensors`);
+    return specs.map((spec, gi) => this.makeGroup(spec, specs.length > 1 ? `${where} (param group ${gi})` : where, seen));
+  }
+
+  /** One group, checked against the parameters `seen` in other groups; its state slots are added once all is checked. */
+  private makeGroup(spec: { params: Iterable<Tensor> }, gwhere: string, seen: Set<Tensor>): ParamGroup<O> {
+    const { params: ps, ...overrides } = spec;
+    if (ps === null || typeof ps !== 'object' || typeof (ps as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw new ValueError(`${gwhere}: params must be an array or iterable of Tensors`);
+    }
+    const list = Array.from(ps);
+    list.forEach((p, i) => {
+      if (!(p instanceof Tensor)) throw new ValueError(`${gwhere}: parameter ${i} is not a Tensor`);
+      if (p.dtype !== 'float32' && p.dtype !== 'float64') {
+        throw new DTypeError(`${gwhere}: parameter ${i} must be float32 or float64, got ${p.dtype}`);
       }
-      const list = Array.from(ps);
-      list.forEach((p, i) => {
-        if (!(p instanceof Tensor)) throw new ValueError(`${gwhere}: parameter ${i} is not a Tensor`);
-        if (p.dtype !== 'float32' && p.dtype !== 'float64') {
-          throw new DTypeError(`${gwhere}: parameter ${i} must be float32 or float64, got ${p.dtype}`);
-        }
-        if (!p.isLeaf) throw new ValueError(`${gwhere}: parameter ${i} is not a leaf tensor (it was made by an op); optimize leaves only`);
-        if (seen.has(p)) throw new ValueError(`${gwhere}: parameter ${i} appears more than once`);
-        seen.add(p);
-        this.state.push(null);
-      });
-      const options = this.merge(this.defaults, overrides, gwhere);
-      return { params: list, options, lrScale: 1, currentLr: options.lr };
+      if (!p.isLeaf) throw new ValueError(`${gwhere}: parameter ${i} is not a leaf tensor (it was made by an op); optimize leaves only`);
+      if (seen.has(p)) throw new ValueError(`${gwhere}: parameter ${i} appears more than once (a parameter may be in one param group only)`);
+      seen.add(p);
     });
+    const options = this.merge(this.defaults, overrides, gwhere);
+    for (let i = 0; i < list.length; i++) this.state.push(null);
+    return { params: list, options, lrScale: 1, currentLr: options.lr };
   }
 
   private checkGradients(): void {
