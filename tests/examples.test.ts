@@ -2,7 +2,7 @@
 // subprocess with TENSORGRAD_EXAMPLE_FAST=1, two at a time: each must exit 0 and print what it shows.
 // An example throws (exits non-zero) when the numbers it checks stop holding, so this catches rot.
 import { spawn } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -22,6 +22,7 @@ const expected: Record<string, string[]> = {
   '06-binary-classification.ts': ['validation, acc:'],
   '07-custom-layer.ts': ['gradcheck:     ok true', 'gradgradcheck: ok true', 'a broken backward: ok false'],
   '08-dropout-regularization.ts': ['reg_loss:', 'in eval mode:'],
+  'char-transformer.ts': ['vocabulary of 52', 'step 0 loss', 'sample of 60 characters'],
 };
 
 interface Run { code: number | null; stdout: string; stderr: string }
@@ -57,6 +58,17 @@ describe('examples', () => {
   it('has the chapter examples, each listed with what it must print', () => {
     expect(examples.length).toBeGreaterThanOrEqual(7);
     expect(examples.filter((f) => !(f in expected))).toEqual([]); // a new example gets its expected text here
+  });
+
+  it('char-transformer.ts: the loss falls, and the sample has the requested length and only characters of the text', () => {
+    const out = results.get('char-transformer.ts')!.stdout;
+    const losses = [...out.matchAll(/^step \d+ loss ([\d.]+)$/gm)].map((m) => Number(m[1]));
+    expect(losses.length).toBeGreaterThanOrEqual(3);
+    expect(losses[losses.length - 1]).toBeLessThan(losses[0]);
+    const sample = JSON.parse(/^sample of 60 characters after "Shall I ": (".*")$/m.exec(out)![1]) as string;
+    expect(sample.length).toBe(60);
+    const vocab = new Set(readFileSync(new URL('../examples/data/sonnets.txt', import.meta.url), 'utf8'));
+    expect([...sample].filter((c) => !vocab.has(c))).toEqual([]);
   });
 
   it.each(examples)('%s runs, exits 0 and prints what it shows', (file) => {
