@@ -13,7 +13,7 @@ const index = new Map(vocab.map((c, i) => [c, i]));
 const encoded = Int32Array.from(text, (c) => index.get(c)!);
 
 const CONTEXT = 32, D_MODEL = 48, HEADS = 4, LAYERS = 2, BATCH = 16;
-const STEPS = fast ? 25 : 1500;
+const STEPS = fast ? 25 : 600;
 const SAMPLE_LENGTH = fast ? 60 : 400;
 
 /** Sinusoidal positions (Vaswani et al.): sin on even features, cos on odd, at wavelengths up to 10000 * 2pi. */

@@ -190,6 +190,16 @@ describe('save/load, ONNX and PyTorch names of each layer', () => {
     expect(bad.slice(0, 3)).toEqual([]);
   });
 
+  it.each([13, 18, 21])('LayerNorm and GroupNorm at opset %i (composed before 17; ReduceMean takes its axes as an input from 18)', async (opset) => {
+    manualSeed(8);
+    for (const [m, x] of [[randomized(new nn.LayerNorm([2, 3])), randn([4, 2, 3])], [randomized(new nn.GroupNorm(2, 4)), randn([3, 4, 2])]] as const) {
+      const session = await ort.InferenceSession.create(exportOnnx(m, x, { bytes: true }, { opset }));
+      const got = (await session.run({ input: new ort.Tensor('float32', x.data as Float32Array, [...x.shape]) })).output.data as Float32Array;
+      const want = predict(m, x);
+      expect(Array.from(want.data).filter((v, i) => !(Math.abs(got[i] - v) <= 1e-5 * (1 + Math.abs(v))))).toEqual([]);
+    }
+  });
+
   it.each(samples)('%s: PyTorch names round-trip bit for bit', (_name, make) => {
     manualSeed(5);
     const m = randomized(make());
