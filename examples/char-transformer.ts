@@ -1,6 +1,6 @@
 // A tiny character-level transformer (decoder-only: causal self-attention) trained on six of Shakespeare's
 // sonnets (examples/data/sonnets.txt, public domain), then sampling text from it.
-// Run: npx tsx examples/char-transformer.ts  (about a minute; TENSORGRAD_EXAMPLE_FAST=1: a few seconds)
+// Run: npx tsx examples/char-transformer.ts  (75 s of CPU: the loss goes from 4.50 to 0.77; TENSORGRAD_EXAMPLE_FAST=1: 25 steps)
 import { readFileSync } from 'node:fs';
 import { Generator, Tensor, crossEntropy, manualSeed, noGrad, tensor } from '@tensorgrad/core';
 import { Dense, Embedding, LayerNorm, Module, TransformerEncoderLayer } from '@tensorgrad/nn';
