@@ -46,6 +46,8 @@ function build(layer: string, a: Record<string, any>): Module {
     case 'LayerNorm': return new nn.LayerNorm(a.shape, { eps: a.eps, elementwiseAffine: a.elementwiseAffine, bias: a.bias, dtype });
     case 'GroupNorm': return new nn.GroupNorm(a.groups, a.channels, { affine: a.affine, dtype });
     case 'Embedding': return new nn.Embedding(a.num, a.dim, { paddingIdx: a.paddingIdx, dtype });
+    case 'BatchNorm1d': case 'BatchNorm2d':
+      return new nn[layer](a.C, { eps: a.eps, momentum: a.momentum, affine: a.affine, trackRunningStats: a.track, dtype });
     case 'GELU': return new nn.GELU(a.approximate);
     case 'Softplus': return new nn.Softplus(a.beta, a.threshold);
     case 'ELU': return new nn.ELU(a.alpha);
@@ -132,7 +134,7 @@ describe('layers against PyTorch float64 (fixtures/layers_norm_torch.json)', () 
   it('covers every layer this file is about', () => {
     const covered = new Set(fixture.cases.map((c) => c.layer));
     const layers = [
-      'LayerNorm', 'GroupNorm', 'Embedding', 'GELU', 'SiLU', 'Softplus', 'ELU', 'CELU', 'SELU', 'Mish', 'Hardswish', 'Hardsigmoid',
+      'BatchNorm1d', 'BatchNorm2d', 'LayerNorm', 'GroupNorm', 'Embedding', 'GELU', 'SiLU', 'Softplus', 'ELU', 'CELU', 'SELU', 'Mish', 'Hardswish', 'Hardsigmoid',
       'Hardtanh', 'ReLU6', 'LogSigmoid', 'Softsign', 'Softmin', 'LogSoftmax', 'GLU', 'MultiheadAttention', 'TransformerEncoderLayer',
     ];
     expect(layers.filter((l) => !covered.has(l))).toEqual([]);
@@ -145,7 +147,15 @@ function randomized<M extends Module>(m: M): M {
   return m;
 }
 
+/** A BatchNorm with running statistics of its own: two training steps on random batches of `shape`. */
+function trained<M extends Module>(m: M, shape: number[]): M {
+  noGrad(() => [0, 1].forEach(() => m.train().forward(randn(shape).mul(2).add(1))));
+  return m;
+}
+
 const samples: [string, () => Module, () => Tensor][] = [
+  ['BatchNorm2d(3) after two training steps', () => trained(new nn.BatchNorm2d(3), [4, 3, 2, 2]), () => randn([2, 3, 2, 2])],
+  ['BatchNorm1d(4, no affine, momentum null) after two steps', () => trained(new nn.BatchNorm1d(4, { affine: false, momentum: null }), [5, 4]), () => randn([3, 4])],
   ['LayerNorm([2, 3])', () => new nn.LayerNorm([2, 3]), () => randn([4, 2, 3])],
   ['LayerNorm(3) without bias', () => new nn.LayerNorm(3, { bias: false, eps: 1e-3 }), () => randn([5, 3])],
   ['GroupNorm(2, 4)', () => new nn.GroupNorm(2, 4), () => randn([3, 4, 2, 2])],
@@ -205,12 +215,18 @@ describe('save/load, ONNX and PyTorch names of each layer', () => {
     const m = randomized(make());
     const fresh = make();
     torchSafetensorsFromBytes(fresh, torchSafetensorsToBytes(m));
-    expect(fresh.namedParameters().map(([n, p]) => [n, Array.from(p.data)])).toEqual(m.namedParameters().map(([n, p]) => [n, Array.from(p.data)]));
+    const values = (x: Module) => Object.entries(x.stateDict()).map(([n, t]) => [n, t.dtype, Array.from(t.data)]);
+    expect(values(fresh)).toEqual(values(m));
   });
 
   it("PyTorch's names and shapes", () => {
     expect(Object.entries(toTorchStateDict(new nn.LayerNorm([2, 3]))).map(([k, v]) => [k, v.shape])).toEqual([['weight', [2, 3]], ['bias', [2, 3]]]);
     expect(Object.keys(toTorchStateDict(new nn.LayerNorm(3, { elementwiseAffine: false })))).toEqual([]);
+    expect(Object.entries(toTorchStateDict(new nn.BatchNorm1d(3))).map(([k, v]) => [k, v.dtype, v.shape])).toEqual([
+      ['weight', 'float32', [3]], ['bias', 'float32', [3]], ['running_mean', 'float32', [3]], ['running_var', 'float32', [3]],
+      ['num_batches_tracked', 'int32', []],
+    ]);
+    expect(Object.keys(toTorchStateDict(new nn.BatchNorm2d(2, { affine: false, trackRunningStats: false })))).toEqual([]);
     expect(Object.entries(toTorchStateDict(new nn.GroupNorm(2, 4))).map(([k, v]) => [k, v.shape])).toEqual([['weight', [4]], ['bias', [4]]]);
     expect(Object.entries(toTorchStateDict(new nn.Embedding(5, 2))).map(([k, v]) => [k, v.shape])).toEqual([['weight', [5, 2]]]);
     const shapes = (m: Module) => Object.entries(toTorchStateDict(m)).map(([k, v]) => [k, v.shape]);
@@ -237,6 +253,7 @@ describe('gradcheck of the layers in float64 (input and parameters)', () => {
     checkLayer(randomized(new nn.LayerNorm(3, { dtype })), randn([2, 3], { dtype, requiresGrad: true }));
     checkLayer(randomized(new nn.GroupNorm(2, 4, { dtype })), randn([1, 4, 2], { dtype, requiresGrad: true }));
     checkLayer(new nn.Embedding(3, 2, { dtype }), tensor([2, 0, 2], { dtype: 'int32' }));
+    for (const training of [true, false]) checkLayer(randomized(new nn.BatchNorm1d(2, { dtype })).train(training), randn([3, 2], { dtype, requiresGrad: true }));
   });
 
   it('MultiheadAttention (cross-attention with masks) and TransformerEncoderLayer', () => {
@@ -263,6 +280,9 @@ describe('errors', () => {
     expect(() => new nn.Softplus(0)).toThrow(/beta must not be 0/);
     expect(() => new nn.Hardtanh(1, 0)).toThrow(/minVal \(1\) must not be greater than maxVal \(0\)/);
     expect(() => new nn.GLU(0).forward(randn([3, 2]))).toThrow(ShapeError);
+    expect(() => new nn.BatchNorm2d(3).forward(randn([2, 3, 4]))).toThrow(/BatchNorm2d\(3\): the input must be \[N, C, H, W\] with C = 3, got \[2, 3, 4\]/);
+    expect(() => new nn.BatchNorm1d(3).forward(randn([1, 3]))).toThrow(/more than 1 value per channel/);
+    expect(() => new nn.BatchNorm1d(3, { momentum: 2 })).toThrow(/momentum must be a number in \[0, 1\] or null/);
     expect(() => new nn.MultiheadAttention(6, 4)).toThrow(/embedDim \(6\) must be divisible by numHeads \(4\)/);
     expect(() => new nn.MultiheadAttention(4, 2).forward(randn([3, 2, 5]))).toThrow(/query has shape \[3, 2, 5\]; expected 3 dimensions, the last 4/);
     expect(() => new nn.MultiheadAttention(4, 2).forward(randn([3, 2, 4]), randn([5, 2, 4]), randn([5, 2, 4]), { attnMask: zeros([3, 3]) })).toThrow(

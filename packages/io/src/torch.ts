@@ -57,10 +57,11 @@ function load(model: Module, tensors: Record<string, Tensor>, where: string): vo
   if (missing.length > 0 || extra.length > 0) {
     throw new TorchStateDictError(`${where}: names differ: missing [${nameList(missing)}], unexpected [${nameList(extra)}]`);
   }
-  for (const [name, { shape }] of expected) {
+  for (const [name, { shape, dtype }] of expected) {
     const t = tensors[name];
     if (!(t instanceof Tensor)) throw new TorchStateDictError(`${where}: '${name}' is not a Tensor`);
-    if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new DTypeError(`${where}: '${name}' is ${t.dtype}; parameters need float32 or float64 values`);
+    if (dtype === 'int32' && t.dtype !== 'int32') throw new DTypeError(`${where}: '${name}' is ${t.dtype}; it is a counter and needs integer values`);
+    if (dtype !== 'int32' && t.dtype !== 'float32' && t.dtype !== 'float64') throw new DTypeError(`${where}: '${name}' is ${t.dtype}; parameters need float32 or float64 values`);
     if (!sameShape(t.shape, shape)) {
       const transposed = shape.length === 2 && t.shape.length === 2 && t.shape[0] === shape[1] && t.shape[1] === shape[0];
       const hint = transposed ? " (that is tensorgrad's [in, out] layout; PyTorch's weight is [out, in])" : '';

@@ -30,7 +30,9 @@ export {
   type Reduction, type LossOptions,
 } from './losses.js';
 // layers-norm: normalization, embedding, attention, transformer
-export { LayerNorm, GroupNorm, type LayerNormOptions, type GroupNormOptions, type NormLayerOptions } from './layers/norm.js';
+export {
+  LayerNorm, GroupNorm, BatchNorm1d, BatchNorm2d, type LayerNormOptions, type GroupNormOptions, type BatchNormLayerOptions, type NormLayerOptions,
+} from './layers/norm.js';
 export { Embedding, type EmbeddingLayerOptions } from './layers/embedding.js';
 export { MultiheadAttention, type MultiheadAttentionOptions, type AttentionForwardOptions } from './layers/attention.js';
 export { TransformerEncoderLayer, type TransformerEncoderLayerOptions, type EncoderForwardOptions } from './layers/transformer.js';

@@ -50,6 +50,8 @@ export interface OnnxGraphBuilder {
 export interface TorchParameter {
   name: string;
   shape: readonly number[];
+  /** 'int32' for a counter (BatchNorm's num_batches_tracked, int64 in PyTorch); absent for float values. */
+  dtype?: 'int32';
   /** The value in PyTorch's layout (a copy). */
   get(): Tensor;
   /** Writes a value given in PyTorch's layout (already checked to have `shape`) into the parameter, converting its dtype. */
@@ -300,6 +302,11 @@ export class ConfigReader {
     if (v === undefined && dflt !== undefined) return dflt;
     if (!values.includes(v as T)) this.fail(key, `must be one of ${values.map((x) => `'${x}'`).join(', ')}, got ${show(v)}`);
     return v as T;
+  }
+
+  /** Whether the field is present and null (an option whose null means something, as BatchNorm's momentum). */
+  isNull(key: string): boolean {
+    return this.get(key) === null;
   }
 
   boolean(key: string, dflt?: boolean): boolean {

@@ -1,5 +1,6 @@
 // Normalization layers as PyTorch's: LayerNorm, GroupNorm, BatchNorm1d/2d (core's layerNorm, groupNorm, batchNorm).
-import { type DType, type Tensor, getDefaultDtype, layerNorm, groupNorm, ones, zeros, ValueError } from '@tensorgrad/core';
+import { type DType, type Tensor, getDefaultDtype, batchNorm, layerNorm, groupNorm, ones, zeros, ShapeError, ValueError } from '@tensorgrad/core';
+import { fmt } from '@tensorgrad/core/util';
 import { Module } from '../module.js';
 import {
   registerLayer, MODEL_LIMITS, type ConfigReader, type JsonObject, type OnnxGraphBuilder, type TorchParameter,
@@ -25,7 +26,9 @@ function checkCount(v: number, layer: string, name: string): number {
 
 /** A parameter in PyTorch's layout, which is ours: get copies it, set writes into it. */
 export function sameLayout(name: string, t: Tensor): TorchParameter {
-  return { name, shape: t.shape, get: () => t.detach().clone(), set: (v) => t.data.set(v.data) };
+  const out: TorchParameter = { name, shape: t.shape, get: () => t.detach().clone(), set: (v) => t.data.set(v.data) };
+  if (t.dtype === 'int32') out.dtype = 'int32';
+  return out;
 }
 
 /** The parameters that exist (affine ones may not), under PyTorch's names. */
@@ -172,5 +175,123 @@ export class GroupNorm extends Module {
   }
 }
 
+export interface BatchNormLayerOptions extends NormLayerOptions {
+  /** running = (1 - momentum) * running + momentum * batch statistic; null: the cumulative average. Default 0.1. */
+  momentum?: number | null;
+  /** Learn a per-channel weight (ones) and bias (zeros); default true. */
+  affine?: boolean;
+  /** Keep running statistics (buffers) for eval mode; without them eval normalizes by the batch too. Default true. */
+  trackRunningStats?: boolean;
+}
+
+/**
+ * Normalizes each channel (axis 1) by the batch's mean and variance in training, moving the running ones (the
+ * persistent buffers runningMean, runningVar, numBatchesTracked), and by the running ones in eval mode
+ * (torch.nn.BatchNorm1d / BatchNorm2d).
+ */
+abstract class BatchNorm extends Module {
+  declare runningMean: Tensor | null;
+  declare runningVar: Tensor | null;
+  declare numBatchesTracked: Tensor | null;
+  readonly eps: number;
+  readonly momentum: number | null;
+  readonly dtype: DType;
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+  /** The input ranks the layer takes, for its error message. */
+  protected abstract readonly ranks: readonly number[];
+
+  constructor(readonly numFeatures: number, options: BatchNormLayerOptions = {}) {
+    super();
+    const layer = new.target.name;
+    checkCount(numFeatures, layer, 'numFeatures');
+    this.eps = checkEps(options.eps ?? 1e-5, layer);
+    const momentum = options.momentum === undefined ? 0.1 : options.momentum;
+    if (momentum !== null && !(typeof momentum === 'number' && momentum >= 0 && momentum <= 1)) {
+      throw new ValueError(`${layer}: momentum must be a number in [0, 1] or null (cumulative average), got ${String(momentum)}`);
+    }
+    this.momentum = momentum;
+    const dtype = (this.dtype = options.dtype ?? getDefaultDtype());
+    const affine = options.affine ?? true;
+    this.weight = affine ? ones([numFeatures], { dtype, requiresGrad: true }) : null;
+    this.bias = affine ? zeros([numFeatures], { dtype, requiresGrad: true }) : null;
+    const track = options.trackRunningStats ?? true;
+    this.registerBuffer('runningMean', track ? zeros([numFeatures], { dtype }) : null);
+    this.registerBuffer('runningVar', track ? ones([numFeatures], { dtype }) : null);
+    this.registerBuffer('numBatchesTracked', track ? zeros([], { dtype: 'int32' }) : null);
+  }
+
+  forward(x: Tensor): Tensor {
+    const C = this.numFeatures;
+    if (!this.ranks.includes(x.ndim) || x.shape[1] !== C) {
+      throw new ShapeError(`${this.constructor.name}(${C}): the input must be ${this.ranks.map((r) => (r === 2 ? '[N, C]' : r === 3 ? '[N, C, L]' : '[N, C, H, W]')).join(' or ')} with C = ${C}, got ${fmt(x.shape)}`);
+    }
+    let factor = this.momentum ?? 0;
+    if (this.training && this.numBatchesTracked !== null) {
+      this.numBatchesTracked.data[0] += 1;
+      if (this.momentum === null) factor = 1 / this.numBatchesTracked.data[0];
+    }
+    const training = this.training || this.runningMean === null;
+    return batchNorm(x, this.runningMean, this.runningVar, { weight: this.weight, bias: this.bias, training, momentum: factor, eps: this.eps });
+  }
+
+  override config(): JsonObject {
+    return {
+      numFeatures: this.numFeatures, eps: this.eps, momentum: this.momentum, affine: this.weight !== null,
+      trackRunningStats: this.runningMean !== null, dtype: this.dtype,
+    };
+  }
+
+  protected static read(r: ConfigReader): [number, BatchNormLayerOptions] {
+    const numFeatures = r.int('numFeatures', 1, MODEL_LIMITS.parameters);
+    const eps = r.number('eps', { min: 0, dflt: 1e-5 });
+    const momentum = r.isNull('momentum') ? null : r.number('momentum', { min: 0, max: 1, dflt: 0.1 });
+    const affine = r.boolean('affine', true);
+    const trackRunningStats = r.boolean('trackRunningStats', true);
+    const dtype = r.choice('dtype', DTYPES, 'float32');
+    r.reserveParameters(((affine ? 2 : 0) + (trackRunningStats ? 2 : 0)) * numFeatures, `BatchNorm ${numFeatures}`);
+    return [numFeatures, { eps, momentum, affine, trackRunningStats, dtype }];
+  }
+
+  /** BatchNormalization (inference: the running statistics); its scale and bias are ones and zeros without affine. */
+  override toOnnx(g: OnnxGraphBuilder, input: string): string {
+    if (this.runningMean === null || this.runningVar === null) {
+      throw new ValueError(`${this.constructor.name}: without running statistics (trackRunningStats false) there is no inference form to export`);
+    }
+    const C = this.numFeatures;
+    const scale = g.parameter(this.weight ?? ones([C], { dtype: g.dtype }));
+    const bias = g.parameter(this.bias ?? zeros([C], { dtype: g.dtype }));
+    return g.node('BatchNormalization', [input, scale, bias, g.parameter(this.runningMean), g.parameter(this.runningVar)], { epsilon: this.eps }, ['epsilon']);
+  }
+
+  /** PyTorch's names, the buffers too (num_batches_tracked is int64 there, int32 here). */
+  override torchParameters(): TorchParameter[] {
+    return torchNames([
+      ['weight', this.weight], ['bias', this.bias], ['running_mean', this.runningMean], ['running_var', this.runningVar],
+      ['num_batches_tracked', this.numBatchesTracked],
+    ]);
+  }
+}
+
+/** BatchNorm over [N, C] or [N, C, L]. */
+export class BatchNorm1d extends BatchNorm {
+  static readonly typeName = 'BatchNorm1d';
+  protected readonly ranks = [2, 3];
+  static fromConfig(r: ConfigReader): BatchNorm1d {
+    return new BatchNorm1d(...BatchNorm.read(r));
+  }
+}
+
+/** BatchNorm over [N, C, H, W]. */
+export class BatchNorm2d extends BatchNorm {
+  static readonly typeName = 'BatchNorm2d';
+  protected readonly ranks = [4];
+  static fromConfig(r: ConfigReader): BatchNorm2d {
+    return new BatchNorm2d(...BatchNorm.read(r));
+  }
+}
+
 registerLayer(LayerNorm);
 registerLayer(GroupNorm);
+registerLayer(BatchNorm1d);
+registerLayer(BatchNorm2d);
