@@ -67,6 +67,7 @@ export class LayerNorm extends Module {
   static readonly typeName = 'LayerNorm';
   readonly normalizedShape: number[];
   readonly eps: number;
+  /** The dtype it was built with; config() reads its tensors' (Module.to may have changed them). */
   readonly dtype: DType;
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;
@@ -90,7 +91,7 @@ export class LayerNorm extends Module {
   override config(): JsonObject {
     return {
       normalizedShape: this.normalizedShape, eps: this.eps, elementwiseAffine: this.weight !== null, bias: this.bias !== null,
-      dtype: this.dtype,
+      dtype: this.weight?.dtype ?? this.dtype,
     };
   }
 
@@ -128,6 +129,7 @@ export interface GroupNormOptions extends NormLayerOptions {
 export class GroupNorm extends Module {
   static readonly typeName = 'GroupNorm';
   readonly eps: number;
+  /** The dtype it was built with; config() reads its tensors' (Module.to may have changed them). */
   readonly dtype: DType;
   readonly weight: Tensor | null;
   readonly bias: Tensor | null;
@@ -149,7 +151,7 @@ export class GroupNorm extends Module {
   }
 
   override config(): JsonObject {
-    return { numGroups: this.numGroups, numChannels: this.numChannels, eps: this.eps, affine: this.weight !== null, dtype: this.dtype };
+    return { numGroups: this.numGroups, numChannels: this.numChannels, eps: this.eps, affine: this.weight !== null, dtype: this.weight?.dtype ?? this.dtype };
   }
 
   static fromConfig(r: ConfigReader): GroupNorm {
@@ -238,7 +240,7 @@ abstract class BatchNorm extends Module {
   override config(): JsonObject {
     return {
       numFeatures: this.numFeatures, eps: this.eps, momentum: this.momentum, affine: this.weight !== null,
-      trackRunningStats: this.runningMean !== null, dtype: this.dtype,
+      trackRunningStats: this.runningMean !== null, dtype: this.weight?.dtype ?? this.runningMean?.dtype ?? this.dtype,
     };
   }
 
