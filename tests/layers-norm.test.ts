@@ -219,6 +219,18 @@ describe('save/load, ONNX and PyTorch names of each layer', () => {
     expect(values(fresh)).toEqual(values(m));
   });
 
+  it('a BatchNorm2d moved to float64 by Module.to saves its dtype and buffers, and loads as it was', () => {
+    manualSeed(9);
+    const model = new Model().add(trained(new nn.BatchNorm2d(2), [3, 2, 2, 2]).to('float64'));
+    const { json, weights } = modelToArtifacts(model);
+    expect(JSON.parse(json).layers[0].dtype).toBe('float64');
+    const loaded = modelFromArtifacts(json, weights);
+    const bn = loaded.layers[0] as nn.BatchNorm2d;
+    expect([bn.runningMean!.dtype, Array.from(bn.numBatchesTracked!.data)]).toEqual(['float64', [2]]);
+    const x = randn([2, 2, 2, 2], { dtype: 'float64' });
+    expect(predict(loaded, x).toArray()).toEqual(predict(model, x).toArray());
+  });
+
   it("PyTorch's names and shapes", () => {
     expect(Object.entries(toTorchStateDict(new nn.LayerNorm([2, 3]))).map(([k, v]) => [k, v.shape])).toEqual([['weight', [2, 3]], ['bias', [2, 3]]]);
     expect(Object.keys(toTorchStateDict(new nn.LayerNorm(3, { elementwiseAffine: false })))).toEqual([]);
