@@ -2,9 +2,14 @@
 // subprocess with TENSORGRAD_EXAMPLE_FAST=1, two at a time: each must exit 0 and print what it shows.
 // An example throws (exits non-zero) when the numbers it checks stop holding, so this catches rot.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tensor } from '@tensorgrad/core';
+import { loadModel } from '@tensorgrad/io';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
@@ -23,13 +28,30 @@ const expected: Record<string, string[]> = {
   '07-custom-layer.ts': ['gradcheck:     ok true', 'gradgradcheck: ok true', 'a broken backward: ok false'],
   '08-dropout-regularization.ts': ['reg_loss:', 'in eval mode:'],
   'char-transformer.ts': ['vocabulary of 52', 'step 0 loss', 'sample of 60 characters'],
+  'cnn-fashion-mnist.ts': ['Fashion-MNIST from', '200 training images, 50 test images', 'epoch 1: loss', 'test accuracy', 'saved the model to'],
 };
+
+// cnn-fashion-mnist reads IDX files: small ones written here (gzipped images, plain labels), and saves its model here.
+const data = mkdtempSync(join(tmpdir(), 'tg-examples-'));
+afterAll(() => rmSync(data, { recursive: true, force: true }));
+/** An IDX file of unsigned bytes: magic 00 00 08 ndim, big-endian dimensions, the values. */
+function idx(shape: number[], value: (i: number) => number): Buffer {
+  const header = Buffer.alloc(4 + 4 * shape.length);
+  header.set([0, 0, 0x08, shape.length]);
+  shape.forEach((d, i) => header.writeUInt32BE(d, 4 + 4 * i));
+  return Buffer.concat([header, Buffer.from(Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => value(i) & 255))]);
+}
+for (const [prefix, n] of [['train', 200], ['t10k', 50]] as const) {
+  writeFileSync(join(data, `${prefix}-images-idx3-ubyte.gz`), gzipSync(idx([n, 28, 28], (i) => (i * 2654435761) >>> 24)));
+  writeFileSync(join(data, `${prefix}-labels-idx1-ubyte`), idx([n], (i) => i % 10));
+}
+const ARGS: Record<string, string[]> = { 'cnn-fashion-mnist.ts': [data, '--out', join(data, 'model')] };
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
 function run(file: string): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [`examples/${file}`], { cwd: root, env: { ...process.env, TENSORGRAD_EXAMPLE_FAST: '1' } });
+    const child = spawn(tsx, [`examples/${file}`, ...(ARGS[file] ?? [])], { cwd: root, env: { ...process.env, TENSORGRAD_EXAMPLE_FAST: '1' } });
     let stdout = '', stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
     child.stderr.on('data', (d) => (stderr += d));
@@ -53,7 +75,7 @@ describe('examples', () => {
   let results: Map<string, Run>;
   beforeAll(async () => {
     results = await runAll(examples, 2);
-  }, 120_000);
+  }, 240_000); // cnn-fashion-mnist too
 
   it('has the chapter examples, each listed with what it must print', () => {
     expect(examples.length).toBeGreaterThanOrEqual(7);
@@ -76,5 +98,10 @@ describe('examples', () => {
     expect(r.code, `${file} failed:\n${r.stderr}`).toBe(0);
     expect(r.stdout).toMatch(/^ok: /m);
     for (const text of expected[file] ?? []) expect(r.stdout).toContain(text);
+  });
+
+  it('cnn-fashion-mnist saved a model that loads and classifies', () => {
+    const model = loadModel(join(data, 'model'));
+    expect(model.forward(tensor(new Float32Array(2 * 28 * 28), { shape: [2, 1, 28, 28] })).shape).toEqual([2, 10]);
   });
 });
