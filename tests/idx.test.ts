@@ -27,7 +27,7 @@ const file = (name: string, bytes: Uint8Array) => {
 describe('parseIdx', () => {
   it('reads unsigned bytes with their shape', () => {
     const t = parseIdx(images);
-    expect(t.shape).toEqual([2, 2, 3]);
+    expect([t.dtype, t.shape]).toEqual(['uint8', [2, 2, 3]]);
     expect(Array.from(t.data)).toEqual([0, 1, 2, 3, 4, 5, 250, 251, 252, 253, 254, 255]);
   });
 

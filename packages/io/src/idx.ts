@@ -9,7 +9,7 @@ export class IdxError extends ValueError {}
 
 /** Each IDX type code: its bytes per value, how to read one, and the tensor dtype it becomes. */
 const TYPES: Record<number, { name: string; bytes: number; dtype: DType; read: (v: DataView, at: number) => number }> = {
-  0x08: { name: 'unsigned byte', bytes: 1, dtype: 'int32', read: (v, at) => v.getUint8(at) },
+  0x08: { name: 'unsigned byte', bytes: 1, dtype: 'uint8', read: (v, at) => v.getUint8(at) },
   0x09: { name: 'signed byte', bytes: 1, dtype: 'int32', read: (v, at) => v.getInt8(at) },
   0x0b: { name: 'short', bytes: 2, dtype: 'int32', read: (v, at) => v.getInt16(at) },
   0x0c: { name: 'int', bytes: 4, dtype: 'int32', read: (v, at) => v.getInt32(at) },
@@ -51,7 +51,7 @@ export function idxHeader(bytes: Uint8Array, where = 'parseIdx'): IdxHeader {
 }
 
 /**
- * An IDX file's tensor: unsigned bytes (MNIST's images and labels) become int32, signed integers int32, floats
+ * An IDX file's tensor: unsigned bytes (MNIST's images and labels) stay uint8, signed integers become int32, floats
  * float32 and doubles float64. A file whose length is not exactly what its header declares is refused before
  * anything is allocated.
  */
@@ -65,7 +65,7 @@ export function parseIdx(bytes: Uint8Array, where = 'parseIdx'): Tensor {
   }
   const info = TYPES[type];
   const body = bytes.subarray(headerBytes);
-  if (type === 0x08) return tensor(Int32Array.from(body), { shape });
+  if (type === 0x08) return tensor(body.slice(), { dtype: 'uint8', shape });
   const view = new DataView(body.buffer, body.byteOffset, body.byteLength);
   const n = dataBytes / info.bytes;
   const out = info.dtype === 'float64' ? new Float64Array(n) : info.dtype === 'float32' ? new Float32Array(n) : new Int32Array(n);
