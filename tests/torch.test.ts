@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Tensor, ShapeError, DTypeError, manualSeed, noGrad, randn, tensor } from '@tensorgrad/core';
-import { Module, Model, Sequential, Dense, Dropout, ReLU, Tanh, Softmax, StateDictError } from '@tensorgrad/nn';
+import {
+  Module, Model, Sequential, Dense, Dropout, ReLU, Tanh, Softmax, StateDictError,
+  Conv2d, BatchNorm2d, MaxPool2d, Flatten, LayerNorm, Linear,
+} from '@tensorgrad/nn';
 import {
   decodeSafetensors, toTorchStateDict, fromTorchStateDict, torchSafetensorsToBytes, torchSafetensorsFromBytes,
   saveTorchSafetensors, loadTorchSafetensors, TorchStateDictError,
@@ -128,6 +131,40 @@ describe('a file written in torch layout by Python (tests/fixtures/make_torch_ml
     const net = fixtureNet();
     torchSafetensorsFromBytes(net, fixtureBytes());
     expect(torchSafetensorsToBytes(net, { format: 'pt' })).toEqual(fixtureBytes());
+  });
+});
+
+describe("a PyTorch state_dict of Conv2d, BatchNorm2d, LayerNorm and Linear (tests/fixtures/make_torch_mixed.py, torch)", () => {
+  const bytes = () => new Uint8Array(readFileSync(new URL('./fixtures/torch_mixed.safetensors', import.meta.url)));
+  const expected = JSON.parse(readFileSync(new URL('./fixtures/torch_mixed.json', import.meta.url), 'utf8')) as {
+    X: number[][][][]; y: number[][]; numBatchesTracked: number;
+  };
+  /** nn.Sequential(Conv2d(1, 3, 3, padding=1), BatchNorm2d(3), ReLU(), MaxPool2d(2), Flatten(), LayerNorm(12), Linear(12, 4)) */
+  const net = () => new Sequential([
+    new Conv2d(1, 3, 3, { padding: 1 }), new BatchNorm2d(3), new ReLU(), new MaxPool2d(2), new Flatten(), new LayerNorm(12), new Linear(12, 4),
+  ]);
+
+  it('loads (weights, running statistics and the I64 counter) and predicts what PyTorch computed in eval mode', () => {
+    const m = net();
+    torchSafetensorsFromBytes(m, bytes());
+    const bn = m.layers[1] as BatchNorm2d;
+    expect(bn.numBatchesTracked!.item()).toBe(expected.numBatchesTracked);
+    expect(bn.runningVar!.toArray()).not.toEqual([1, 1, 1]); // moved by PyTorch's training forwards
+    const y = predict(m, tensor(expected.X, { dtype: 'float32' })).toArray() as number[][];
+    expect(y.length).toBe(2);
+    for (let r = 0; r < 2; r++) for (let c = 0; c < 4; c++) expect(Math.abs(y[r][c] - expected.y[r][c])).toBeLessThan(1e-5);
+  });
+
+  it('written back, every tensor has the bits it was read with, under the same names and shapes', () => {
+    const m = net();
+    torchSafetensorsFromBytes(m, bytes());
+    const original = decodeSafetensors(bytes()).tensors;
+    const again = decodeSafetensors(torchSafetensorsToBytes(m)).tensors;
+    expect(Object.keys(again).sort()).toEqual(Object.keys(original).sort());
+    for (const [name, t] of Object.entries(original)) {
+      expect(again[name].shape, name).toEqual(t.shape);
+      expect(Array.from(again[name].data), name).toEqual(Array.from(t.data));
+    }
   });
 });
 
