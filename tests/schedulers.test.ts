@@ -205,4 +205,13 @@ describe('addParamGroup', () => {
     expect(o.paramGroups).toHaveLength(2);
     expect(o.stateDict().groups).toHaveLength(2);
   });
+
+  it("a group added after a scheduler was made is left to its own lr, as PyTorch's schedulers (which zip over their base_lrs)", () => {
+    const o = new SGD([zeros([1], { requiresGrad: true })], { lr: 1 });
+    const perGroup = new LambdaLR(o, [(e: number) => 0.5 ** e]); // one lambda per group: there is one group now
+    o.addParamGroup({ params: [zeros([1], { requiresGrad: true })], lr: 0.3 });
+    perGroup.step();
+    expect(perGroup.getLastLr()).toEqual([0.5]);
+    expect(o.paramGroups.map((g) => g.lrScale)).toEqual([0.5, 1]); // the new group keeps its scale of 1
+  });
 });

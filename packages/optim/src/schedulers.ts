@@ -23,9 +23,12 @@ export class LRScheduler {
   /** Sets other options per epoch, if this schedule has any (SequentialLR passes its schedulers' on). */
   readonly afterScale?: OptionSchedule;
   private epoch = 0;
+  /** The groups it schedules: those the optimizer had when it was made (a later addParamGroup's are left alone, as PyTorch's schedulers zip over their base_lrs). */
+  private readonly groups: number;
 
   constructor(optimizer: Optimizer, scale: LRScale, afterScale?: OptionSchedule) {
     this.optimizer = optimizer;
+    this.groups = optimizer.paramGroups.length;
     this.scale = scale;
     this.afterScale = afterScale;
     this.apply(0);
@@ -48,7 +51,7 @@ export class LRScheduler {
 
   /** Each group's scheduled base rate lr * lrScale (before the optimizer's decay). */
   getLastLr(): number[] {
-    return this.optimizer.paramGroups.map((g) => g.options.lr * g.lrScale);
+    return this.optimizer.paramGroups.slice(0, this.groups).map((g) => g.options.lr * g.lrScale);
   }
 
   stateDict(): { lastEpoch: number } {
@@ -65,12 +68,13 @@ export class LRScheduler {
 
   /** Moves to `epoch` and sets every group's lrScale for it; if the scale function throws or gives a bad value, nothing changes. */
   private apply(epoch: number): void {
-    const scales = this.optimizer.paramGroups.map((g, i) => this.scale(epoch, g.options.lr, i));
+    const groups = this.optimizer.paramGroups.slice(0, this.groups);
+    const scales = groups.map((g, i) => this.scale(epoch, g.options.lr, i));
     scales.forEach((s, i) => {
       if (!isRate(s)) throw new ValueError(`LRScheduler: the lr multiplier of group ${i} at epoch ${epoch} is ${s} (expected a finite number >= 0)`);
     });
     this.epoch = epoch;
-    this.optimizer.paramGroups.forEach((g, i) => {
+    groups.forEach((g, i) => {
       g.lrScale = scales[i];
       this.afterScale?.(epoch, i);
     });
