@@ -22,11 +22,9 @@ export function regressionAccuracy(pred: Tensor, target: Tensor, precision = sta
   });
 }
 
-/** The mean of a 0/1 mask, counted in float64 (as numpy's mean of a bool array). */
+/** The mean of a bool mask, as numpy's mean of a bool array (the count is exact in int32). */
 function fractionNonzero(mask: Tensor): number {
-  let hits = 0;
-  for (let i = 0; i < mask.size; i++) if (mask.data[i] !== 0) hits++;
-  return hits / mask.size;
+  return mask.sum().item() / mask.size;
 }
 
 /** numpy's np.std (population standard deviation). */
