@@ -2,7 +2,8 @@
 //   tensorgrad.js   core + nn + optim as one minified ES module (what a page imports)
 //   app.js, worker.js  the playground's page script and its training worker (playground/)
 // The packages resolve to their TypeScript sources, and @tensorgrad/io to its browser entry (no file functions).
-import { build } from 'esbuild';
+// core's native addon loader and backend resolve to a stub (core/src/native/browser.ts): a page cannot use them.
+import { type Plugin, build } from 'esbuild';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -13,6 +14,13 @@ export const BUNDLE_DIR = `${root}out/bundle`;
 const alias = Object.fromEntries(['core', 'nn', 'optim', 'io'].map((p) => [`@tensorgrad/${p}`, `${root}packages/${p}/src/index.ts`]));
 // a subpath needs its own entry: esbuild would map '@tensorgrad/core/util' to '<core's index.ts>/util'
 alias['@tensorgrad/core/util'] = `${root}packages/core/src/util.ts`;
+
+const nativeStub: Plugin = {
+  name: 'native-stub',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/native\/(addon|backend)\.js$/ }, () => ({ path: `${root}packages/core/src/native/browser.ts` }));
+  },
+};
 
 /** Builds the three files; returns the library bundle's size in bytes (minified, gzipped) and what it imports. */
 export async function bundle(): Promise<{ minified: number; gzipped: number; imports: string[] }> {
@@ -26,6 +34,7 @@ export async function bundle(): Promise<{ minified: number; gzipped: number; imp
     platform: 'browser',
     target: 'es2022',
     alias,
+    plugins: [nativeStub],
     logLevel: 'warning',
   });
   const code = readFileSync(`${BUNDLE_DIR}/tensorgrad.js`);
