@@ -31,7 +31,9 @@ export async function bundle(): Promise<{ minified: number; gzipped: number; imp
     entryPoints: { tensorgrad: `${root}playground/tensorgrad.ts`, app: `${root}playground/app.ts`, worker: `${root}playground/worker.ts` },
     outdir: BUNDLE_DIR,
     bundle: true,
-    minify: true,
+    // identifiers are left to terser, which keeps the error classes' names (a page's e.name reads 'ShapeError')
+    minifySyntax: true,
+    minifyWhitespace: true,
     format: 'esm',
     platform: 'browser',
     target: 'es2022',
@@ -39,9 +41,17 @@ export async function bundle(): Promise<{ minified: number; gzipped: number; imp
     plugins: [nativeStub],
     logLevel: 'warning',
   });
+  for (const name of ['tensorgrad', 'app', 'worker']) {
+    const file = `${BUNDLE_DIR}/${name}.js`;
+    let code = readFileSync(file, 'utf8');
+    // esbuild binds each class to a variable whose name the class takes (var ShapeError=class ...), and calls a
+    // class that refers to itself _Name inside (var Linear=class _Linear ...). Errors show these names (e.name, and
+    // messages naming a layer by its constructor), so the inner ones become Name again and terser keeps them all.
+    for (const [, name] of code.matchAll(/\b(\w+)=class _\1\b/g)) code = code.replaceAll(new RegExp(`\\b_${name}\\b`, 'g'), name);
+    const reserved = [...code.matchAll(/\b(\w+)=class\b/g)].map((m) => m[1]);
+    writeFileSync(file, (await minify(code, { module: true, compress: { passes: 2 }, mangle: { reserved } })).code!);
+  }
   const file = `${BUNDLE_DIR}/tensorgrad.js`;
-  const minified = await minify(readFileSync(file, 'utf8'), { module: true, compress: { passes: 2 }, mangle: true });
-  writeFileSync(file, minified.code!);
   const code = readFileSync(file);
   const imports = Object.entries(metafile.outputs).find(([file]) => file.endsWith('/tensorgrad.js'))![1].imports.map((i) => i.path);
   return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length, imports };
