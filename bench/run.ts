@@ -12,7 +12,7 @@
 // bench_numpy.py, common_data.py, common_data.mjs, spiral_300.json and WORKLOADS.md are copies of the shared
 // cross-library benchmark and must stay identical to it (see tensorgrad.ts).
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -514,6 +514,25 @@ function missedParagraphs(rows: readonly Row[], def: Backend, p: Peers, k: Kerne
         'same weights and see the same batches, so a gap beyond 0.01 means the arithmetic differs (check the test loss beside it).',
     );
   }
+  const ptW6 = torchAt(p, 'W6', 'ms_per_step');
+  if (missed.has('W6') && ptW6 && tg['W6.ms_per_step'] !== undefined) {
+    const ms = tg['W6.ms_per_step'];
+    // matmul FLOPs of one 64-image step: conv1 (1->32, 3x3, 26x26 outputs), conv2 (32->64, 3x3 over 32 channels, 11x11), the
+    // Linear 1600->10; forward once, backward twice (input and weight gradients), except conv1's input gradient
+    const conv1 = 2 * 64 * 32 * 9 * 26 * 26, conv2 = 2 * 64 * 64 * 288 * 11 * 11, linear = 2 * 64 * 1600 * 10;
+    const flop = 2 * conv1 + 3 * conv2 + 3 * linear;
+    out.push(
+      `**W6** (${fmt(ms)} ms/step, ${fmt(ms / ptW6.v, 2)}× PyTorch${ptW6.oneThread ? ' on 1 thread (faster here than its 2)' : ' on 2 threads'}; target ${TARGET.w6}×). ` +
+        `Forward+loss ${fmt(tg['W6.phase_ms.forward'])} ms, backward ${fmt(tg['W6.phase_ms.backward'])} ms, Adam ${fmt(tg['W6.phase_ms.optimizer'])} ms. ` +
+        `A step is ${fmt(flop / 1e6)} MFLOP of products: ${fmt(flop / (ms * 1e6))} GFLOP/s over the step, PyTorch (oneDNN) ` +
+        `${fmt(flop / (ptW6.v * 1e6))}. A convolution here is im2col (native), then one small product per image ([32 or 64, 9 or 288] by ` +
+        `[9 or 288, 676 or 121], each packing the weight again and handing off to the second thread), then the bias; its backward is ` +
+        `col2im; max pooling keeps arg-max indices. bench/native-notes.md has the profile: the products run at about a third of W3's speed ` +
+        `and im2col/col2im, pooling and allocation take the rest. Meeting ${TARGET.w6}× takes one native convolution entry (im2col into ` +
+        `the [C·kh·kw, N·L] layout and one GEMM for the whole batch writing [N, O, L], with the summation order of the weight gradient ` +
+        `fixed so every backend keeps its bits) and max pooling as one native kernel.`,
+    );
+  }
   if (def.w6Reason !== undefined) {
     out.push(`**W6**: tensorgrad's W6 is ${def.w6Reason}; PyTorch's figure is measured so the target has its reference. Adding it is one function in bench/tensorgrad.ts (w6Cnn).`);
   }
@@ -765,6 +784,8 @@ function render(o: RunOptions, ms: Measured): void {
       'timers around forward, backward, the optimizer step and the batch gather; op counts from the recorded graph; the diagnostics above).',
     '',
     ...paragraphs.flatMap((para) => [para, '']),
+    // a hand-written comparison with an older commit (bench/before-after.sh writes its measurements; a person writes the file)
+    ...(existsSync(`${BENCH}/before-after.md`) ? [readFileSync(`${BENCH}/before-after.md`, 'utf8').trim(), ''] : []),
     '## Reproduce',
     '',
     '```sh',
