@@ -61,7 +61,8 @@ export class Tensor {
   constructor(data: TypedArray, shape: Shape, dtype: DType, /** @internal */ checked?: typeof CHECKED) {
     if (checked !== CHECKED) checkParts(data, shape, dtype);
     this.data = data;
-    this.shape = Object.freeze(shape.slice());
+    // a frozen shape cannot change, so tensors share it (most ops' outputs have an input's shape): no copy per op
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
     this.dtype = dtype;
   }
 

@@ -2,7 +2,7 @@
 import { promote } from '../dtype.js';
 import { DTypeError, ShapeError } from '../errors.js';
 import { record } from '../autograd.js';
-import { broadcastShapes, broadcastStrides, fmt, sizeOf, stridesOf } from '../shape.js';
+import { broadcastShapes, broadcastStrides, fmt, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { type Tensor, alloc } from '../tensor.js';
 import { backend } from '../backend.js';
 import { matmulPrecision } from '../settings.js';
@@ -44,7 +44,7 @@ function product(a: Tensor, transA: boolean, b: Tensor, transB: boolean, aName =
   const Kb = b.shape[rb - (transB ? 1 : 2)], N = b.shape[rb - (transB ? 2 : 1)];
   if (Ka !== Kb) throw new ShapeError(`matmul: shapes ${aName} and ${bName} do not align: ${Ka} (last axis of the first) != ${Kb} (first matrix axis of the second)`);
   const aBatch = a.shape.slice(0, ra - 2), bBatch = b.shape.slice(0, rb - 2);
-  let batch: number[];
+  let batch: Shape;
   try {
     batch = broadcastShapes(aBatch, bBatch, 'matmul');
   } catch {

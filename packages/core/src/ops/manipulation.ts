@@ -1,7 +1,7 @@
 // Shape and indexing ops composed from slice, concat, take, gather, where and reshape: their gradients (of
 // every order) are those ops' gradients. Only nonzero reads values to decide a shape (kernels/select.ts).
 import { DTypeError, IndexError, ShapeError, ValueError } from '../errors.js';
-import { broadcastShapes, fmt, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf } from '../shape.js';
+import { broadcastShapes, fmt, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape } from '../shape.js';
 import { Tensor, alloc, type IndexSpec, type NestedArray, type NestedInts, type PadMode, type PadOptions } from '../tensor.js';
 
 export type { IndexSpec, PadMode, PadOptions };
@@ -433,7 +433,7 @@ export function index(x: Tensor, indices: readonly IndexSpec[]): Tensor {
     tensors.push(indexEntry(v, 'index'));
   });
   if (adv.length === 0) return slice(x, []);
-  const b = tensors.reduce<number[]>((s, t) => broadcastShapes(s, t.shape, 'index'), []);
+  const b = tensors.reduce<Shape>((s, t) => broadcastShapes(s, t.shape, 'index'), []);
   // flat position into the indexed axes (moved to the front), from each index wrapped and checked
   const advShape = adv.map((d) => x.shape[d]);
   const strides = stridesOf(advShape);

@@ -11,6 +11,9 @@ import { registerOp } from './registry.js';
 export type { Operand, Dims } from '../tensor.js';
 export type { Axis } from '../shape.js';
 
+/** The shape of every scalar operand's 0-d tensor: one frozen array, shared (tensor.ts). */
+const SCALAR_SHAPE: Shape = Object.freeze([]);
+
 /**
  * A number becomes a 0-d tensor of the dtype it meets (as PyTorch and numpy 2 treat Python scalars), except
  * that a fraction meeting an int or bool tensor becomes a float of the default dtype, and a whole number meeting
@@ -22,7 +25,7 @@ export function scalar(value: number, like: DType): Tensor {
     : !Number.isInteger(value) ? getDefaultDtype()
     : like === 'bool' || (like === 'uint8' && !(value >= 0 && value <= 255)) ? 'int32'
     : like;
-  const out = alloc([], dtype);
+  const out = alloc(SCALAR_SHAPE, dtype);
   out.data[0] = value;
   return out;
 }
