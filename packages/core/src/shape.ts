@@ -83,13 +83,13 @@ export function stridesOf(shape: Shape): number[] {
 
 /**
  * numpy broadcasting of two shapes; throws a ShapeError naming the op and both shapes. When the result is a or b
- * (x + 1, a bias add), it returns that array itself: a tensor's frozen shape is then shared, not copied.
+ * (the same shapes, or one 0-d: x * 2), it returns that array itself, so a tensor's frozen shape is shared, not copied.
  */
 export function broadcastShapes(a: Shape, b: Shape, op: string): Shape {
-  if (sameShape(a, b)) return a;
+  if (sameShape(a, b) || b.length === 0) return a;
+  if (a.length === 0) return b;
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
-  let isA = a.length === n, isB = b.length === n;
   for (let i = 0; i < n; i++) {
     const da = i < n - a.length ? 1 : a[i - (n - a.length)];
     const db = i < n - b.length ? 1 : b[i - (n - b.length)];
@@ -97,11 +97,9 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): Shape {
       throw new ShapeError(`${op}: shapes ${fmt(a)} and ${fmt(b)} cannot be broadcast together`);
     }
     out[i] = da === 1 ? db : da;
-    if (out[i] !== da) isA = false;
-    if (out[i] !== db) isB = false;
   }
   checkSize(out, () => `${op}: broadcasting ${fmt(a)} and ${fmt(b)}`); // the message is built only on failure: this runs on every op
-  return isA ? a : isB ? b : out;
+  return out;
 }
 
 /** A possibly negative axis into [0, ndim). */
