@@ -181,7 +181,7 @@ export function runBackward(
   }
   const anomaly = anomalyEnabled;
   const wanted = targets ? new Map<Tensor, Tensor | null>(targets.map((t) => [t, null])) : null;
-  const grads = new Map<Tensor, Tensor>([[root, gradient]]);
+  const grads = new Map<Tensor, Tensor | undefined>([[root, gradient]]);
   // written to .grad and freed after the walk
   const gradOwners: Tensor[] = [];
   const gradValues: Tensor[] = [];
@@ -203,7 +203,7 @@ export function runBackward(
       const t = order[k];
       let g = grads.get(t);
       if (g === undefined) continue;
-      grads.delete(t);
+      grads.set(t, undefined); // frees it as delete would, without rehashing a shrinking map
       let owned = fresh.delete(g);
       if (t._hasHooks) {
         owned = false;
