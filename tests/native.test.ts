@@ -235,6 +235,60 @@ describe.runIf(addon)('native matmul at high precision (float32 sums, fused mult
   });
 });
 
+describe.runIf(addon)('native matmulBatch: a batch of products, each with matmul\'s bits', () => {
+  // a convolution's shapes in small: one weight [M, K] (every aOff the same) times each image's columns [K, N];
+  // 2*M*K*N*count is past the thread threshold, so threads 2 splits the batch with the worker
+  const M = 8, K = 20, N = 90, count = 10;
+  const modes: Mode[] = [...exactModes, { name: 'float32 high', T: Float32Array, precision: 'high' }];
+  for (const mode of modes) {
+    it(`${mode.name}: broadcast and per-product a, transposes, 1 and 2 threads, the BLAS where it serves`, () => {
+      const rnd = random(11);
+      const a = new mode.T(2 + count * M * K).map(rnd), b = new mode.T(3 + count * K * N).map(rnd);
+      for (const shared of [true, false]) {
+        for (const [transA, transB] of [[false, false], [true, false], [false, true]]) {
+          const aOffs = Float64Array.from({ length: count }, (_, i) => 2 + (shared ? 0 : i * M * K));
+          const bOffs = Float64Array.from({ length: count }, (_, i) => 3 + (count - 1 - i) * K * N);
+          const want = new mode.T(1 + count * M * N + 2).fill(7);
+          for (let i = 0; i < count; i++) {
+            if (mode.precision === 'high') addon!.matmul(a, aOffs[i], transA, b, bOffs[i], transB, want, 1 + i * M * N, M, K, N, true, 1, 2);
+            else matmulJs(a, aOffs[i], transA, b, bOffs[i], transB, want, 1 + i * M * N, M, K, N, mode.precision);
+          }
+          for (const threads of [1, 2] as const) {
+            const got = new mode.T(want.length).fill(7);
+            addon!.matmulBatch(a, aOffs, transA, b, bOffs, transB, got, 1, M, K, N, mode.precision === 'high', threads, 2);
+            expect(firstDifference(got, want), `shared ${shared} transA ${transA} transB ${transB} threads ${threads}`).toBe(-1);
+          }
+        }
+      }
+    });
+  }
+
+  it('the backend\'s batched matmul (a broadcast weight) gives the JS backend\'s bits at highest', () => {
+    const before = { backend: getBackend(), minFlops: backendInfo().minFlops, precision: getMatmulPrecision() };
+    try {
+      setMatmulPrecision('highest');
+      const rnd = random(12);
+      const w = tensor(Array.from({ length: M * K }, rnd), { shape: [M, K] }), cols = tensor(Array.from({ length: count * K * N }, rnd), { shape: [count, K, N] });
+      const on = (name: 'native' | 'js') => (setBackend(name, { minFlops: 0 }), matmul(w, cols).data as Float32Array);
+      expect(firstDifference(on('native'), on('js'))).toBe(-1);
+    } finally {
+      setBackend(before.backend, { minFlops: before.minFlops });
+      setMatmulPrecision(before.precision);
+    }
+  });
+
+  it('rejects offsets that are not a Float64Array of one length, and offsets past an operand, before writing anything', () => {
+    const a = new Float32Array(M * K), b = new Float32Array(2 * K * N), out = new Float32Array(2 * M * N).fill(7);
+    const ok = new Float64Array([0, 0]), bOk = new Float64Array([0, K * N]);
+    expect(() => addon!.matmulBatch(a, [0, 0] as never, false, b, bOk, false, out, 0, M, K, N, true, 1)).toThrow(/Float64Arrays of one length/);
+    expect(() => addon!.matmulBatch(a, new Float64Array(1), false, b, bOk, false, out, 0, M, K, N, true, 1)).toThrow(/Float64Arrays of one length/);
+    expect(() => addon!.matmulBatch(a, ok, false, b, new Float64Array([0, K * N + 1]), false, out, 0, M, K, N, true, 1)).toThrow(/matmulBatch: an operand is shorter/);
+    expect(() => addon!.matmulBatch(a, new Float64Array([0, 0.5]), false, b, bOk, false, out, 0, M, K, N, true, 1)).toThrow(/integers/);
+    expect(() => addon!.matmulBatch(a, ok, false, b, bOk, false, out, 1, M, K, N, true, 1)).toThrow(/shorter/);
+    expect(out).toEqual(new Float32Array(2 * M * N).fill(7));
+  });
+});
+
 describe.runIf(addon)('native matmul arguments', () => {
   it('rejects mixed or non-float arrays and operands shorter than their shapes, before writing anything', () => {
     const a = new Float32Array(12), b = new Float32Array(12), out = new Float32Array(9).fill(7);
@@ -304,7 +358,7 @@ describe.runIf(addon)('the native backend', () => {
     const info = backendInfo();
     expect(info.minFlops).toBe(0);
     expect(info.overrides.sort()).toEqual([
-      'adagradStep', 'adamStep', 'add', 'addRowsInPlace', 'argExtremumAxis', 'col2im', 'div', 'firstNonFinite', 'gather', 'im2col', 'matmul', 'mul',
+      'adagradStep', 'adamStep', 'add', 'addRowsInPlace', 'argExtremumAxis', 'col2im', 'div', 'firstNonFinite', 'gather', 'im2col', 'matmul', 'matmulBatch', 'mul',
       'relu', 'reluBackward', 'rmspropStep', 'scatterAdd', 'sgdStep', 'softmaxCrossEntropy', 'sub', 'sumAxis',
     ]);
     expect(info.native).toMatchObject({ loaded: true, kernel: kernels[0] });

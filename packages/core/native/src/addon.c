@@ -39,48 +39,79 @@ static int int_arg(napi_env env, napi_value v, int64_t *out)
 /* matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, high, threads, blas?): out[M,N] = op(a) @ op(b),
  * all three Float32Array (high: sum in float32, else in double) or all Float64Array; threads 1 or 2; blas 0 (the
  * default): our kernel; 1: the system BLAS (blasOpen), which serves only float32 at high; 2: the BLAS where
- * blas_serves says so, our kernel otherwise. */
-static napi_value matmul(napi_env env, napi_callback_info info)
+ * blas_serves says so, our kernel otherwise.
+ * matmulBatch: the same arguments with aOff and bOff Float64Arrays of one offset per product: product i into
+ * out at outOff + i*M*N (gemm_batch: each product's bits are matmul's). */
+#define MAX_BATCH 4096
+static napi_value matmul_any(napi_env env, napi_callback_info info, int batched)
 {
+    const char *name = batched ? "matmulBatch" : "matmul";
+    char msg[160];
+#define FAIL(text) return (snprintf(msg, sizeof msg, "%s: %s", name, text), fail(env, msg))
     size_t argc = 14;
     napi_value argv[14];
     CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-    if (argc < 13) return fail(env, "matmul: expected 13 or 14 arguments");
+    if (argc < 13) FAIL("expected 13 or 14 arguments");
     napi_typedarray_type ta, tb, to;
     void *pa, *pb, *po;
     size_t la, lb, lo;
     int64_t aOff, bOff, oOff, M, K, N, threads;
     bool transA, transB, high;
     int32_t blas = 0;
+    long aOffs[MAX_BATCH], bOffs[MAX_BATCH];
+    size_t count = 1;
     if (!typed(env, argv[0], &ta, &pa, &la) || !typed(env, argv[3], &tb, &pb, &lb) || !typed(env, argv[6], &to, &po, &lo))
-        return fail(env, "matmul: a, b and out must be typed arrays");
+        FAIL("a, b and out must be typed arrays");
     if (ta != to || tb != to || (to != napi_float32_array && to != napi_float64_array))
-        return fail(env, "matmul: a, b and out must all be Float32Array or all Float64Array");
-    if (!int_arg(env, argv[1], &aOff) || !int_arg(env, argv[4], &bOff) || !int_arg(env, argv[7], &oOff) ||
-        !int_arg(env, argv[8], &M) || !int_arg(env, argv[9], &K) || !int_arg(env, argv[10], &N) ||
-        !int_arg(env, argv[12], &threads))
-        return fail(env, "matmul: offsets and sizes must be integers >= 0");
-    if (threads < 1 || threads > 2) return fail(env, "matmul: threads must be 1 or 2");
+        FAIL("a, b and out must all be Float32Array or all Float64Array");
+    if (batched) {
+        napi_typedarray_type t1, t2;
+        void *p1, *p2;
+        size_t n2;
+        if (!typed(env, argv[1], &t1, &p1, &count) || !typed(env, argv[4], &t2, &p2, &n2) || t1 != napi_float64_array ||
+            t2 != napi_float64_array || count != n2 || count < 1 || count > MAX_BATCH)
+            FAIL("aOff and bOff must be Float64Arrays of one length, 1 to 4096 offsets");
+        aOff = bOff = 0;
+        for (size_t i = 0; i < count; i++) {
+            const double x = ((double *)p1)[i], y = ((double *)p2)[i];
+            if (!(x >= 0 && y >= 0 && x <= 9007199254740991.0 && y <= 9007199254740991.0) || x != (double)(long)x || y != (double)(long)y)
+                FAIL("offsets and sizes must be integers >= 0");
+            aOffs[i] = (long)x, bOffs[i] = (long)y;
+            if (aOffs[i] > aOff) aOff = aOffs[i];
+            if (bOffs[i] > bOff) bOff = bOffs[i];
+        }
+    } else if (!int_arg(env, argv[1], &aOff) || !int_arg(env, argv[4], &bOff)) {
+        FAIL("offsets and sizes must be integers >= 0");
+    }
+    if (!int_arg(env, argv[7], &oOff) || !int_arg(env, argv[8], &M) || !int_arg(env, argv[9], &K) ||
+        !int_arg(env, argv[10], &N) || !int_arg(env, argv[12], &threads))
+        FAIL("offsets and sizes must be integers >= 0");
+    if (threads < 1 || threads > 2) FAIL("threads must be 1 or 2");
     if (napi_get_value_bool(env, argv[2], &transA) != napi_ok || napi_get_value_bool(env, argv[5], &transB) != napi_ok ||
         napi_get_value_bool(env, argv[11], &high) != napi_ok)
-        return fail(env, "matmul: transA, transB and high must be booleans");
+        FAIL("transA, transB and high must be booleans");
     if (argc > 13 && (napi_get_value_int32(env, argv[13], &blas) != napi_ok || blas < 0 || blas > 2))
-        return fail(env, "matmul: blas must be 0, 1 or 2");
+        FAIL("blas must be 0, 1 or 2");
     const bool big = M > INT32_MAX || K > INT32_MAX || N > INT32_MAX;
     if (blas == 2) blas = high && to == napi_float32_array && !big && blas_serves(transA, transB, K, N);
-    if (blas && !(high && to == napi_float32_array)) return fail(env, "matmul: the BLAS serves only float32 at high precision");
-    if (blas && !blas_name()) return fail(env, "matmul: no BLAS is loaded (blasOpen)");
-    if (blas && big) return fail(env, "matmul: a size exceeds the BLAS's 32-bit integers");
-    /* every element read or written lies inside its array (products in double: no int64 overflow) */
+    if (blas && !(high && to == napi_float32_array)) FAIL("the BLAS serves only float32 at high precision");
+    if (blas && !blas_name()) FAIL("no BLAS is loaded (blasOpen)");
+    if (blas && big) FAIL("a size exceeds the BLAS's 32-bit integers");
+    /* every element read or written lies inside its array (the largest offsets; products in double: no int64 overflow) */
     if ((M * K > 0 && (double)aOff + (double)M * K > (double)la) || (K * N > 0 && (double)bOff + (double)K * N > (double)lb) ||
-        (M * N > 0 && (double)oOff + (double)M * N > (double)lo))
-        return fail(env, "matmul: an operand is shorter than its offset plus M*K, K*N or M*N elements");
+        (M * N > 0 && (double)oOff + (double)M * N * count > (double)lo))
+        FAIL("an operand is shorter than its offset plus M*K, K*N or M*N elements");
+#undef FAIL
     const size_t el = to == napi_float32_array ? 4 : 8;
     const enum gemm_mode mode = to == napi_float64_array ? GEMM_F64 : blas ? GEMM_F32_BLAS : high ? GEMM_F32_HIGH : GEMM_F32_HIGHEST;
-    if (gemm(mode, (char *)pa + aOff * el, transA, (char *)pb + bOff * el, transB, (char *)po + oOff * el, M, K, N, (int)threads) != 0)
-        return fail(env, "matmul: out of memory for the packed panels");
+    const int err = batched ? gemm_batch(mode, pa, aOffs, transA, pb, bOffs, transB, (char *)po + oOff * el, (long)count, M, K, N, (int)threads)
+                            : gemm(mode, (char *)pa + aOff * el, transA, (char *)pb + bOff * el, transB, (char *)po + oOff * el, M, K, N, (int)threads);
+    if (err != 0) return fail(env, batched ? "matmulBatch: out of memory for the packed panels" : "matmul: out of memory for the packed panels");
     return NULL;
 }
+
+static napi_value matmul(napi_env env, napi_callback_info info) { return matmul_any(env, info, 0); }
+static napi_value matmul_batch(napi_env env, napi_callback_info info) { return matmul_any(env, info, 1); }
 
 /* ---- optimizer updates: w and its state arrays, all Float32Array or all Float64Array of one length, distinct */
 typedef struct { void *p[4]; size_t n; int f64; } arrays;
@@ -491,7 +522,7 @@ NAPI_MODULE_INIT()
 {
     blas_load_recorded();
     static const struct { const char *name; napi_callback fn; } fns[] = {
-        { "matmul", matmul }, { "setKernel", set_kernel }, { "info", info_fn }, { "sgdStep", sgd_step },
+        { "matmul", matmul }, { "matmulBatch", matmul_batch }, { "setKernel", set_kernel }, { "info", info_fn }, { "sgdStep", sgd_step },
         { "adagradStep", adagrad_step }, { "rmspropStep", rmsprop_step }, { "adamStep", adam_step },
         { "relu", relu_fn }, { "reluBackward", relu_backward_fn }, { "softmaxCrossEntropy", softmax_ce_fn },
         { "firstNonFinite", first_non_finite_fn }, { "addRowsInPlace", add_rows_fn },

@@ -208,7 +208,7 @@ static int run(const job *j, long m0, long m1, long n0, long n1)
 /* ---- one persistent worker thread. The caller posts one half of a product, computes the other, then waits
  * for the worker if it claimed the half, or takes the half back if it has not woken up yet (on a busy machine
  * it may not run for milliseconds): two threads are then never slower than one. The same bits either way. */
-typedef struct { const job *j; long m0, m1, n0, n1; int err; } task;
+typedef struct { const job *j; long m0, m1, n0, n1; int err; const struct batch *b; } task;
 enum { IDLE, POSTED, CLAIMED, DONE };
 static pthread_mutex_t pool_busy = PTHREAD_MUTEX_INITIALIZER; /* one split product at a time */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -247,6 +247,29 @@ static inline void cpu_relax(void)
         }                                                                                                      \
     } while (0)
 
+/* A batch of products (gemm_batch): products [m0, m1) of it when b is set, else rows and columns of j. */
+struct batch {
+    enum gemm_mode mode;
+    const char *a, *b;
+    char *out;
+    const long *aOff, *bOff;
+    int transA, transB;
+    long M, K, N;
+    size_t el;
+};
+
+static int run_task(const task *t)
+{
+    if (!t->b) return run(t->j, t->m0, t->m1, t->n0, t->n1);
+    const struct batch *b = t->b;
+    for (long i = t->m0; i < t->m1; i++) {
+        int err = gemm(b->mode, b->a + b->aOff[i] * b->el, b->transA, b->b + b->bOff[i] * b->el, b->transB,
+                       b->out + i * b->M * b->N * b->el, b->M, b->K, b->N, 1);
+        if (err) return err;
+    }
+    return 0;
+}
+
 static void *worker_main(void *arg)
 {
     (void)arg;
@@ -263,7 +286,7 @@ static void *worker_main(void *arg)
         int posted = POSTED;
         if (!atomic_compare_exchange_strong(&state, &posted, CLAIMED)) continue; /* taken back by the caller */
         task *t = current;
-        t->err = run(t->j, t->m0, t->m1, t->n0, t->n1);
+        t->err = run_task(t);
         pthread_mutex_lock(&mu);
         atomic_store(&state, DONE);
         pthread_cond_signal(&cv_done);
@@ -285,7 +308,7 @@ static int start_worker(void)
     return worker_state == 1;
 }
 
-static int run_split(const job *j, long m0, long m1, long n0, long n1, task *other)
+static int run_split(const task *mine, task *other)
 {
     current = other;
     atomic_store(&state, POSTED);
@@ -293,10 +316,10 @@ static int run_split(const job *j, long m0, long m1, long n0, long n1, task *oth
     atomic_fetch_add(&job_seq, 1);
     pthread_cond_signal(&cv_job);
     pthread_mutex_unlock(&mu);
-    int err = run(j, m0, m1, n0, n1);
+    int err = run_task(mine);
     int posted = POSTED;
     if (atomic_compare_exchange_strong(&state, &posted, IDLE)) {
-        other->err = run(j, other->m0, other->m1, other->n0, other->n1);
+        other->err = run_task(other);
     } else {
         int done;
         SPIN_WHILE(atomic_load(&state) != DONE, 200, done);
@@ -333,10 +356,11 @@ int gemm(enum gemm_mode mode, const void *a, int transA, const void *b, int tran
         const long nmid = round_up((j.N + 1) / 2, nr), mmid = round_up((j.M + 1) / 2, mr);
         const int by_n = j.N >= j.M && nmid < j.N;
         if (by_n || mmid < j.M) {
-            task t = by_n ? (task){ &j, 0, j.M, nmid, j.N, 0 } : (task){ &j, mmid, j.M, 0, j.N, 0 };
+            task t = by_n ? (task){ &j, 0, j.M, nmid, j.N, 0, NULL } : (task){ &j, mmid, j.M, 0, j.N, 0, NULL };
             const long m1 = by_n ? j.M : mmid, n1 = by_n ? nmid : j.N;
             if (threads > 1 && pthread_mutex_trylock(&pool_busy) == 0) {
-                int err = start_worker() ? run_split(&j, 0, m1, 0, n1, &t) : 1;
+                const task mine = { &j, 0, m1, 0, n1, 0, NULL };
+                int err = start_worker() ? run_split(&mine, &t) : 1;
                 pthread_mutex_unlock(&pool_busy);
                 if (err != 1) return err;
             }
@@ -347,6 +371,22 @@ int gemm(enum gemm_mode mode, const void *a, int transA, const void *b, int tran
         }
     }
     return run(&j, 0, j.M, 0, j.N);
+}
+
+int gemm_batch(enum gemm_mode mode, const void *a, const long *aOff, int transA, const void *b, const long *bOff, int transB,
+               void *out, long count, long M, long K, long N, int threads)
+{
+    if (!kern) gemm_set_kernel(NULL); /* before the worker's products read it */
+    const struct batch bb = { mode, a, b, out, aOff, bOff, transA, transB, M, K, N, mode == GEMM_F64 ? sizeof(double) : sizeof(float) };
+    task t = { NULL, count / 2, count, 0, 0, 0, &bb };
+    if (threads > 1 && count > 1 && 2.0 * M * N * K * count >= GEMM_THREAD_MIN_FLOPS && pthread_mutex_trylock(&pool_busy) == 0) {
+        const task mine = { NULL, 0, count / 2, 0, 0, 0, &bb };
+        int err = start_worker() ? run_split(&mine, &t) : 1;
+        pthread_mutex_unlock(&pool_busy);
+        if (err != 1) return err;
+    }
+    t.m0 = 0;
+    return run_task(&t);
 }
 
 const gemm_kernel *gemm_get_kernel(void)

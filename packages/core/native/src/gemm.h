@@ -33,6 +33,12 @@ enum gemm_mode { GEMM_F32_HIGH, GEMM_F32_HIGHEST, GEMM_F64, GEMM_F32_BLAS };
 int gemm(enum gemm_mode mode, const void *a, int transA, const void *b, int transB, void *out,
          long M, long K, long N, int threads);
 
+/* count products out[i] = op(a + aOff[i]) @ op(b + bOff[i]) (offsets in elements), out[i] at out + i*M*N: each
+ * one as gemm on one thread computes it (the same bits as gemm's), the first half of the batch here and the
+ * second on the worker thread when threads is 2 (many small products: one hand-off instead of one each). */
+int gemm_batch(enum gemm_mode mode, const void *a, const long *aOff, int transA, const void *b, const long *bOff, int transB,
+               void *out, long count, long M, long K, long N, int threads);
+
 /* The kernel family in use; set by name (NULL: the fastest usable). */
 const gemm_kernel *gemm_get_kernel(void);
 int gemm_set_kernel(const char *name);

@@ -185,6 +185,18 @@ export interface BackendKernels {
     M: number, K: number, N: number,
     precision: MatmulPrecision,
   ): void;
+  /**
+   * Optional: aOffs.length products as matmul computes each (the same bits), product i from a at aOffs[i] and b
+   * at bOffs[i] into out at i*M*N; for a batch of small products (a convolution's, one per image). Without it,
+   * ops call matmul once per product.
+   */
+  matmulBatch?(
+    a: TypedArray, aOffs: Float64Array, transA: boolean,
+    b: TypedArray, bOffs: Float64Array, transB: boolean,
+    out: TypedArray,
+    M: number, K: number, N: number,
+    precision: MatmulPrecision,
+  ): void;
 
   // ---- optimizer updates, in place on w and the state buffers (kernels/optim.ts). w, g and the buffers share
   // one float dtype. float32 rounds as numpy's float32 arithmetic does (one rounding per elementwise op, python

@@ -18,6 +18,16 @@ export interface NativeAddon {
     out: TypedArray, outOff: number,
     M: number, K: number, N: number, high: boolean, threads: 1 | 2, blas?: 0 | 1 | 2,
   ): void;
+  /**
+   * matmul for aOff.length (1 to 4096) products of one size: product i from a at aOff[i] and b at bOff[i] into out
+   * at outOff + i*M*N, each with matmul's bits; threads 2 splits the batch (not each product) with the worker.
+   */
+  matmulBatch(
+    a: TypedArray, aOff: Float64Array, transA: boolean,
+    b: TypedArray, bOff: Float64Array, transB: boolean,
+    out: TypedArray, outOff: number,
+    M: number, K: number, N: number, high: boolean, threads: 1 | 2, blas?: 0 | 1 | 2,
+  ): void;
   /** Opens a system OpenBLAS (cblas_sgemm, openblas_set_num_threads) by dlopen: null when usable (the first usable one stays in use), else why not. */
   blasOpen(path: string): string | null;
   // The optimizers' updates in place (the JS backend's kernels/optim.ts, the same bits): w and its state arrays

@@ -58,22 +58,31 @@ function binary(addon: NativeAddon, op: 0 | 1 | 2 | 3, js: BinaryKernel): Binary
 
 export function nativeBackend(addon: NativeAddon): Backend {
   const { threadMinFlops } = addon.info();
+  /** Whether a product goes to the addon: above the FLOP threshold, one float type throughout (mixed, int32, uint8 stay on JS). */
+  const onAddon = (a: TypedArray, b: TypedArray, out: TypedArray, M: number, K: number, N: number) =>
+    K > 0 && M > 0 && N > 0 && 2 * M * N * K >= nativeMinFlops() &&
+    (out instanceof Float32Array || out instanceof Float64Array) && a.constructor === out.constructor && b.constructor === out.constructor;
+  const matmul: Backend['matmul'] = (a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, precision) => {
+    if (onAddon(a, b, out, M, K, N)) {
+      // the thread setting is read only for products big enough to split (as on wasm)
+      // blas 2: the system BLAS computes the float32 'high' products it measured faster on, where one is loaded
+      addon.matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, precision === 'high', 2 * M * N * K >= threadMinFlops ? numThreads() : 1, 2);
+    } else {
+      jsBackend.matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, precision);
+    }
+  };
   return {
     ...jsBackend,
     name: 'native',
-    matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, precision) {
-      const flops = 2 * M * N * K;
-      if (
-        K > 0 && M > 0 && N > 0 && flops >= nativeMinFlops() &&
-        // one float type throughout (mixed products, int32 and uint8 stay on JS)
-        (out instanceof Float32Array || out instanceof Float64Array) && a.constructor === out.constructor && b.constructor === out.constructor
-      ) {
-        // the thread setting is read only for products big enough to split (as on wasm)
-        // blas 2: the system BLAS computes the float32 'high' products it measured faster on, where one is loaded
-        addon.matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, precision === 'high', flops >= threadMinFlops ? numThreads() : 1, 2);
-        return;
+    matmul,
+    matmulBatch(a, aOffs, transA, b, bOffs, transB, out, M, K, N, precision) {
+      const count = aOffs.length;
+      if (count <= 4096 && onAddon(a, b, out, M, K, N)) {
+        // the batch is split across the threads (one hand-off), each product on one thread: matmul's bits
+        addon.matmulBatch(a, aOffs, transA, b, bOffs, transB, out, 0, M, K, N, precision === 'high', 2 * M * N * K * count >= threadMinFlops ? numThreads() : 1, 2);
+      } else {
+        for (let i = 0; i < count; i++) matmul(a, aOffs[i], transA, b, bOffs[i], transB, out, i * M * N, M, K, N, precision);
       }
-      jsBackend.matmul(a, aOff, transA, b, bOff, transB, out, outOff, M, K, N, precision);
     },
     sgdStep(w, g, v, momentum, lr, nesterov) {
       if (sameFloats(w, g, v)) addon.sgdStep(w, g, v, momentum, lr, nesterov ? 1 : 0);
