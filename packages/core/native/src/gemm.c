@@ -208,7 +208,7 @@ static int run(const job *j, long m0, long m1, long n0, long n1)
 /* ---- one persistent worker thread. The caller posts one half of a product, computes the other, then waits
  * for the worker if it claimed the half, or takes the half back if it has not woken up yet (on a busy machine
  * it may not run for milliseconds): two threads are then never slower than one. The same bits either way. */
-typedef struct { const job *j; long m0, m1, n0, n1; int err; const struct batch *b; } task;
+typedef struct { const job *j; long m0, m1, n0, n1; int err; struct batch *b; } task;
 enum { IDLE, POSTED, CLAIMED, DONE };
 static pthread_mutex_t pool_busy = PTHREAD_MUTEX_INITIALIZER; /* one split product at a time */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -247,8 +247,10 @@ static inline void cpu_relax(void)
         }                                                                                                      \
     } while (0)
 
-/* A batch of products (gemm_batch): products [m0, m1) of it when b is set, else rows and columns of j. */
+/* A batch of products (gemm_batch), which both threads take one at a time from `next` (a thread that loses its
+ * CPU holds up at most one product). A task runs the batch when b is set, else rows and columns of j. */
 struct batch {
+    atomic_long next;
     enum gemm_mode mode;
     const char *a, *b;
     char *out;
@@ -261,8 +263,8 @@ struct batch {
 static int run_task(const task *t)
 {
     if (!t->b) return run(t->j, t->m0, t->m1, t->n0, t->n1);
-    const struct batch *b = t->b;
-    for (long i = t->m0; i < t->m1; i++) {
+    struct batch *b = (struct batch *)t->b;
+    for (long i; (i = atomic_fetch_add(&b->next, 1)) < t->m1;) {
         int err = gemm(b->mode, b->a + b->aOff[i] * b->el, b->transA, b->b + b->bOff[i] * b->el, b->transB,
                        b->out + i * b->M * b->N * b->el, b->M, b->K, b->N, 1);
         if (err) return err;
@@ -377,15 +379,14 @@ int gemm_batch(enum gemm_mode mode, const void *a, const long *aOff, int transA,
                void *out, long count, long M, long K, long N, int threads)
 {
     if (!kern) gemm_set_kernel(NULL); /* before the worker's products read it */
-    const struct batch bb = { mode, a, b, out, aOff, bOff, transA, transB, M, K, N, mode == GEMM_F64 ? sizeof(double) : sizeof(float) };
-    task t = { NULL, count / 2, count, 0, 0, 0, &bb };
+    struct batch bb = { 0, mode, a, b, out, aOff, bOff, transA, transB, M, K, N, mode == GEMM_F64 ? sizeof(double) : sizeof(float) };
+    task t = { NULL, 0, count, 0, 0, 0, &bb };
     if (threads > 1 && count > 1 && 2.0 * M * N * K * count >= GEMM_THREAD_MIN_FLOPS && pthread_mutex_trylock(&pool_busy) == 0) {
-        const task mine = { NULL, 0, count / 2, 0, 0, 0, &bb };
+        const task mine = t;
         int err = start_worker() ? run_split(&mine, &t) : 1;
         pthread_mutex_unlock(&pool_busy);
         if (err != 1) return err;
     }
-    t.m0 = 0;
     return run_task(&t);
 }
 

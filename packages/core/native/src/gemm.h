@@ -34,8 +34,8 @@ int gemm(enum gemm_mode mode, const void *a, int transA, const void *b, int tran
          long M, long K, long N, int threads);
 
 /* count products out[i] = op(a + aOff[i]) @ op(b + bOff[i]) (offsets in elements), out[i] at out + i*M*N: each
- * one as gemm on one thread computes it (the same bits as gemm's), the first half of the batch here and the
- * second on the worker thread when threads is 2 (many small products: one hand-off instead of one each). */
+ * one as gemm on one thread computes it (the same bits as gemm's); with threads 2 this thread and the worker
+ * take products one at a time (many small products: one hand-off instead of one each). */
 int gemm_batch(enum gemm_mode mode, const void *a, const long *aOff, int transA, const void *b, const long *bOff, int transB,
                void *out, long count, long M, long K, long N, int threads);
 
