@@ -1,4 +1,4 @@
-// The native backend: the JS backend with matmul, the optimizer updates and their non-finite check, relu and its
+// The native backend: the JS backend with matmul (and matmulBatch, a batch of products in one call), the optimizer updates and their non-finite check, relu and its
 // backward, add/sub/mul/div with broadcasting, linear's bias add, sums and arg max/min along an axis,
 // im2col/col2im, gather/scatterAdd and the fused softmax cross-entropy on the Node-API addon (addon.ts; C in
 // packages/core/native), which works in place on the typed arrays' memory. Products below the FLOP threshold
@@ -77,7 +77,7 @@ export function nativeBackend(addon: NativeAddon): Backend {
     matmul,
     matmulBatch(a, aOffs, transA, b, bOffs, transB, out, M, K, N, precision) {
       const count = aOffs.length;
-      if (count <= 4096 && onAddon(a, b, out, M, K, N)) {
+      if (count >= 1 && count <= 4096 && onAddon(a, b, out, M, K, N)) {
         // the batch is split across the threads (one hand-off), each product on one thread: matmul's bits
         addon.matmulBatch(a, aOffs, transA, b, bOffs, transB, out, 0, M, K, N, precision === 'high', 2 * M * N * K * count >= threadMinFlops ? numThreads() : 1, 2);
       } else {

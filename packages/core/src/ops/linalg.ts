@@ -57,7 +57,7 @@ function product(a: Tensor, transA: boolean, b: Tensor, transB: boolean, aName =
   } else {
     const aStrides = broadcastStrides(aBatch, batch), bStrides = broadcastStrides(bBatch, batch);
     const outStrides = stridesOf(batch);
-    const aOffs = new Float64Array(count), bOffs = new Float64Array(count);
+    const be = backend(), aOffs = new Float64Array(count), bOffs = new Float64Array(count);
     for (let i = 0; i < count; i++) {
       let ai = 0, bi = 0, rest = i;
       for (let d = 0; d < batch.length; d++) {
@@ -68,10 +68,10 @@ function product(a: Tensor, transA: boolean, b: Tensor, transB: boolean, aName =
       }
       aOffs[i] = ai * M * Ka;
       bOffs[i] = bi * Ka * N;
+      if (!be.matmulBatch) be.matmul(a.data, aOffs[i], transA, b.data, bOffs[i], transB, out.data, i * M * N, M, Ka, N, matmulPrecision());
     }
-    const be = backend();
-    if (be.matmulBatch) be.matmulBatch(a.data, aOffs, transA, b.data, bOffs, transB, out.data, M, Ka, N, matmulPrecision());
-    else for (let i = 0; i < count; i++) be.matmul(a.data, aOffs[i], transA, b.data, bOffs[i], transB, out.data, i * M * N, M, Ka, N, matmulPrecision());
+    // a backend with matmulBatch computes the whole batch in one call (the native addon: one thread hand-off)
+    be.matmulBatch?.(a.data, aOffs, transA, b.data, bOffs, transB, out.data, M, Ka, N, matmulPrecision());
   }
   return record(MATMUL_OP, out, [a, b], (g) => [
     a.requiresGrad ? sumToShape(transA ? product(b, transB, g, true) : product(g, false, b, !transB), a.shape) : null,
