@@ -263,7 +263,7 @@ struct batch {
 static int run_task(const task *t)
 {
     if (!t->b) return run(t->j, t->m0, t->m1, t->n0, t->n1);
-    struct batch *b = (struct batch *)t->b;
+    struct batch *b = t->b;
     for (long i; (i = atomic_fetch_add(&b->next, 1)) < t->m1;) {
         int err = gemm(b->mode, b->a + b->aOff[i] * b->el, b->transA, b->b + b->bOff[i] * b->el, b->transB,
                        b->out + i * b->M * b->N * b->el, b->M, b->K, b->N, 1);

@@ -1,6 +1,6 @@
-// The native backend: the JS backend with matmul (and matmulBatch, a batch of products in one call), the optimizer updates and their non-finite check, relu and its
-// backward, add/sub/mul/div with broadcasting, linear's bias add, sums and arg max/min along an axis,
-// im2col/col2im, gather/scatterAdd and the fused softmax cross-entropy on the Node-API addon (addon.ts; C in
+// The native backend: the JS backend with matmul (and matmulBatch: a batch of products in one call), the optimizer
+// updates and their non-finite check, relu and its backward, add/sub/mul/div with broadcasting, linear's bias add,
+// sums and arg max/min along an axis, im2col/col2im, gather/scatterAdd and the fused softmax cross-entropy on the Node-API addon (addon.ts; C in
 // packages/core/native), which works in place on the typed arrays' memory. Products below the FLOP threshold
 // (settings.ts: a call into the addon costs ~0.4 µs), mixed or int32 ones, updates of fewer than MIN_UPDATE elements
 // and elementwise calls on fewer than MIN_ELEMENTWISE run on the JS kernels. Bits: the JS backend's, except float32
