@@ -486,7 +486,7 @@ function missedParagraphs(rows: readonly Row[], def: Backend, p: Peers, k: Kerne
         `(${fmt(tg['W4.us_per_op_forward_nograd'])} with recording off), backward ${fmt(tg['W4.us_per_op_backward'])} µs/op; ` +
         `the arithmetic itself (the same loops into preallocated buffers) is ${fmt(tg['W4.us_per_op_kernel_arithmetic'])} µs/op. ` +
         `So the kernels are ~${pct(tg['W4.us_per_op_kernel_arithmetic'], tg['W4.us_per_op'])} of an op; the rest is the eager op itself ` +
-        `(output allocation, a Tensor with a frozen shape copy, a 0-d tensor for the scalar operand, shape checks, GC of all of it) ` +
+        `(output allocation, the Tensor and its graph node, dtype and shape checks, GC of all of it) ` +
         `and, in backward, the graph walk plus the gradient ops it runs (a mul per mul node).`,
     );
   }
@@ -526,9 +526,11 @@ function missedParagraphs(rows: readonly Row[], def: Backend, p: Peers, k: Kerne
         `Forward+loss ${fmt(tg['W6.phase_ms.forward'])} ms, backward ${fmt(tg['W6.phase_ms.backward'])} ms, Adam ${fmt(tg['W6.phase_ms.optimizer'])} ms. ` +
         `A step is ${fmt(flop / 1e6)} MFLOP of products: ${fmt(flop / (ms * 1e6))} GFLOP/s over the step, PyTorch (oneDNN) ` +
         `${fmt(flop / (ptW6.v * 1e6))}. A convolution here is im2col (native), then one small product per image ([32 or 64, 9 or 288] by ` +
-        `[9 or 288, 676 or 121], each packing the weight again and handing off to the second thread), then the bias; its backward is ` +
-        `col2im; max pooling keeps arg-max indices. bench/native-notes.md has the profile: the products run at about a third of W3's speed ` +
-        `and im2col/col2im, pooling and allocation take the rest. Meeting ${TARGET.w6}× takes one native convolution entry (im2col into ` +
+        `[9 or 288, 676 or 121], one addon call for the batch whose products the two threads share, each packing the weight again), ` +
+        `then the bias; its backward is ` +
+        `col2im; max pooling keeps arg-max indices. bench/native-notes.md has the profile: allocation and GC (the weight gradient's ` +
+        `[N, O, C·kh·kw] per-image products before their sum, fresh im2col columns every step) about a quarter, im2col/col2im about ` +
+        `a fifth, the small products most of the rest. Meeting ${TARGET.w6}× takes one native convolution entry (im2col into ` +
         `the [C·kh·kw, N·L] layout and one GEMM for the whole batch writing [N, O, L], with the summation order of the weight gradient ` +
         `fixed so every backend keeps its bits) and max pooling as one native kernel.`,
     );
