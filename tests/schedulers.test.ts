@@ -213,5 +213,13 @@ describe('addParamGroup', () => {
     perGroup.step();
     expect(perGroup.getLastLr()).toEqual([0.5]);
     expect(o.paramGroups.map((g) => g.lrScale)).toEqual([0.5, 1]); // the new group keeps its scale of 1
+
+    const o2 = new SGD([zeros([1], { requiresGrad: true })], { lr: 1 });
+    const plateau = new ReduceLROnPlateau(o2, { factor: 0.5, patience: 0, minLr: [0.1] });
+    o2.addParamGroup({ params: [zeros([1], { requiresGrad: true })], lr: 0.3 });
+    plateau.step(1);
+    plateau.step(1); // no better: the first group's rate halves
+    expect(plateau.getLastLr()).toEqual([0.5]);
+    expect(o2.paramGroups.map((g) => g.lrScale)).toEqual([0.5, 1]);
   });
 });

@@ -370,7 +370,7 @@ export class ReduceLROnPlateau {
       this.numBadEpochs = 0; // bad epochs in cooldown do not count
     }
     if (this.numBadEpochs > this.patience) {
-      this.optimizer.paramGroups.forEach((g, i) => {
+      this.groups().forEach((g, i) => {
         const old = g.options.lr * g.lrScale;
         const lr = Math.max(old * this.factor, this.minLrs[i]);
         if (old - lr > this.eps && g.options.lr > 0) g.lrScale = lr / g.options.lr;
@@ -382,7 +382,12 @@ export class ReduceLROnPlateau {
 
   /** Each group's scheduled base rate lr * lrScale (before the optimizer's decay). */
   getLastLr(): number[] {
-    return this.optimizer.paramGroups.map((g) => g.options.lr * g.lrScale);
+    return this.groups().map((g) => g.options.lr * g.lrScale);
+  }
+
+  /** The groups it schedules, one per minLr: those the optimizer had when it was made (as LRScheduler). */
+  private groups() {
+    return this.optimizer.paramGroups.slice(0, this.minLrs.length);
   }
 
   stateDict(): PlateauStateDict {
