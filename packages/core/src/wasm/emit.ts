@@ -13,36 +13,27 @@ export type ValType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128';
 const VALTYPE: Record<ValType, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b };
 
 /** Unsigned LEB128. */
-export function uleb(value: number, out: number[]): void {
+function uleb(value: number): number[] {
+  const out: number[] = [];
   let v = value >>> 0;
   do {
     const byte = v & 0x7f;
     v >>>= 7;
     out.push(v !== 0 ? byte | 0x80 : byte);
   } while (v !== 0);
+  return out;
 }
 
 /** Signed LEB128 of a 32-bit integer (i32.const immediates). */
-export function sleb(value: number, out: number[]): void {
+function sleb(value: number): number[] {
+  const out: number[] = [];
   let v = value | 0;
   for (;;) {
     const byte = v & 0x7f;
     v >>= 7;
     const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
     out.push(done ? byte : byte | 0x80);
-    if (done) return;
-  }
-}
-
-/** Signed LEB128 of a 64-bit integer (i64.const immediates). */
-function sleb64(value: bigint, out: number[]): void {
-  let v = BigInt.asIntN(64, value);
-  for (;;) {
-    const byte = Number(v & 0x7fn);
-    v >>= 7n;
-    const done = (v === 0n && (byte & 0x40) === 0) || (v === -1n && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return;
+    if (done) return out;
   }
 }
 
@@ -61,7 +52,8 @@ export class Func {
   readonly params: Local[];
   private readonly extra: ValType[] = [];
 
-  constructor(readonly name: string, params: readonly ValType[], readonly results: readonly ValType[] = [], readonly exported = true) {
+  /** A function of `params` that returns nothing (the kernels write their results to memory). */
+  constructor(readonly name: string, params: readonly ValType[], readonly exported = true) {
     this.params = params.map((type, index) => ({ index, type }));
   }
 
@@ -78,11 +70,10 @@ export class Func {
   }
 
   // ---- variables and constants
-  get(l: Local): this { this.body.push(0x20); uleb(l.index, this.body); return this; }
-  set(l: Local): this { this.body.push(0x21); uleb(l.index, this.body); return this; }
-  tee(l: Local): this { this.body.push(0x22); uleb(l.index, this.body); return this; }
-  i32(n: number): this { this.body.push(0x41); sleb(n, this.body); return this; }
-  i64(n: bigint): this { this.body.push(0x42); sleb64(n, this.body); return this; }
+  get(l: Local): this { return this.raw(0x20, ...uleb(l.index)); }
+  set(l: Local): this { return this.raw(0x21, ...uleb(l.index)); }
+  tee(l: Local): this { return this.raw(0x22, ...uleb(l.index)); }
+  i32(n: number): this { return this.raw(0x41, ...sleb(n)); }
   /** Push an expression: a Local, a constant, or a function emitting code. */
   push(e: Expr | Local | number): this {
     if (typeof e === 'number') return this.i32(e);
@@ -98,27 +89,19 @@ export class Func {
   i32Shl(): this { return this.raw(0x74); }
   i32Eqz(): this { return this.raw(0x45); }
   i32Eq(): this { return this.raw(0x46); }
-  i32Ne(): this { return this.raw(0x47); }
   i32LtS(): this { return this.raw(0x48); }
   i32GtS(): this { return this.raw(0x4a); }
   i32LeS(): this { return this.raw(0x4c); }
   i32GeS(): this { return this.raw(0x4e); }
   i32And(): this { return this.raw(0x71); }
-  i64Add(): this { return this.raw(0x7c); }
-  i64Mul(): this { return this.raw(0x7e); }
   select(): this { return this.raw(0x1b); }
-  drop(): this { return this.raw(0x1a); }
 
   // ---- memory (address on the stack; `offset` is the constant byte offset of the memarg)
   private mem(op: number, align: number, offset: number): this {
-    this.body.push(op, align);
-    uleb(offset, this.body);
-    return this;
+    return this.raw(op, align, ...uleb(offset));
   }
-  i32Load(offset = 0): this { return this.mem(0x28, 2, offset); }
   f32Load(offset = 0): this { return this.mem(0x2a, 2, offset); }
   f64Load(offset = 0): this { return this.mem(0x2b, 3, offset); }
-  i32Store(offset = 0): this { return this.mem(0x36, 2, offset); }
   f32Store(offset = 0): this { return this.mem(0x38, 2, offset); }
   f64Store(offset = 0): this { return this.mem(0x39, 3, offset); }
   f32Const0(): this { return this.raw(0x43, 0, 0, 0, 0); }
@@ -126,15 +109,10 @@ export class Func {
 
   // ---- SIMD: 0xfd, then the opcode as unsigned LEB128
   simd(op: number): this {
-    this.body.push(0xfd);
-    uleb(op, this.body);
-    return this;
+    return this.raw(0xfd, ...uleb(op));
   }
   private simdMem(op: number, align: number, offset: number): this {
-    this.simd(op);
-    this.body.push(align);
-    uleb(offset, this.body);
-    return this;
+    return this.simd(op).raw(align, ...uleb(offset));
   }
   v128Load(offset = 0): this { return this.simdMem(0x00, 4, offset); }
   /** Load one 32-bit lane and splat it to all four (f32x4 broadcast straight from memory). */
@@ -142,13 +120,10 @@ export class Func {
   /** Load one 64-bit lane and splat it to both (f64x2 broadcast straight from memory). */
   v128Load64Splat(offset = 0): this { return this.simdMem(0x0a, 3, offset); }
   v128Store(offset = 0): this { return this.simdMem(0x0b, 4, offset); }
+  /** v128.const with 16 zero bytes. */
   v128Zero(): this {
-    this.simd(0x0c);
-    for (let i = 0; i < 16; i++) this.body.push(0);
-    return this;
+    return this.simd(0x0c).raw(...new Array<number>(16).fill(0));
   }
-  f32x4Splat(): this { return this.simd(0x13); }
-  f64x2Splat(): this { return this.simd(0x14); }
   f32x4Add(): this { return this.simd(0xe4); }
   f32x4Mul(): this { return this.simd(0xe6); }
   f64x2Add(): this { return this.simd(0xf0); }
@@ -157,9 +132,7 @@ export class Func {
   f32x4DemoteF64x2Zero(): this { return this.simd(0x5e); }
   /** Bytes of two vectors (0-15 the first, 16-31 the second) picked by 16 constant lane indices. */
   i8x16Shuffle(lanes: readonly number[]): this {
-    this.simd(0x0d);
-    for (let i = 0; i < 16; i++) this.body.push(lanes[i]);
-    return this;
+    return this.simd(0x0d).raw(...lanes);
   }
   f32DemoteF64(): this { return this.raw(0xb6); }
   /** Relaxed SIMD: a * b + c, fused or not as the hardware prefers (stack: a b c). */
@@ -167,25 +140,24 @@ export class Func {
   f64x2RelaxedMadd(): this { return this.simd(0x107); }
 
   // ---- structured control flow. Branch depths are relative, so the helpers below hide them.
-  block(body: () => void): this { this.body.push(0x02, 0x40); body(); this.body.push(0x0b); return this; }
-  loop(body: () => void): this { this.body.push(0x03, 0x40); body(); this.body.push(0x0b); return this; }
-  br(depth: number): this { this.body.push(0x0c); uleb(depth, this.body); return this; }
-  brIf(depth: number): this { this.body.push(0x0d); uleb(depth, this.body); return this; }
-  return(): this { return this.raw(0x0f); }
+  // block, loop and if open with their opcode and 0x40 (no result) and close with end (0x0b)
+  block(body: () => void): this { this.raw(0x02, 0x40); body(); return this.raw(0x0b); }
+  loop(body: () => void): this { this.raw(0x03, 0x40); body(); return this.raw(0x0b); }
+  br(depth: number): this { return this.raw(0x0c, ...uleb(depth)); }
+  brIf(depth: number): this { return this.raw(0x0d, ...uleb(depth)); }
   /** call the function at `index` in the module's function list */
-  call(index: number): this { this.body.push(0x10); uleb(index, this.body); return this; }
+  call(index: number): this { return this.raw(0x10, ...uleb(index)); }
 
   /** if (cond) { then } else { otherwise } */
   if(cond: Expr, then: () => void, otherwise?: () => void): this {
     cond(this);
-    this.body.push(0x04, 0x40);
+    this.raw(0x04, 0x40);
     then();
     if (otherwise) {
-      this.body.push(0x05);
+      this.raw(0x05);
       otherwise();
     }
-    this.body.push(0x0b);
-    return this;
+    return this.raw(0x0b);
   }
 
   /** while (cond) { body } — the body must not branch out by depth (it only sees its own blocks). */
@@ -198,15 +170,6 @@ export class Func {
         this.br(0);
       }),
     );
-  }
-
-  /** do { body } while (cond) */
-  doWhile(body: () => void, cond: Expr): this {
-    return this.loop(() => {
-      body();
-      cond(this);
-      this.brIf(0);
-    });
   }
 
   /** for (i = from; i < to; i += step) body() — signed i32 compare, `to` re-evaluated each turn. */
@@ -234,14 +197,7 @@ export class Func {
       if (last && last[1] === t) last[0]++;
       else groups.push([1, t]);
     }
-    const out: number[] = [];
-    uleb(groups.length, out);
-    for (const [n, t] of groups) {
-      uleb(n, out);
-      out.push(VALTYPE[t]);
-    }
-    out.push(...this.body, 0x0b);
-    return out;
+    return [...vec(groups.map(([n, t]) => [...uleb(n), VALTYPE[t]])), ...this.body, 0x0b];
   }
 }
 
@@ -251,62 +207,38 @@ export interface ModuleSpec {
   funcs: readonly Func[];
 }
 
-function vec(items: readonly number[][], out: number[]): void {
-  uleb(items.length, out);
-  for (const item of items) out.push(...item);
+/** A vector: its length, then its items. */
+function vec(items: readonly number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
 }
 
-function section(id: number, content: number[], out: number[]): void {
-  out.push(id);
-  uleb(content.length, out);
-  out.push(...content);
+function section(id: number, content: number[]): number[] {
+  return [id, ...uleb(content.length), ...content];
 }
 
 function name(s: string): number[] {
-  const bytes = Array.from(new TextEncoder().encode(s));
-  const out: number[] = [];
-  uleb(bytes.length, out);
-  return out.concat(bytes);
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
 }
 
 /**
  * The module's bytes: sections type (one signature per function), import (env.memory), function, export
  * (the functions marked exported, by name) and code. Functions call each other by their index in `funcs`.
  */
-export function emitModule(spec: ModuleSpec): Uint8Array<ArrayBuffer> {
-  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]; // "\0asm", version 1
-  const types = spec.funcs.map((f) => {
-    const t = [0x60];
-    uleb(f.params.length, t);
-    for (const p of f.params) t.push(VALTYPE[p.type]);
-    uleb(f.results.length, t);
-    for (const r of f.results) t.push(VALTYPE[r]);
-    return t;
-  });
-  section(1, (() => { const s: number[] = []; vec(types, s); return s; })(), out);
-
-  const m = spec.memory;
-  const imp = [...name('env'), ...name('memory'), 0x02, m.shared ? 0x03 : 0x01];
-  uleb(m.initial, imp);
-  uleb(m.maximum, imp);
-  section(2, (() => { const s: number[] = []; vec([imp], s); return s; })(), out);
-
-  section(3, (() => { const s: number[] = []; vec(spec.funcs.map((_, i) => { const x: number[] = []; uleb(i, x); return x; }), s); return s; })(), out);
-
-  const exports = spec.funcs.flatMap((f, i) => {
-    if (!f.exported) return [];
-    const e = [...name(f.name), 0x00];
-    uleb(i, e);
-    return [e];
-  });
-  section(7, (() => { const s: number[] = []; vec(exports, s); return s; })(), out);
-
-  const bodies = spec.funcs.map((f) => {
+export function emitModule({ memory: m, funcs }: ModuleSpec): Uint8Array<ArrayBuffer> {
+  const types = funcs.map((f) => [0x60, ...vec(f.params.map((p) => [VALTYPE[p.type]])), 0x00]); // no results
+  const memory = [...name('env'), ...name('memory'), 0x02, m.shared ? 0x03 : 0x01, ...uleb(m.initial), ...uleb(m.maximum)];
+  const exports = funcs.flatMap((f, i) => (f.exported ? [[...name(f.name), 0x00, ...uleb(i)]] : []));
+  const bodies = funcs.map((f) => {
     const code = f.encode();
-    const e: number[] = [];
-    uleb(code.length, e);
-    return e.concat(code);
+    return [...uleb(code.length), ...code];
   });
-  section(10, (() => { const s: number[] = []; vec(bodies, s); return s; })(), out);
-  return new Uint8Array(out);
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
+    ...section(1, vec(types)),
+    ...section(2, vec([memory])),
+    ...section(3, vec(funcs.map((_, i) => uleb(i)))),
+    ...section(7, vec(exports)),
+    ...section(10, vec(bodies)),
+  ]);
 }

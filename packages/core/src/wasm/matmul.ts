@@ -94,7 +94,7 @@ const NR_OF = (e: Elem): number => V * e.lanes;
  * of each step are read.
  */
 function microKernel(e: Elem, relaxed: boolean, V: number): Func {
-  const f = new Func(`kernel${V}_${e.name}`, Array(8).fill('i32'), [], false);
+  const f = new Func(`kernel${V}_${e.name}`, Array(8).fill('i32'), false);
   const [pa, aRow, aStep, pb, kc, c, ldc, accumulate] = f.params;
   const NR = NR_OF(e);
   const acc = Array.from({ length: MR }, () => Array.from({ length: V }, () => f.local('v128')));
@@ -165,7 +165,7 @@ function gather(f: Func, e: Elem, src: Local, strideBytes: Local, dst: Local, co
  * When the P elements are adjacent in memory (rs = 1) they are copied as whole vectors.
  */
 function pack(e: Elem, P: number, name: string): Func {
-  const f = new Func(name, ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32'], [], false);
+  const f = new Func(name, Array(8).fill('i32'), false);
   const [src, rs, cs, p0, pEnd, k0, kc, dst] = f.params;
   const p = f.local('i32'), k = f.local('i32'), s = f.local('i32'), t = f.local('i32');
   const valid = f.local('i32'), rsB = f.local('i32'), csB = f.local('i32');
@@ -256,17 +256,20 @@ function gemm(e: Elem, kernelIndex: (vectors: number) => number, packAIndex: num
               () => f.get(wsA).get(ir).get(ic).i32Sub().get(kc).i32Mul().i32(e.shift).i32Shl().i32Add().set(pap));
             f.get(c).get(ir).get(N).i32Mul().get(jr).i32Add().i32(e.shift).i32Shl().i32Add().set(cp);
             f.push(min((f) => f.get(iEnd).get(ir).i32Sub(), (f) => f.i32(MR))).set(rows);
+            // the micro-kernel of v vectors on this tile, into C (at `out`, rows `ld` bytes apart)
+            const kernel = (v: number, out: Local, ld: Local | number) =>
+              f.get(pap).get(aRow).get(aStep).get(pbp).get(kc).get(out).push(ld).get(pc).call(kernelIndex(v));
             f.if(
               (f) => f.get(rows).i32(MR).i32Eq().get(cols).i32(NR).i32Eq().i32And(),
               // a whole tile: straight into C
-              () => f.get(pap).get(aRow).get(aStep).get(pbp).get(kc).get(cp).get(ldc).get(pc).call(kernelIndex(V)),
+              () => kernel(V, cp, ldc),
               // an edge tile: through the scratch tile (its padding rows/columns are computed and dropped)
               () => {
                 f.if((f) => f.get(pc), () => copyTile(true));
                 // as many vectors as the valid columns need
                 const narrow = (v: number) => {
-                  if (v === V) f.get(pap).get(aRow).get(aStep).get(pbp).get(kc).get(tile).i32(NR * e.size).get(pc).call(kernelIndex(V));
-                  else f.if((f) => f.get(cols).i32(v * e.lanes).i32LeS(), () => f.get(pap).get(aRow).get(aStep).get(pbp).get(kc).get(tile).i32(NR * e.size).get(pc).call(kernelIndex(v)), () => narrow(v + 1));
+                  if (v === V) kernel(V, tile, NR * e.size);
+                  else f.if((f) => f.get(cols).i32(v * e.lanes).i32LeS(), () => kernel(v, tile, NR * e.size), () => narrow(v + 1));
                 };
                 narrow(1);
                 copyTile(false);
