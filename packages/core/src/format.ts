@@ -8,8 +8,9 @@
  * ties to even, as numpy's is.
  */
 
-import { type DType, type TypedArray, DTYPES, DTYPE_LIST } from './dtype.js';
-import { DTypeError, ShapeError } from './errors.js';
+import { type DType, type TypedArray, checkDtype } from './dtype.js';
+import { ShapeError } from './errors.js';
+import { stridesOf } from './shape.js';
 
 const LINE_WIDTH = 75;
 const THRESHOLD = 1000;
@@ -35,7 +36,7 @@ export function formatArray(
   if (size !== data.length) {
     throw new ShapeError(`formatArray: shape [${shape.join(', ')}] holds ${size} elements but data has ${data.length}`);
   }
-  if (!DTYPES.includes(dtype)) throw new DTypeError(`formatArray: unknown dtype '${String(dtype)}' (expected ${DTYPE_LIST})`);
+  checkDtype(dtype, 'formatArray');
 
   // A 0-d array prints as its scalar, with all of its digits.
   if (shape.length === 0) return formatScalar(data[0]!, dtype);
@@ -48,14 +49,8 @@ export function formatArray(
     for (let i = 0; i < shown.length; i++) shown[i] = Math.fround(shown[i]!);
   }
   const element: ElementFormat =
-    dtype === 'bool' ? BOOL_FORMAT : dtype === 'int32' || dtype === 'uint8' ? new IntFormat(shown) : new FloatFormat(shown, dtype === 'float32');
-  const strides = new Array<number>(shape.length);
-  let stride = 1;
-  for (let axis = shape.length - 1; axis >= 0; axis--) {
-    strides[axis] = stride;
-    stride *= shape[axis]!;
-  }
-  const layout: Layout = { data, shape, strides, element, summarize };
+    dtype === 'bool' ? BOOL_FORMAT : dtype === 'int32' || dtype === 'uint8' ? intFormat(shown) : new FloatFormat(shown, dtype === 'float32');
+  const layout: Layout = { data, shape, strides: stridesOf(shape), element, summarize };
   return formatBlock(layout, 0, 0, ' ', LINE_WIDTH);
 }
 
@@ -150,53 +145,33 @@ function formatBlock(layout: Layout, axis: number, offset: number, indent: strin
 /** numpy's bools: every one padded to the width of 'False'. */
 const BOOL_FORMAT: ElementFormat = { format: (x) => (x !== 0 ? ' True' : 'False') };
 
-class IntFormat implements ElementFormat {
-  private readonly width: number;
-
-  constructor(values: Float64Array) {
-    let max = -Infinity;
-    let min = Infinity;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (v > max) max = v;
-      if (v < min) min = v;
-    }
-    this.width = Math.max(String(max).length, String(min).length);
-  }
-
-  format(x: number): string {
-    return String(x).padStart(this.width);
-  }
+/** numpy's integers: right-aligned to the widest. */
+function intFormat(values: Float64Array): ElementFormat {
+  let width = 0;
+  for (const v of values) width = Math.max(width, String(v).length);
+  return { format: (x) => String(x).padStart(width) };
 }
 
 type Trim = 'k' | '.' | '0' | '-'; // keep zeros | drop zeros, keep '.' | leave one zero | drop zeros and '.'
 
-interface PositionalOptions {
-  precision: number; // max fractional digits, -1 for none
-  minDigits: number; // min fractional digits, -1 for none
+/** How positional and scientific print digits (positional ignores expDigits, scientific padRight). */
+interface DigitOptions {
+  precision: number; // max fractional digits (scientific: digits after the first), -1 for none
+  minDigits: number; // min fractional digits (scientific: digits after the first), -1 for none
   trim: Trim;
   padLeft: number; // width left of '.', -1 for none
   padRight: number; // width right of '.', -1 for none
-}
-
-interface ScientificOptions {
-  precision: number; // max digits after the first, -1 for none
-  minDigits: number; // min digits after the first, -1 for none
-  trim: Trim;
-  padLeft: number;
   expDigits: number; // min exponent digits, -1 for 2
 }
+
+/** All of the shortest digits, no padding: trim decides the rest. */
+const UNPADDED = { precision: -1, minDigits: -1, padLeft: -1, padRight: -1, expDigits: -1 };
 
 /** One number format for a whole array: positional or scientific, padded so that columns align. */
 class FloatFormat implements ElementFormat {
   private readonly single: boolean;
   private exp = false;
-  private precision = PRECISION;
-  private minDigits = -1;
-  private trim: Trim = '.';
-  private padLeft = 0;
-  private padRight = 0;
-  private expSize = -1;
+  private readonly options: DigitOptions;
 
   constructor(values: Float64Array, single: boolean) {
     this.single = single;
@@ -228,71 +203,49 @@ class FloatFormat implements ElementFormat {
       this.exp = maxAbs >= largest || minAbs < round(1e-4) || round(maxAbs / minAbs) > 1000;
     }
 
-    if (finite.length === 0) {
-      this.padLeft = 0;
-      this.padRight = 0;
-    } else if (this.exp) {
+    // the shortest digits of each value, at most PRECISION of them after the point
+    const shortest: DigitOptions = { ...UNPADDED, precision: PRECISION, trim: '.' };
+    if (this.exp) {
       // First pass: shortest digits (at most 9 significant); then print all with as many digits as the longest.
       let intWidth = 0;
       let fracWidth = 0;
       let expWidth = 0;
       for (const v of finite) {
-        const s = scientific(v, single, { precision: PRECISION, minDigits: -1, trim: '.', padLeft: -1, expDigits: -1 });
+        const s = scientific(v, single, shortest);
         const e = s.indexOf('e');
         const point = s.indexOf('.');
         intWidth = Math.max(intWidth, point);
         fracWidth = Math.max(fracWidth, e - point - 1);
         expWidth = Math.max(expWidth, s.length - e - 2); // digits after 'e' and its sign
       }
-      this.expSize = expWidth;
-      this.trim = 'k';
-      this.precision = fracWidth;
-      this.minDigits = fracWidth;
-      this.padLeft = intWidth;
-      this.padRight = expWidth + 2 + fracWidth;
+      this.options = { precision: fracWidth, minDigits: fracWidth, trim: 'k', padLeft: intWidth, padRight: expWidth + 2 + fracWidth, expDigits: expWidth };
     } else {
+      // (with no finite values, as wide as nothing: only nan and inf set the width)
       let intWidth = 0;
       let fracWidth = 0;
       for (const v of finite) {
-        const s = positional(v, single, { precision: PRECISION, minDigits: -1, trim: '.', padLeft: -1, padRight: -1 });
+        const s = positional(v, single, shortest);
         const point = s.indexOf('.');
         intWidth = Math.max(intWidth, point);
         fracWidth = Math.max(fracWidth, s.length - point - 1);
       }
-      this.padLeft = intWidth;
-      this.padRight = fracWidth;
-      this.trim = '.';
-      this.minDigits = 0;
+      this.options = { precision: PRECISION, minDigits: 0, trim: '.', padLeft: intWidth, padRight: fracWidth, expDigits: -1 };
     }
 
     // 'nan', 'inf' and '-inf' must fit in the column too.
     if (hasNonFinite) {
-      const offset = this.padRight + 1;
-      this.padLeft = Math.max(this.padLeft, 3 - offset, 3 + (negInf ? 1 : 0) - offset);
+      const o = this.options;
+      o.padLeft = Math.max(o.padLeft, (negInf ? 4 : 3) - o.padRight - 1);
     }
   }
 
   format(x: number): string {
+    const o = this.options;
     if (!Number.isFinite(x)) {
       const word = Number.isNaN(x) ? 'nan' : x < 0 ? '-inf' : 'inf';
-      return word.padStart(this.padLeft + this.padRight + 1);
+      return word.padStart(o.padLeft + o.padRight + 1);
     }
-    if (this.exp) {
-      return scientific(x, this.single, {
-        precision: this.precision,
-        minDigits: this.minDigits,
-        trim: this.trim,
-        padLeft: this.padLeft,
-        expDigits: this.expSize,
-      });
-    }
-    return positional(x, this.single, {
-      precision: this.precision,
-      minDigits: this.minDigits,
-      trim: this.trim,
-      padLeft: this.padLeft,
-      padRight: this.padRight,
-    });
+    return (this.exp ? scientific : positional)(x, this.single, o);
   }
 }
 
@@ -307,15 +260,23 @@ function formatScalar(x: number, dtype: DType): string {
   if (x === -Infinity) return '-inf';
   const a = Math.abs(x);
   if (a === 0 || (a >= 1e-4 && a < (single ? 1e6 : 1e16))) {
-    return positional(x, single, { precision: -1, minDigits: -1, trim: '0', padLeft: -1, padRight: -1 });
+    return positional(x, single, { ...UNPADDED, trim: '0' });
   }
-  return scientific(x, single, { precision: -1, minDigits: -1, trim: '-', padLeft: -1, expDigits: -1 });
+  return scientific(x, single, { ...UNPADDED, trim: '-' });
 }
 
 // ---------------------------------------------------------------------------------------------
 // Digits of one finite float (numpy's dragon4_positional / dragon4_scientific).
 
-function positional(x: number, single: boolean, o: PositionalOptions): string {
+/** The fraction digits as `trim` and minDigits want them (numpy's trimming, for both notations). */
+function trimFraction(frac: string, o: DigitOptions): string {
+  if (o.trim === '0' && frac.length === 0) return '0';
+  if (o.trim === 'k') return frac.padEnd(o.minDigits, '0');
+  frac = frac.replace(/0+$/, '');
+  return frac.length === 0 && o.trim === '0' ? '0' : frac;
+}
+
+function positional(x: number, single: boolean, o: DigitOptions): string {
   const parts = decompose(x, single);
   const sign = parts.negative ? '-' : '';
   const { digits, exponent } = dragon4(parts, true, o.precision, o.minDigits);
@@ -329,23 +290,14 @@ function positional(x: number, single: boolean, o: PositionalOptions): string {
     whole = '0';
     frac = '0'.repeat(-exponent - 1) + digits;
   }
-  let point = frac.length > 0 || o.trim !== '-';
-  if (o.trim === '0' && frac.length === 0) frac = '0';
-  else if (o.trim === 'k' && o.minDigits > frac.length) frac += '0'.repeat(o.minDigits - frac.length);
-  if (o.trim !== 'k' && frac.length > 0) {
-    frac = frac.replace(/0+$/, '');
-    if (frac.length === 0 && o.trim === '0') frac = '0';
-    if (frac.length === 0 && o.trim === '-') point = false;
-  }
-  let right = '';
-  if (o.padRight >= frac.length) {
-    right = (o.trim === '-' && frac.length === 0 ? ' ' : '') + ' '.repeat(o.padRight - frac.length);
-  }
+  frac = trimFraction(frac, o);
+  // padded to padRight digits ('-' trimming, which would need room for the '.', is never padded)
+  const right = ' '.repeat(Math.max(0, o.padRight - frac.length));
   const left = ' '.repeat(Math.max(0, o.padLeft - whole.length - sign.length));
-  return left + sign + whole + (point ? '.' : '') + frac + right;
+  return left + sign + whole + (frac.length > 0 || o.trim !== '-' ? '.' : '') + frac + right;
 }
 
-function scientific(x: number, single: boolean, o: ScientificOptions): string {
+function scientific(x: number, single: boolean, o: DigitOptions): string {
   const parts = decompose(x, single);
   const sign = parts.negative ? '-' : '';
   const left = ' '.repeat(Math.max(0, o.padLeft - 1 - sign.length));
@@ -355,14 +307,9 @@ function scientific(x: number, single: boolean, o: ScientificOptions): string {
     o.precision < 0 ? -1 : o.precision + 1,
     o.minDigits < 0 ? -1 : o.minDigits + 1,
   );
-  let frac = digits.slice(1);
-  const point = frac.length > 0 || o.trim !== '-';
-  if (o.trim === '0' && frac.length === 0) frac = '0';
-  else if (o.trim === 'k' && o.minDigits > frac.length) frac += '0'.repeat(o.minDigits - frac.length);
-  if (o.trim !== 'k' && frac.length > 0) {
-    frac = frac.replace(/0+$/, '');
-    if (frac.length === 0 && o.trim === '0') frac = '0';
-  }
+  // the '.' as the digits come, before trimming (numpy's dragon4_scientific)
+  const point = digits.length > 1 || o.trim !== '-';
+  const frac = trimFraction(digits.slice(1), o);
   const expDigits = o.expDigits < 0 ? 2 : Math.min(o.expDigits, 5);
   const expText = (exponent < 0 ? '-' : '+') + String(Math.abs(exponent)).padStart(expDigits, '0');
   return left + sign + digits[0] + (point ? '.' : '') + frac + 'e' + expText;
@@ -380,27 +327,24 @@ interface FloatParts {
 const bits = new DataView(new ArrayBuffer(8));
 
 function decompose(x: number, single: boolean): FloatParts {
+  // IEEE 754 binary32 or binary64: sign, exponent bits, fraction bits
+  const [expBits, fracBits, minExponent] = single ? [8n, 23n, -149] : [11n, 52n, -1074];
+  let word: bigint;
   if (single) {
     bits.setFloat32(0, x);
-    const word = bits.getUint32(0);
-    const biased = (word >>> 23) & 0xff;
-    const frac = word & 0x7fffff;
-    const negative = word >>> 31 === 1;
-    if (biased !== 0) {
-      return { negative, mantissa: BigInt(frac + 0x800000), exponent: biased - 150, mantissaBit: 23, unequalMargins: biased !== 1 && frac === 0 };
-    }
-    return { negative, mantissa: BigInt(frac), exponent: -149, mantissaBit: frac === 0 ? 0 : 31 - Math.clz32(frac), unequalMargins: false };
+    word = BigInt(bits.getUint32(0));
+  } else {
+    bits.setFloat64(0, x);
+    word = bits.getBigUint64(0);
   }
-  bits.setFloat64(0, x);
-  const hi = bits.getUint32(0);
-  const lo = bits.getUint32(4);
-  const biased = (hi >>> 20) & 0x7ff;
-  const frac = (BigInt(hi & 0xfffff) << 32n) | BigInt(lo);
-  const negative = hi >>> 31 === 1;
+  const negative = word >> (expBits + fracBits) === 1n;
+  const biased = Number((word >> fracBits) & ((1n << expBits) - 1n));
+  const frac = word & ((1n << fracBits) - 1n);
   if (biased !== 0) {
-    return { negative, mantissa: frac | (1n << 52n), exponent: biased - 1075, mantissaBit: 52, unequalMargins: biased !== 1 && frac === 0n };
+    return { negative, mantissa: frac | (1n << fracBits), exponent: biased + minExponent - 1, mantissaBit: Number(fracBits), unequalMargins: biased !== 1 && frac === 0n };
   }
-  return { negative, mantissa: frac, exponent: -1074, mantissaBit: frac === 0n ? 0 : frac.toString(2).length - 1, unequalMargins: false };
+  // subnormal
+  return { negative, mantissa: frac, exponent: minExponent, mantissaBit: frac === 0n ? 0 : frac.toString(2).length - 1, unequalMargins: false };
 }
 
 const LOG10_2 = 0.30102999566398119521373889472449;
