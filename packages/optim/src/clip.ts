@@ -1,6 +1,7 @@
 // Gradient clipping, as torch.nn.utils.clip_grad_norm_ / clip_grad_value_: in place on the parameters' grads.
 import { Tensor, tensor, ValueError } from '@tensorgrad/core';
 import { NonFiniteNormError } from './errors.js';
+import { isIterable } from './optimizer.js';
 
 export interface ClipGradNormOptions {
   /** The p of the p-norm (default 2); Infinity for the largest absolute value. */
@@ -11,7 +12,7 @@ export interface ClipGradNormOptions {
 
 /** The grads to clip: those of `params` (one tensor or several) that are not null. */
 function grads(where: string, params: Tensor | Iterable<Tensor>): Tensor[] {
-  const list = params instanceof Tensor ? [params] : params !== null && typeof params === 'object' && Symbol.iterator in params ? [...params] : null;
+  const list = params instanceof Tensor ? [params] : isIterable(params) ? [...params] : null;
   if (list === null) throw new ValueError(`${where}: params must be a Tensor or an iterable of Tensors`);
   list.forEach((p, i) => {
     if (!(p instanceof Tensor)) throw new ValueError(`${where}: parameter ${i} is not a Tensor`);

@@ -1,5 +1,5 @@
 import { Tensor, ShapeError, DTypeError, ValueError, zerosLike, backend, type TypedArray } from '@tensorgrad/core';
-import { checkRange, fmt, inRange, sameShape } from '@tensorgrad/core/util';
+import { checkRange, fmt, inRange, isObject, sameShape } from '@tensorgrad/core/util';
 import { NonFiniteGradientError, OptimizerStateError } from './errors.js';
 
 /** Hyperparameters every optimizer has. */
@@ -75,22 +75,18 @@ function rateAt<O extends BaseOptions>(group: ParamGroup<O>, t: number): number 
   return (o.lr * group.lrScale) * (1 / (1 + o.decay * t));
 }
 
-/** A buffer as JSON-safe values: numbers, non-finite ones as strings. */
-function encodeBuffer(data: TypedArray): StateValue[] {
-  const out = new Array<StateValue>(data.length);
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    out[i] = Number.isFinite(v) ? v : (String(v) as StateValue);
-  }
-  return out;
+/** A number as a JSON-safe state value: non-finite ones as strings (Number() turns them back). */
+export function encodeValue(v: number): StateValue {
+  return Number.isFinite(v) ? v : (String(v) as StateValue);
 }
 
-function isStateValue(v: unknown): v is StateValue {
+export function isStateValue(v: unknown): v is StateValue {
   return typeof v === 'number' || v === 'NaN' || v === 'Infinity' || v === '-Infinity';
 }
 
-function decodeBuffer(values: readonly StateValue[], out: TypedArray): void {
-  for (let i = 0; i < values.length; i++) out[i] = Number(values[i]);
+/** Whether x can be iterated (an array, a Set, a generator, `model.parameters()`...). */
+export function isIterable(x: unknown): x is Iterable<unknown> {
+  return x !== null && typeof x === 'object' && typeof (x as Iterable<unknown>)[Symbol.iterator] === 'function';
 }
 
 /**
@@ -103,17 +99,17 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   readonly allowNonFinite: boolean;
   private readonly name: string;
   private readonly defaults: O;
-  private readonly state: (ParamState | null)[] = [];
+  /** One entry per parameter over all groups in order; null until its first update. */
+  private state: (ParamState | null)[] = [];
   private _iterations = 0;
 
   protected constructor(name: string, params: Params<O>, defaults: O, options: Partial<O> & CommonOptions) {
     this.name = name;
-    const where = `${name}`;
-    if (options === null || typeof options !== 'object') throw new ValueError(`${where}: options must be an object`);
+    if (options === null || typeof options !== 'object') throw new ValueError(`${name}: options must be an object`);
     const { allowNonFinite = false, ...rest } = options;
     this.allowNonFinite = allowNonFinite;
-    this.defaults = this.merge(defaults, rest, where);
-    this.paramGroups = this.makeGroups(params, where);
+    this.defaults = this.merge(defaults, rest, name);
+    this.paramGroups = this.makeGroups(params, name);
   }
 
   /** Names of the state buffers a parameter needs under these options (a constant array per case). */
@@ -198,20 +194,11 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   }
 
   stateDict(): OptimizerStateDict {
-    const state: (ParamStateDict | null)[] = [];
-    let k = 0;
-    for (const group of this.paramGroups) {
-      for (const p of group.params) {
-        const s = this.state[k++];
-        if (s === null) {
-          state.push(null);
-          continue;
-        }
-        const buffers: Record<string, StateValue[]> = {};
-        s.names.forEach((n, j) => (buffers[n] = encodeBuffer(s.buffers[j].data)));
-        state.push({ shape: p.shape.slice(), buffers });
-      }
-    }
+    const params = this.paramGroups.flatMap((g) => g.params);
+    const state = this.state.map((s, k) => s && {
+      shape: params[k].shape.slice(),
+      buffers: Object.fromEntries(s.names.map((n, j) => [n, Array.from(s.buffers[j].data, encodeValue)])),
+    });
     return {
       optimizer: this.name,
       iterations: this._iterations,
@@ -234,8 +221,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const fail = (msg: string): never => {
       throw new OptimizerStateError(`${this.name}.loadStateDict: ${msg}; nothing was changed`);
     };
-    const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
-    if (!isObj(sd)) fail('the state dict must be an object');
+    if (!isObject(sd)) fail('the state dict must be an object');
     if (sd.optimizer !== this.name) fail(`the state dict is for '${String(sd.optimizer)}', not '${this.name}'`);
     if (!Number.isInteger(sd.iterations) || sd.iterations < 0) fail(`iterations must be a non-negative integer, got ${String(sd.iterations)}`);
     if (!Array.isArray(sd.groups) || sd.groups.length !== this.paramGroups.length) {
@@ -245,7 +231,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     const newOptions: O[] = [];
     sd.groups.forEach((sg, gi) => {
       const group = this.paramGroups[gi];
-      if (!isObj(sg) || !isObj(sg.options)) return fail(`group ${gi} must be an object with an options object`);
+      if (!isObject(sg) || !isObject(sg.options)) return fail(`group ${gi} must be an object with an options object`);
       if (sg.params !== group.params.length) fail(`group ${gi} has ${String(sg.params)} parameters, this optimizer's has ${group.params.length}`);
       const given = Object.keys(sg.options).sort();
       if (given.join() !== keys.join()) fail(`group ${gi} has options [${given.join(', ')}], expected [${keys.join(', ')}]`);
@@ -268,54 +254,46 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     if (!Array.isArray(sd.state) || sd.state.length !== total) {
       fail(`it has ${Array.isArray(sd.state) ? sd.state.length : 'no'} parameter states, this optimizer has ${total} parameters`);
     }
-    let k = 0;
+    // the new state, built as it is checked
+    const newState: (ParamState | null)[] = [];
     this.paramGroups.forEach((group, gi) => {
       const names = this.bufferNames(newOptions[gi]);
       for (const p of group.params) {
+        const k = newState.length;
         const s = sd.state[k] as unknown;
-        if (s !== null) {
-          if (!isObj(s) || !Array.isArray(s.shape) || !isObj(s.buffers)) fail(`state ${k} must be null or { shape, buffers }`);
-          const ps = s as unknown as ParamStateDict;
-          if (!sameShape(ps.shape, p.shape)) {
-            fail(`state ${k} is for shape ${fmt(ps.shape)}, parameter ${k} has shape ${fmt(p.shape)}`);
-          }
-          const given = Object.keys(ps.buffers).sort();
-          if (given.join() !== [...names].sort().join()) fail(`state ${k} has buffers [${given.join(', ')}], expected [${names.join(', ')}]`);
-          for (const n of names) {
-            const b = ps.buffers[n];
-            if (!Array.isArray(b) || b.length !== p.size) fail(`state ${k} buffer '${n}' must be an array of ${p.size} numbers`);
-            for (const v of b) {
-              if (!isStateValue(v)) fail(`state ${k} buffer '${n}' holds a non-number: ${String(v)} (non-finite values are 'NaN', 'Infinity', '-Infinity')`);
-            }
-          }
+        if (s === null) {
+          newState.push(null);
+          continue;
         }
-        k++;
+        if (!isObject(s) || !Array.isArray(s.shape) || !isObject(s.buffers)) fail(`state ${k} must be null or { shape, buffers }`);
+        const ps = s as unknown as ParamStateDict;
+        if (!sameShape(ps.shape, p.shape)) {
+          fail(`state ${k} is for shape ${fmt(ps.shape)}, parameter ${k} has shape ${fmt(p.shape)}`);
+        }
+        const given = Object.keys(ps.buffers).sort();
+        if (given.join() !== [...names].sort().join()) fail(`state ${k} has buffers [${given.join(', ')}], expected [${names.join(', ')}]`);
+        const buffers = names.map((n) => {
+          const b = ps.buffers[n];
+          if (!Array.isArray(b) || b.length !== p.size) fail(`state ${k} buffer '${n}' must be an array of ${p.size} numbers`);
+          for (const v of b) {
+            if (!isStateValue(v)) fail(`state ${k} buffer '${n}' holds a non-number: ${String(v)} (non-finite values are 'NaN', 'Infinity', '-Infinity')`);
+          }
+          const t = zerosLike(p);
+          t.data.set(b.map(Number));
+          return t;
+        });
+        newState.push({ names, buffers });
       }
     });
 
     // all checked: apply
     this._iterations = sd.iterations;
-    k = 0;
     this.paramGroups.forEach((group, gi) => {
       Object.assign(group.options, newOptions[gi]);
       group.lrScale = sd.groups[gi].lrScale;
       group.currentLr = sd.groups[gi].currentLr;
-      const names = this.bufferNames(newOptions[gi]);
-      for (const p of group.params) {
-        const s = sd.state[k];
-        if (s === null) {
-          this.state[k] = null;
-        } else {
-          const buffers = names.map((n) => {
-            const t = zerosLike(p);
-            decodeBuffer(s.buffers[n], t.data);
-            return t;
-          });
-          this.state[k] = { names, buffers };
-        }
-        k++;
-      }
     });
+    this.state = newState;
   }
 
   // ---- construction and checks ----
@@ -339,7 +317,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   }
 
   private makeGroups(params: Params<O>, where: string): ParamGroup<O>[] {
-    if (params === null || typeof params !== 'object' || typeof (params as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    if (!isIterable(params)) {
       throw new ValueError(`${where}: params must be an array or iterable of Tensors, or of param groups { params, ...options }`);
     }
     const items = Array.from(params as Iterable<unknown>);
@@ -359,9 +337,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
   /** One group, checked against the parameters `seen` in other groups; its state slots are added once all is checked. */
   private makeGroup(spec: { params: Iterable<Tensor> }, gwhere: string, seen: Set<Tensor>): ParamGroup<O> {
     const { params: ps, ...overrides } = spec;
-    if (ps === null || typeof ps !== 'object' || typeof (ps as Iterable<unknown>)[Symbol.iterator] !== 'function') {
-      throw new ValueError(`${gwhere}: params must be an array or iterable of Tensors`);
-    }
+    if (!isIterable(ps)) throw new ValueError(`${gwhere}: params must be an array or iterable of Tensors`);
     const list = Array.from(ps);
     list.forEach((p, i) => {
       if (!(p instanceof Tensor)) throw new ValueError(`${gwhere}: parameter ${i} is not a Tensor`);

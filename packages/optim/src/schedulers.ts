@@ -1,6 +1,6 @@
 import { ValueError, libm } from '@tensorgrad/core';
 import { inRange } from '@tensorgrad/core/util';
-import { type Optimizer, type StateValue, isRate } from './optimizer.js';
+import { type Optimizer, type StateValue, encodeValue, isRate, isStateValue } from './optimizer.js';
 import { OptimizerStateError } from './errors.js';
 
 /** Gives a group's lr multiplier at `epoch` (0 = before the first scheduler.step()) from the group's base lr and index. */
@@ -51,7 +51,7 @@ export class LRScheduler {
 
   /** Each group's scheduled base rate lr * lrScale (before the optimizer's decay). */
   getLastLr(): number[] {
-    return this.optimizer.paramGroups.slice(0, this.groups).map((g) => g.options.lr * g.lrScale);
+    return scheduledLrs(this.optimizer, this.groups);
   }
 
   stateDict(): { lastEpoch: number } {
@@ -79,6 +79,11 @@ export class LRScheduler {
       this.afterScale?.(epoch, i);
     });
   }
+}
+
+/** Each of the first `groups` param groups' scheduled base rate lr * lrScale (before the optimizer's decay). */
+function scheduledLrs(optimizer: Optimizer, groups: number): number[] {
+  return optimizer.paramGroups.slice(0, groups).map((g) => g.options.lr * g.lrScale);
 }
 
 function positive(where: string, name: string, value: unknown, integer = false): number {
@@ -217,17 +222,14 @@ export class OneCycleLR extends LRScheduler {
       if (step > total) throw new ValueError(`${where}: tried to step ${step} times; the cycle has ${total} steps (totalSteps)`);
       const initial = maxLrs[i] / divFactor;
       const rates = { initial, max: maxLrs[i], min: initial / finalDivFactor };
-      let start = 0;
-      for (let p = 0; p < phases.length; p++) {
-        const [end, lr0, lr1, m0, m1] = phases[p];
-        if (step <= end || p === phases.length - 1) {
-          // past the last step (the rate after the final step(), never used) it stays the final rate; PyTorch extrapolates
-          const pct = Math.min((step - start) / (end - start), 1);
-          return [anneal(rates[lr0], rates[lr1], pct), anneal(m0, m1, pct)];
-        }
-        start = end;
-      }
-      throw new Error('unreachable');
+      // the phase of this step: the first that ends at or after it (else the last), starting where the one before ends
+      let p = 0;
+      while (p < phases.length - 1 && step > phases[p][0]) p++;
+      const start = p === 0 ? 0 : phases[p - 1][0];
+      const [end, lr0, lr1, m0, m1] = phases[p];
+      // past the last step (the rate after the final step(), never used) it stays the final rate; PyTorch extrapolates
+      const pct = Math.min((step - start) / (end - start), 1);
+      return [anneal(rates[lr0], rates[lr1], pct), anneal(m0, m1, pct)];
     };
     // as PyTorch, the optimizer's lr becomes the initial rate (lrScale is relative to it)
     groups.forEach((g, i) => (g.options.lr = maxLrs[i] / divFactor));
@@ -370,7 +372,7 @@ export class ReduceLROnPlateau {
       this.numBadEpochs = 0; // bad epochs in cooldown do not count
     }
     if (this.numBadEpochs > this.patience) {
-      this.groups().forEach((g, i) => {
+      this.optimizer.paramGroups.slice(0, this.minLrs.length).forEach((g, i) => {
         const old = g.options.lr * g.lrScale;
         const lr = Math.max(old * this.factor, this.minLrs[i]);
         if (old - lr > this.eps && g.options.lr > 0) g.lrScale = lr / g.options.lr;
@@ -380,19 +382,13 @@ export class ReduceLROnPlateau {
     }
   }
 
-  /** Each group's scheduled base rate lr * lrScale (before the optimizer's decay). */
+  /** Each scheduled group's base rate lr * lrScale: one per minLr, the groups the optimizer had when it was made (as LRScheduler). */
   getLastLr(): number[] {
-    return this.groups().map((g) => g.options.lr * g.lrScale);
-  }
-
-  /** The groups it schedules, one per minLr: those the optimizer had when it was made (as LRScheduler). */
-  private groups() {
-    return this.optimizer.paramGroups.slice(0, this.minLrs.length);
+    return scheduledLrs(this.optimizer, this.minLrs.length);
   }
 
   stateDict(): PlateauStateDict {
-    const best = Number.isFinite(this.best) ? this.best : (String(this.best) as StateValue);
-    return { lastEpoch: this.epoch, best, numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter };
+    return { lastEpoch: this.epoch, best: encodeValue(this.best), numBadEpochs: this.numBadEpochs, cooldownCounter: this.cooldownCounter };
   }
 
   /** Restores the counters and best metric (the rates are in the optimizer's state dict); all checked first. */
@@ -404,12 +400,11 @@ export class ReduceLROnPlateau {
     for (const key of ['lastEpoch', 'numBadEpochs', 'cooldownCounter']) {
       if (!Number.isInteger(s[key]) || (s[key] as number) < 0) fail(`${key} must be a non-negative integer, got ${String(s[key])}`);
     }
-    const best = Number(s.best);
-    if (!(typeof s.best === 'number' || s.best === 'NaN' || s.best === 'Infinity' || s.best === '-Infinity')) fail(`best must be a number, got ${String(s.best)}`);
+    if (!isStateValue(s.best)) fail(`best must be a number, got ${String(s.best)}`);
     this.epoch = s.lastEpoch as number;
     this.numBadEpochs = s.numBadEpochs as number;
     this.cooldownCounter = s.cooldownCounter as number;
-    this.best = best;
+    this.best = Number(s.best);
   }
 
   private worst(): number {
