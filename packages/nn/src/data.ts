@@ -1,5 +1,6 @@
 // The nnfs package's toy data sets, drawn from a numpy-compatible generator, and a minibatch iterator.
 import { Tensor, type DType, type Generator, defaultGenerator, libm, tensor, take, ShapeError, ValueError, MAX_SIZE } from '@tensorgrad/core';
+import { checkPositiveInts } from './layers/common.js';
 
 /** A data set as two tensors: the book's X and y (the PyTorch-style Dataset, with length and get(i), is in dataloader.ts). */
 export interface XYData {
@@ -17,8 +18,7 @@ const f32 = Math.fround;
 
 /** samples and classes positive integers, and X ([samples * classes, features]) no bigger than a tensor can be. */
 function checkCounts(op: string, samples: number, classes: number, features: number): void {
-  if (!Number.isInteger(samples) || samples < 1) throw new ValueError(`${op}: samples must be a positive integer, got ${samples}`);
-  if (!Number.isInteger(classes) || classes < 1) throw new ValueError(`${op}: classes must be a positive integer, got ${classes}`);
+  checkPositiveInts(op, { samples, classes });
   // before allocating (a RangeError from the typed array otherwise)
   if (samples * classes * features > MAX_SIZE) {
     throw new ValueError(`${op}: ${samples} samples x ${classes} classes make ${samples * classes * features} values of X, more than a tensor can hold (${MAX_SIZE})`);

@@ -7,6 +7,7 @@ import { Module } from './module.js';
 import {
   registerLayer, MODEL_LIMITS, type ConfigReader, type ConfigWriter, type JsonObject, type OnnxGraphBuilder, type TorchParameter,
 } from './registry.js';
+import { checkPositiveInts } from './layers/common.js';
 
 const REGULARIZERS = ['weightRegularizerL1', 'weightRegularizerL2', 'biasRegularizerL1', 'biasRegularizerL2'] as const;
 
@@ -35,9 +36,7 @@ export class Dense extends Module {
 
   constructor(readonly nIn: number, readonly nOut: number, options: DenseOptions = {}) {
     super();
-    for (const [name, v] of [['nIn', nIn], ['nOut', nOut]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ValueError(`Dense: ${name} must be a positive integer, got ${v}`);
-    }
+    checkPositiveInts('Dense', { nIn, nOut });
     // here, not when saving: the model-file reader refuses what is not a finite number >= 0, so save would fail later
     for (const key of ['weightRegularizerL1', 'weightRegularizerL2', 'biasRegularizerL1', 'biasRegularizerL2'] as const) {
       const v = options[key];

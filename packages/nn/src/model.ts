@@ -7,6 +7,7 @@ import { Loss, CategoricalCrossentropy, SoftmaxCrossEntropy, type Reduction } fr
 import { regularizationLoss, Sequential } from './layers.js';
 import { accuracy as categoricalAccuracy, regressionAccuracy, standardDeviation } from './metrics.js';
 import { batches, batchSizeFor, type XYData } from './data.js';
+import { checkPositiveInts } from './layers/common.js';
 
 /** What Model needs of an optimizer (every @tensorgrad/optim optimizer is one). */
 export interface OptimizerLike {
@@ -91,7 +92,6 @@ const fmt = (v: number | undefined, digits = 3) => (v === undefined ? '-' : v.to
 export class Model extends Sequential {
   private loss: Loss | null = null;
   private optimizer: OptimizerLike | null = null;
-  private accuracyFn: (pred: Tensor, y: Tensor) => number = categoricalAccuracy;
   private accuracyKind: AccuracyKind = 'categorical';
   private trainingLoss: Loss | null = null;
   private fused = false;
@@ -166,7 +166,7 @@ export class Model extends Sequential {
     if (optimizer === null) throw new ValueError('Model.train: set an optimizer first (model.set({ optimizer }))');
     if (X.shape[0] !== y.shape[0]) throw new ShapeError(`Model.train: X has ${X.shape[0]} rows but y has ${y.shape[0]}`);
     const epochs = options.epochs ?? 1;
-    if (!Number.isInteger(epochs) || epochs < 1) throw new ValueError(`Model.train: epochs must be a positive integer, got ${epochs}`);
+    checkPositiveInts('Model.train', { epochs });
     if (X.ndim === 0 || X.shape[0] === 0) throw new ValueError(`Model.train: X has no rows (shape ${JSON.stringify(X.shape)}); there is nothing to train on`);
     batchSizeFor(options.batchSize, X.shape[0], 'Model.train'); // before anything changes
     const validation = options.validationData === undefined ? null : toXYData(options.validationData);
@@ -271,7 +271,7 @@ class Stopper {
     this.monitor = options.monitor ?? (hasValidation ? 'valLoss' : 'loss');
     this.patience = options.patience;
     if (this.monitor.startsWith('val') && !hasValidation) throw new ValueError(`earlyStopping: monitoring ${this.monitor} needs validationData`);
-    if (!Number.isInteger(this.patience) || this.patience < 1) throw new ValueError(`earlyStopping: patience must be a positive integer, got ${this.patience}`);
+    checkPositiveInts('earlyStopping', { patience: this.patience });
   }
 
   /** Returns true when training should stop. */

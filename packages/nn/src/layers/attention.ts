@@ -1,13 +1,13 @@
 // MultiheadAttention as torch.nn.MultiheadAttention: its parameters in PyTorch's layout and names, its masks
 // (True or nonzero means "do not attend", a float mask is added), its [output, weights] result.
 import {
-  type DType, type Generator, type Tensor, defaultGenerator, getDefaultDtype, matmul, ones, softmax, tensor, triu, where, zeros,
+  type DType, type Generator, type Tensor, defaultGenerator, getDefaultDtype, matmul, ones, softmax, triu, where, zeros,
   ShapeError, ValueError, backend,
 } from '@tensorgrad/core';
 import { fmt } from '@tensorgrad/core/util';
 import { Module } from '../module.js';
 import { registerLayer, MODEL_LIMITS, type ConfigReader, type JsonObject, type OnnxGraphBuilder, type TorchParameter } from '../registry.js';
-import { torchNames } from './norm.js';
+import { checkPositiveInts, torchNames, uniformParameter } from './common.js';
 
 export interface MultiheadAttentionOptions {
   /** Dropout on the attention weights in training; default 0. */
@@ -41,11 +41,6 @@ function additive(mask: Tensor, dtype: DType): Tensor {
   return mask.dtype === 'float32' || mask.dtype === 'float64' ? mask.astype(dtype) : where(mask, -Infinity, zeros([], { dtype }));
 }
 
-/** U(-bound, bound) in `dtype`. */
-function uniform(shape: number[], bound: number, dtype: DType, generator: Generator): Tensor {
-  return tensor(generator.uniform(-bound, bound, shape.reduce((p, d) => p * d, 1)), { dtype, shape }).requiresGrad_();
-}
-
 /** Multi-head scaled dot-product attention over projected queries, keys and values (torch.nn.MultiheadAttention). */
 export class MultiheadAttention extends Module {
   static readonly typeName = 'MultiheadAttention';
@@ -67,24 +62,20 @@ export class MultiheadAttention extends Module {
 
   constructor(readonly embedDim: number, readonly numHeads: number, options: MultiheadAttentionOptions = {}) {
     super();
-    const count = (v: number, name: string) => {
-      if (!Number.isInteger(v) || v < 1) throw new ValueError(`MultiheadAttention: ${name} must be a positive integer, got ${String(v)}`);
-      return v;
-    };
-    count(embedDim, 'embedDim');
-    count(numHeads, 'numHeads');
+    const kdim = options.kdim ?? embedDim, vdim = options.vdim ?? embedDim;
+    checkPositiveInts('MultiheadAttention', { embedDim, numHeads, kdim, vdim });
     if (embedDim % numHeads !== 0) throw new ValueError(`MultiheadAttention: embedDim (${embedDim}) must be divisible by numHeads (${numHeads})`);
     this.headDim = embedDim / numHeads;
     this.dropout = options.dropout ?? 0;
     if (!(this.dropout >= 0 && this.dropout < 1)) throw new ValueError(`MultiheadAttention: dropout must be in [0, 1), got ${String(options.dropout)}`);
     this.batchFirst = options.batchFirst ?? false;
-    this.kdim = count(options.kdim ?? embedDim, 'kdim');
-    this.vdim = count(options.vdim ?? embedDim, 'vdim');
+    this.kdim = kdim;
+    this.vdim = vdim;
     const dtype = options.dtype ?? getDefaultDtype();
     const gen = (this.generator = options.generator ?? defaultGenerator);
     const E = embedDim;
     // PyTorch's init: xavier_uniform_ on the projections, zero biases, out_proj as nn.Linear (U(+-1/sqrt(E)))
-    const xavier = (rows: number, cols: number) => uniform([rows, cols], Math.sqrt(6 / (rows + cols)), dtype, gen);
+    const xavier = (rows: number, cols: number) => uniformParameter([rows, cols], Math.sqrt(6 / (rows + cols)), dtype, gen);
     const same = this.kdim === E && this.vdim === E;
     this.inProjWeight = same ? xavier(3 * E, E) : null;
     this.qProjWeight = same ? null : xavier(E, E);
@@ -92,7 +83,7 @@ export class MultiheadAttention extends Module {
     this.vProjWeight = same ? null : xavier(E, this.vdim);
     const bias = options.bias ?? true;
     this.inProjBias = bias ? zeros([3 * E], { dtype, requiresGrad: true }) : null;
-    this.outProjWeight = uniform([E, E], 1 / Math.sqrt(E), dtype, gen);
+    this.outProjWeight = uniformParameter([E, E], 1 / Math.sqrt(E), dtype, gen);
     this.outProjBias = bias ? zeros([E], { dtype, requiresGrad: true }) : null;
   }
 

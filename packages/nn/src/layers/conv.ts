@@ -2,7 +2,7 @@
 // PyTorch's parameter names, layouts ([out, in / groups, ...kernel]) and default initialization.
 import { Tensor, type DType, type Generator, defaultGenerator, getDefaultDtype, conv1d, conv2d, convTranspose2d, ValueError } from '@tensorgrad/core';
 import { show } from '@tensorgrad/core/util';
-import { perAxis, sameLayout, uniformInit } from './common.js';
+import { checkPositiveInts, perAxis, torchNames, uniformInit } from './common.js';
 import { Module } from '../module.js';
 import { registerLayer, MODEL_LIMITS, type ConfigReader, type JsonObject, type OnnxGraphBuilder, type TorchParameter } from '../registry.js';
 
@@ -42,9 +42,7 @@ abstract class ConvBase extends Module {
     transposed: boolean,
   ) {
     super();
-    for (const [name, v] of [['inChannels', inChannels], ['outChannels', outChannels]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ValueError(`${layer}: ${name} must be a positive integer, got ${show(v)}`);
-    }
+    checkPositiveInts(layer, { inChannels, outChannels });
     this.kernelSize = perAxis(kernelSize, dims, layer, 'kernelSize', 1);
     this.stride = perAxis(options.stride ?? 1, dims, layer, 'stride', 1);
     this.dilation = perAxis(options.dilation ?? 1, dims, layer, 'dilation', 1);
@@ -73,7 +71,7 @@ abstract class ConvBase extends Module {
 
   /** As PyTorch's module: weight and bias, in the same layout as ours. */
   override torchParameters(): TorchParameter[] {
-    return sameLayout(this.weight, this.bias);
+    return torchNames([['weight', this.weight], ['bias', this.bias]]);
   }
 }
 

@@ -4,7 +4,7 @@ import {
 } from '@tensorgrad/core';
 import { Module } from '../module.js';
 import { registerLayer, MODEL_LIMITS, type ConfigReader, type JsonObject, type OnnxGraphBuilder, type TorchParameter } from '../registry.js';
-import { torchNames } from './norm.js';
+import { checkPositiveInts, torchNames } from './common.js';
 
 export interface EmbeddingLayerOptions {
   /** This row starts at zero and gets no gradient (a negative index counts from the end). */
@@ -22,9 +22,7 @@ export class Embedding extends Module {
 
   constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: EmbeddingLayerOptions = {}) {
     super();
-    for (const [name, v] of [['numEmbeddings', numEmbeddings], ['embeddingDim', embeddingDim]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ValueError(`Embedding: ${name} must be a positive integer, got ${String(v)}`);
-    }
+    checkPositiveInts('Embedding', { numEmbeddings, embeddingDim });
     const pad = options.paddingIdx ?? null;
     if (pad !== null && !(Number.isInteger(pad) && pad >= -numEmbeddings && pad < numEmbeddings)) {
       throw new ValueError(`Embedding: paddingIdx must be an integer in [-${numEmbeddings}, ${numEmbeddings}), got ${String(pad)}`);

@@ -1,10 +1,10 @@
 // PyTorch's nn.Linear: y = x @ weight^T + bias with weight [out, in], PyTorch's layout and default initialization.
 // (Dense is the book's layer: weights [in, out], 0.01 * randn.)
-import { type Tensor, type DType, type Generator, defaultGenerator, getDefaultDtype, add, matmul, transpose, ShapeError, ValueError } from '@tensorgrad/core';
-import { fmt, show } from '@tensorgrad/core/util';
+import { type Tensor, type DType, type Generator, defaultGenerator, getDefaultDtype, add, matmul, transpose, ShapeError } from '@tensorgrad/core';
+import { fmt } from '@tensorgrad/core/util';
 import { Module } from '../module.js';
 import { registerLayer, MODEL_LIMITS, type ConfigReader, type JsonObject, type OnnxGraphBuilder, type TorchParameter } from '../registry.js';
-import { sameLayout, uniformInit } from './common.js';
+import { checkPositiveInts, torchNames, uniformInit } from './common.js';
 
 export interface LinearOptions {
   /** Default true. */
@@ -21,9 +21,7 @@ export class Linear extends Module {
 
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
     super();
-    for (const [name, v] of [['inFeatures', inFeatures], ['outFeatures', outFeatures]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new ValueError(`Linear: ${name} must be a positive integer, got ${show(v)}`);
-    }
+    checkPositiveInts('Linear', { inFeatures, outFeatures });
     const dtype = options.dtype ?? getDefaultDtype();
     const generator = options.generator ?? defaultGenerator;
     this.weight = uniformInit([outFeatures, inFeatures], inFeatures, dtype, generator);
@@ -60,7 +58,7 @@ export class Linear extends Module {
 
   /** The same names and layout as ours. */
   override torchParameters(): TorchParameter[] {
-    return sameLayout(this.weight, this.bias);
+    return torchNames([['weight', this.weight], ['bias', this.bias]]);
   }
 }
 

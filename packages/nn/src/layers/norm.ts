@@ -5,6 +5,7 @@ import { Module } from '../module.js';
 import {
   registerLayer, MODEL_LIMITS, type ConfigReader, type JsonObject, type OnnxGraphBuilder, type TorchParameter,
 } from '../registry.js';
+import { checkPositiveInts, torchNames } from './common.js';
 
 export interface NormLayerOptions {
   /** Added to the variance before its square root; default 1e-5. */
@@ -17,23 +18,6 @@ const DTYPES = ['float32', 'float64'] as const;
 function checkEps(eps: number, layer: string): number {
   if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new ValueError(`${layer}: eps must be a finite number >= 0, got ${String(eps)}`);
   return eps;
-}
-
-function checkCount(v: number, layer: string, name: string): number {
-  if (!Number.isInteger(v) || v < 1) throw new ValueError(`${layer}: ${name} must be a positive integer, got ${String(v)}`);
-  return v;
-}
-
-/** A parameter in PyTorch's layout, which is ours: get copies it, set writes into it. */
-export function sameLayout(name: string, t: Tensor): TorchParameter {
-  const out: TorchParameter = { name, shape: t.shape, get: () => t.detach().clone(), set: (v) => t.data.set(v.data) };
-  if (t.dtype === 'int32') out.dtype = 'int32';
-  return out;
-}
-
-/** The parameters that exist (affine ones may not), under PyTorch's names. */
-export function torchNames(entries: [string, Tensor | null][]): TorchParameter[] {
-  return entries.flatMap(([name, t]) => (t === null ? [] : [sameLayout(name, t)]));
 }
 
 /**
@@ -76,7 +60,7 @@ export class LayerNorm extends Module {
     super();
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     if (this.normalizedShape.length === 0) throw new ValueError('LayerNorm: normalizedShape must have at least one dimension');
-    for (const d of this.normalizedShape) checkCount(d, 'LayerNorm', 'each dimension of normalizedShape');
+    for (const d of this.normalizedShape) checkPositiveInts('LayerNorm', { 'each dimension of normalizedShape': d });
     this.eps = checkEps(options.eps ?? 1e-5, 'LayerNorm');
     const { elementwiseAffine = true, bias = true } = options;
     const dtype = (this.dtype = options.dtype ?? getDefaultDtype());
@@ -136,8 +120,7 @@ export class GroupNorm extends Module {
 
   constructor(readonly numGroups: number, readonly numChannels: number, options: GroupNormOptions = {}) {
     super();
-    checkCount(numGroups, 'GroupNorm', 'numGroups');
-    checkCount(numChannels, 'GroupNorm', 'numChannels');
+    checkPositiveInts('GroupNorm', { numGroups, numChannels });
     if (numChannels % numGroups !== 0) throw new ValueError(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
     this.eps = checkEps(options.eps ?? 1e-5, 'GroupNorm');
     const dtype = (this.dtype = options.dtype ?? getDefaultDtype());
@@ -206,7 +189,7 @@ abstract class BatchNorm extends Module {
   constructor(readonly numFeatures: number, options: BatchNormLayerOptions = {}) {
     super();
     const layer = new.target.name;
-    checkCount(numFeatures, layer, 'numFeatures');
+    checkPositiveInts(layer, { numFeatures });
     this.eps = checkEps(options.eps ?? 1e-5, layer);
     const momentum = options.momentum === undefined ? 0.1 : options.momentum;
     if (momentum !== null && !(typeof momentum === 'number' && momentum >= 0 && momentum <= 1)) {
