@@ -1,18 +1,22 @@
 // Activations as modules, thin wrappers over core's differentiable functions. Each registers itself (registry.ts).
 import {
-  type Tensor, ValueError, zeros, softplus, elu, celu, selu, hardsigmoid, hardtanh, logsigmoid, glu,
+  type Tensor, ValueError, zeros, gelu, softplus, elu, celu, selu, hardsigmoid, hardtanh, logsigmoid, glu,
   SELU_ALPHA, SELU_SCALE,
 } from '@tensorgrad/core';
 import { show } from '@tensorgrad/core/util';
 import { Module } from './module.js';
 import { registerLayer, type LayerClass, type ConfigReader, type JsonObject, type OnnxGraphBuilder } from './registry.js';
 
-export class ReLU extends Module {
+/** An activation without options: config() is Module's empty one, from which fromConfig builds the class it is called on. */
+abstract class OptionlessActivation extends Module {
+  static fromConfig<A extends Module>(this: new () => A): A {
+    return new this();
+  }
+}
+
+export class ReLU extends OptionlessActivation {
   static readonly typeName = 'ReLU';
   static readonly activation = 'relu';
-  static fromConfig(): ReLU {
-    return new ReLU();
-  }
   forward(x: Tensor): Tensor {
     return x.relu();
   }
@@ -41,12 +45,9 @@ export class LeakyReLU extends Module {
   }
 }
 
-export class Sigmoid extends Module {
+export class Sigmoid extends OptionlessActivation {
   static readonly typeName = 'Sigmoid';
   static readonly activation = 'sigmoid';
-  static fromConfig(): Sigmoid {
-    return new Sigmoid();
-  }
   forward(x: Tensor): Tensor {
     return x.sigmoid();
   }
@@ -55,12 +56,9 @@ export class Sigmoid extends Module {
   }
 }
 
-export class Tanh extends Module {
+export class Tanh extends OptionlessActivation {
   static readonly typeName = 'Tanh';
   static readonly activation = 'tanh';
-  static fromConfig(): Tanh {
-    return new Tanh();
-  }
   forward(x: Tensor): Tensor {
     return x.tanh();
   }
@@ -90,11 +88,8 @@ export class Softmax extends Module {
 }
 
 /** Heaviside step (1 where x > 0): forward only, no gradient flows through it. */
-export class Step extends Module {
+export class Step extends OptionlessActivation {
   static readonly typeName = 'Step';
-  static fromConfig(): Step {
-    return new Step();
-  }
   forward(x: Tensor): Tensor {
     return x.step();
   }
@@ -115,7 +110,7 @@ export class GELU extends Module {
   static readonly activation = 'gelu';
   constructor(readonly approximate: 'none' | 'tanh' = 'none') {
     super();
-    if (approximate !== 'none' && approximate !== 'tanh') throw new ValueError(`GELU: approximate must be 'none' or 'tanh', got ${show(approximate)}`);
+    gelu(zeros([0]), { approximate }); // checks approximate now, as the other activations check their options
   }
   override config(): JsonObject {
     return { approximate: this.approximate };
@@ -139,12 +134,9 @@ export class GELU extends Module {
   }
 }
 
-export class SiLU extends Module {
+export class SiLU extends OptionlessActivation {
   static readonly typeName = 'SiLU';
   static readonly activation = 'silu';
-  static fromConfig(): SiLU {
-    return new SiLU();
-  }
   forward(x: Tensor): Tensor {
     return x.silu();
   }
@@ -222,12 +214,9 @@ export class CELU extends Module {
 }
 
 /** scale * elu(x, alpha) with the self-normalizing constants. */
-export class SELU extends Module {
+export class SELU extends OptionlessActivation {
   static readonly typeName = 'SELU';
   static readonly activation = 'selu';
-  static fromConfig(): SELU {
-    return new SELU();
-  }
   forward(x: Tensor): Tensor {
     return selu(x);
   }
@@ -237,12 +226,9 @@ export class SELU extends Module {
 }
 
 /** x tanh(softplus(x)) (ONNX's Mish needs opset 18). */
-export class Mish extends Module {
+export class Mish extends OptionlessActivation {
   static readonly typeName = 'Mish';
   static readonly activation = 'mish';
-  static fromConfig(): Mish {
-    return new Mish();
-  }
   forward(x: Tensor): Tensor {
     return x.mish();
   }
@@ -252,12 +238,9 @@ export class Mish extends Module {
 }
 
 /** x relu6(x + 3) / 6. */
-export class Hardswish extends Module {
+export class Hardswish extends OptionlessActivation {
   static readonly typeName = 'Hardswish';
   static readonly activation = 'hardswish';
-  static fromConfig(): Hardswish {
-    return new Hardswish();
-  }
   forward(x: Tensor): Tensor {
     return x.hardswish();
   }
@@ -267,12 +250,9 @@ export class Hardswish extends Module {
 }
 
 /** relu6(x + 3) / 6. */
-export class Hardsigmoid extends Module {
+export class Hardsigmoid extends OptionlessActivation {
   static readonly typeName = 'Hardsigmoid';
   static readonly activation = 'hardsigmoid';
-  static fromConfig(): Hardsigmoid {
-    return new Hardsigmoid();
-  }
   forward(x: Tensor): Tensor {
     return hardsigmoid(x);
   }
@@ -282,12 +262,9 @@ export class Hardsigmoid extends Module {
 }
 
 /** min(max(x, 0), 6). */
-export class ReLU6 extends Module {
+export class ReLU6 extends OptionlessActivation {
   static readonly typeName = 'ReLU6';
   static readonly activation = 'relu6';
-  static fromConfig(): ReLU6 {
-    return new ReLU6();
-  }
   forward(x: Tensor): Tensor {
     return x.relu6();
   }
@@ -297,12 +274,9 @@ export class ReLU6 extends Module {
 }
 
 /** log(sigmoid(x)) = -softplus(-x). */
-export class LogSigmoid extends Module {
+export class LogSigmoid extends OptionlessActivation {
   static readonly typeName = 'LogSigmoid';
   static readonly activation = 'logsigmoid';
-  static fromConfig(): LogSigmoid {
-    return new LogSigmoid();
-  }
   forward(x: Tensor): Tensor {
     return logsigmoid(x);
   }
@@ -312,12 +286,9 @@ export class LogSigmoid extends Module {
 }
 
 /** x / (1 + |x|). */
-export class Softsign extends Module {
+export class Softsign extends OptionlessActivation {
   static readonly typeName = 'Softsign';
   static readonly activation = 'softsign';
-  static fromConfig(): Softsign {
-    return new Softsign();
-  }
   forward(x: Tensor): Tensor {
     return x.softsign();
   }

@@ -1,10 +1,10 @@
 // PyTorch's loss modules (torch.nn.CrossEntropyLoss, ...): the options and reductions of PyTorch, over core's
 // functional losses. They are Losses, so Model trains with them and model files store them (weights included).
 import {
-  Tensor, tensor, crossEntropy, nllLoss, binaryCrossEntropyWithLogits, huberLoss, smoothL1Loss, klDiv,
+  Tensor, tensor, zeros, crossEntropy, nllLoss, binaryCrossEntropyWithLogits, huberLoss, smoothL1Loss, klDiv,
   noGrad, DTypeError, ValueError, type DType,
 } from '@tensorgrad/core';
-import { inRange, show } from '@tensorgrad/core/util';
+import { show } from '@tensorgrad/core/util';
 import { Loss, checkSameShape, type Reduction } from './losses.js';
 import { registerLoss, type ConfigReader, type JsonObject } from './registry.js';
 
@@ -178,7 +178,7 @@ export class HuberLoss extends FunctionalLoss {
   constructor(options: { reduction?: Reduction; delta?: number } = {}) {
     super(options);
     this.delta = options.delta ?? 1;
-    if (!inRange(this.delta, 0, Infinity, false, true)) throw new ValueError(`HuberLoss: delta must be a finite number > 0, got ${show(this.delta)}`);
+    huberLoss(zeros([0]), zeros([0]), { delta: this.delta }); // checks delta now, not at the first forward
   }
 
   protected compute(input: Tensor, target: Tensor, reduction: Reduction): Tensor {
@@ -202,7 +202,7 @@ export class SmoothL1Loss extends FunctionalLoss {
   constructor(options: { reduction?: Reduction; beta?: number } = {}) {
     super(options);
     this.beta = options.beta ?? 1;
-    if (!inRange(this.beta, 0)) throw new ValueError(`SmoothL1Loss: beta must be a finite number >= 0, got ${show(this.beta)}`);
+    smoothL1Loss(zeros([0]), zeros([0]), { beta: this.beta }); // checks beta now
   }
 
   protected compute(input: Tensor, target: Tensor, reduction: Reduction): Tensor {
