@@ -39,6 +39,30 @@ export function onnxAffine(g: OnnxGraphBuilder, y: string, weight: Tensor | null
   return bias === null ? scaled : g.node('Add', [scaled, param(bias)]);
 }
 
+/**
+ * What the normalization layers share: eps, the dtype they were built with, and a learned weight (ones) and bias
+ * (zeros) of `shape` when affine, named as PyTorch names them.
+ */
+abstract class Normalization extends Module {
+  readonly eps: number;
+  /** The dtype it was built with; config() reads its tensors' (Module.to may have changed them). */
+  readonly dtype: DType;
+  readonly weight: Tensor | null;
+  readonly bias: Tensor | null;
+
+  constructor(layer: string, shape: number[], options: NormLayerOptions, affine: boolean, bias = affine) {
+    super();
+    this.eps = checkEps(options.eps ?? 1e-5, layer);
+    const dtype = (this.dtype = options.dtype ?? getDefaultDtype());
+    this.weight = affine ? ones(shape, { dtype, requiresGrad: true }) : null;
+    this.bias = affine && bias ? zeros(shape, { dtype, requiresGrad: true }) : null;
+  }
+
+  override torchParameters(): TorchParameter[] {
+    return torchNames([['weight', this.weight], ['bias', this.bias]]);
+  }
+}
+
 export interface LayerNormOptions extends NormLayerOptions {
   /** Learn a weight (ones) and a bias (zeros) of normalizedShape; default true. */
   elementwiseAffine?: boolean;
@@ -47,25 +71,16 @@ export interface LayerNormOptions extends NormLayerOptions {
 }
 
 /** Normalizes over the last dimensions, normalizedShape (torch.nn.LayerNorm). */
-export class LayerNorm extends Module {
+export class LayerNorm extends Normalization {
   static readonly typeName = 'LayerNorm';
   readonly normalizedShape: number[];
-  readonly eps: number;
-  /** The dtype it was built with; config() reads its tensors' (Module.to may have changed them). */
-  readonly dtype: DType;
-  readonly weight: Tensor | null;
-  readonly bias: Tensor | null;
 
   constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
-    super();
-    this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
-    if (this.normalizedShape.length === 0) throw new ValueError('LayerNorm: normalizedShape must have at least one dimension');
-    for (const d of this.normalizedShape) checkPositiveInts('LayerNorm', { 'each dimension of normalizedShape': d });
-    this.eps = checkEps(options.eps ?? 1e-5, 'LayerNorm');
-    const { elementwiseAffine = true, bias = true } = options;
-    const dtype = (this.dtype = options.dtype ?? getDefaultDtype());
-    this.weight = elementwiseAffine ? ones(this.normalizedShape, { dtype, requiresGrad: true }) : null;
-    this.bias = elementwiseAffine && bias ? zeros(this.normalizedShape, { dtype, requiresGrad: true }) : null;
+    const shape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    if (shape.length === 0) throw new ValueError('LayerNorm: normalizedShape must have at least one dimension');
+    for (const d of shape) checkPositiveInts('LayerNorm', { 'each dimension of normalizedShape': d });
+    super('LayerNorm', shape, options, options.elementwiseAffine ?? true, options.bias ?? true);
+    this.normalizedShape = shape;
   }
 
   forward(x: Tensor): Tensor {
@@ -98,10 +113,6 @@ export class LayerNorm extends Module {
     const inputs = this.bias === null ? [input, scale] : [input, scale, g.parameter(this.bias)];
     return g.node('LayerNormalization', inputs, { axis: axes[0], epsilon: this.eps }, ['epsilon']);
   }
-
-  override torchParameters(): TorchParameter[] {
-    return torchNames([['weight', this.weight], ['bias', this.bias]]);
-  }
 }
 
 export interface GroupNormOptions extends NormLayerOptions {
@@ -110,23 +121,13 @@ export interface GroupNormOptions extends NormLayerOptions {
 }
 
 /** Normalizes groups of channels of [N, C, *] (torch.nn.GroupNorm(numGroups, numChannels)). */
-export class GroupNorm extends Module {
+export class GroupNorm extends Normalization {
   static readonly typeName = 'GroupNorm';
-  readonly eps: number;
-  /** The dtype it was built with; config() reads its tensors' (Module.to may have changed them). */
-  readonly dtype: DType;
-  readonly weight: Tensor | null;
-  readonly bias: Tensor | null;
 
   constructor(readonly numGroups: number, readonly numChannels: number, options: GroupNormOptions = {}) {
-    super();
     checkPositiveInts('GroupNorm', { numGroups, numChannels });
     if (numChannels % numGroups !== 0) throw new ValueError(`GroupNorm: numChannels (${numChannels}) must be divisible by numGroups (${numGroups})`);
-    this.eps = checkEps(options.eps ?? 1e-5, 'GroupNorm');
-    const dtype = (this.dtype = options.dtype ?? getDefaultDtype());
-    const affine = options.affine ?? true;
-    this.weight = affine ? ones([numChannels], { dtype, requiresGrad: true }) : null;
-    this.bias = affine ? zeros([numChannels], { dtype, requiresGrad: true }) : null;
+    super('GroupNorm', [numChannels], options, options.affine ?? true);
   }
 
   forward(x: Tensor): Tensor {
@@ -154,10 +155,6 @@ export class GroupNorm extends Module {
     const y = g.node('Reshape', [onnxStandardize(g, grouped, [2], this.eps), g.int64s('flat', [0, this.numChannels, -1])]);
     return g.node('Reshape', [onnxAffine(g, y, this.weight, this.bias, [this.numChannels, 1]), g.node('Shape', [input])]);
   }
-
-  override torchParameters(): TorchParameter[] {
-    return torchNames([['weight', this.weight], ['bias', this.bias]]);
-  }
 }
 
 export interface BatchNormLayerOptions extends NormLayerOptions {
@@ -174,32 +171,24 @@ export interface BatchNormLayerOptions extends NormLayerOptions {
  * persistent buffers runningMean, runningVar, numBatchesTracked), and by the running ones in eval mode
  * (torch.nn.BatchNorm1d / BatchNorm2d).
  */
-abstract class BatchNorm extends Module {
+abstract class BatchNorm extends Normalization {
   declare runningMean: Tensor | null;
   declare runningVar: Tensor | null;
   declare numBatchesTracked: Tensor | null;
-  readonly eps: number;
   readonly momentum: number | null;
-  readonly dtype: DType;
-  readonly weight: Tensor | null;
-  readonly bias: Tensor | null;
   /** The input ranks the layer takes, for its error message. */
   protected abstract readonly ranks: readonly number[];
 
   constructor(readonly numFeatures: number, options: BatchNormLayerOptions = {}) {
-    super();
     const layer = new.target.name;
     checkPositiveInts(layer, { numFeatures });
-    this.eps = checkEps(options.eps ?? 1e-5, layer);
+    super(layer, [numFeatures], options, options.affine ?? true);
     const momentum = options.momentum === undefined ? 0.1 : options.momentum;
     if (momentum !== null && !(typeof momentum === 'number' && momentum >= 0 && momentum <= 1)) {
       throw new ValueError(`${layer}: momentum must be a number in [0, 1] or null (cumulative average), got ${String(momentum)}`);
     }
     this.momentum = momentum;
-    const dtype = (this.dtype = options.dtype ?? getDefaultDtype());
-    const affine = options.affine ?? true;
-    this.weight = affine ? ones([numFeatures], { dtype, requiresGrad: true }) : null;
-    this.bias = affine ? zeros([numFeatures], { dtype, requiresGrad: true }) : null;
+    const dtype = this.dtype;
     const track = options.trackRunningStats ?? true;
     this.registerBuffer('runningMean', track ? zeros([numFeatures], { dtype }) : null);
     this.registerBuffer('runningVar', track ? ones([numFeatures], { dtype }) : null);
