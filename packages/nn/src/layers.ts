@@ -71,7 +71,7 @@ export class Dense extends Module {
     const max = MODEL_LIMITS.parameters;
     const nIn = r.int('nIn', 1, max);
     const nOut = r.int('nOut', 1, max);
-    const dtype = r.choice('dtype', ['float32', 'float64'] as const, 'float32');
+    const dtype = r.dtype();
     const regs: Record<string, number> = {};
     for (const key of REGULARIZERS) regs[key] = r.number(key, { min: 0, dflt: 0 });
     r.reserveParameters(nIn * nOut + nOut, `Dense ${nIn} x ${nOut}`);
@@ -136,6 +136,13 @@ export function regularizationLoss(model: Module): Tensor {
   return total ?? tensor(0);
 }
 
+/** x with a fraction `rate` of its values zeroed and the rest scaled by 1 / (1 - rate) (the book's binomial mask). */
+export function dropout(x: Tensor, rate: number, generator: Generator): Tensor {
+  const mask = zeros(x.shape, { dtype: x.dtype });
+  backend().dropoutMask(generator.random(x.size), 1 - rate, mask.data);
+  return x.mul(mask);
+}
+
 /**
  * Inverted dropout: in training, zeroes a fraction `rate` of the inputs and scales the rest by 1 / (1 - rate)
  * (the book's binomial mask); identity in eval mode.
@@ -149,11 +156,7 @@ export class Dropout extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    if (!this.training || this.rate === 0) return x;
-    const keep = 1 - this.rate;
-    const mask = zeros(x.shape, { dtype: x.dtype });
-    backend().dropoutMask(this.generator.random(x.size), keep, mask.data);
-    return x.mul(mask);
+    return this.training && this.rate > 0 ? dropout(x, this.rate, this.generator) : x;
   }
 
   /** Not saved: the generator (loading uses the default one). */

@@ -34,7 +34,7 @@ export abstract class Loss {
 
   /** A loss of this class from the options config() wrote. */
   static fromConfig<L extends Loss>(this: new (options: LossOptions) => L, reader: ConfigReader): L {
-    return new this({ reduction: reader.choice('reduction', ['mean', 'sum', 'none'] as const, 'mean') });
+    return new this({ reduction: readReduction(reader) });
   }
 
   /** One loss per sample, shape [samples]. */
@@ -45,6 +45,11 @@ export abstract class Loss {
     const losses = this.sampleLosses(pred, target);
     return this.reduction === 'mean' ? losses.mean() : this.reduction === 'sum' ? losses.sum() : losses;
   }
+}
+
+/** The field 'reduction' of a loss's config: one of Reduction, 'mean' by default. */
+export function readReduction(reader: ConfigReader): Reduction {
+  return reader.choice('reduction', REDUCTIONS, 'mean');
 }
 
 const CLIP = 1e-7;
@@ -154,8 +159,7 @@ export class SoftmaxCrossEntropy extends Loss {
   }
 
   static override fromConfig<L extends Loss>(this: new (options: LossOptions & { clip?: number }) => L, reader: ConfigReader): L {
-    const reduction = reader.choice('reduction', ['mean', 'sum', 'none'] as const, 'mean');
-    return new this({ reduction, clip: reader.number('clip', { min: 0, max: 0.5, maxOpen: true, dflt: CLIP }) });
+    return new this({ reduction: readReduction(reader), clip: reader.number('clip', { min: 0, max: 0.5, maxOpen: true, dflt: CLIP }) });
   }
 
   sampleLosses(logits: Tensor, target: Tensor): Tensor {

@@ -304,6 +304,11 @@ export class ConfigReader {
     return v as T;
   }
 
+  /** A layer's parameter dtype, the field 'dtype': 'float32' (the default) or 'float64'. */
+  dtype(): 'float32' | 'float64' {
+    return this.choice('dtype', ['float32', 'float64'], 'float32');
+  }
+
   /** Whether the field is present and null (an option whose null means something, as BatchNorm's momentum). */
   isNull(key: string): boolean {
     return this.get(key) === null;

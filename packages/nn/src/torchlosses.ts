@@ -5,7 +5,7 @@ import {
   noGrad, DTypeError, ValueError, type DType,
 } from '@tensorgrad/core';
 import { show } from '@tensorgrad/core/util';
-import { Loss, checkSameShape, type Reduction } from './losses.js';
+import { Loss, checkSameShape, readReduction, type Reduction } from './losses.js';
 import { registerLoss, type ConfigReader, type JsonObject } from './registry.js';
 
 type AnyReduction = Reduction | 'batchmean';
@@ -54,10 +54,6 @@ function readWeight(reader: ConfigReader, key: string): Tensor | undefined {
   }
   reader.reserveParameters(size, key);
   return tensor(data as number[], { dtype: dtype as DType, shape: shape as number[] });
-}
-
-function readReduction(reader: ConfigReader): Reduction {
-  return reader.choice('reduction', ['mean', 'sum', 'none'] as const, 'mean');
 }
 
 function checkIgnoreIndex(v: unknown, where: string): number {
@@ -115,9 +111,9 @@ export class CrossEntropyLoss extends NLLLoss {
 
   constructor(options: CrossEntropyLossOptions = {}) {
     super(options);
-    const s = options.labelSmoothing ?? 0;
-    if (typeof s !== 'number' || !(s >= 0 && s <= 1)) throw new ValueError(`CrossEntropyLoss: labelSmoothing must be in [0, 1], got ${show(s)}`);
-    this.labelSmoothing = s;
+    this.labelSmoothing = options.labelSmoothing ?? 0;
+    // checks labelSmoothing now, on an empty batch
+    crossEntropy(zeros([0, 1]), zeros([0], { dtype: 'int32' }), { labelSmoothing: this.labelSmoothing });
   }
 
   protected override compute(input: Tensor, target: Tensor, reduction: Reduction): Tensor {

@@ -2,10 +2,11 @@
 // (True or nonzero means "do not attend", a float mask is added), its [output, weights] result.
 import {
   type DType, type Generator, type Tensor, defaultGenerator, getDefaultDtype, matmul, ones, softmax, triu, where, zeros,
-  ShapeError, ValueError, backend,
+  ShapeError, ValueError,
 } from '@tensorgrad/core';
 import { fmt } from '@tensorgrad/core/util';
 import { Module } from '../module.js';
+import { dropout } from '../layers.js';
 import { registerLayer, MODEL_LIMITS, type ConfigReader, type JsonObject, type OnnxGraphBuilder, type TorchParameter } from '../registry.js';
 import { checkPositiveInts, torchNames, uniformParameter } from './common.js';
 
@@ -130,11 +131,7 @@ export class MultiheadAttention extends Module {
     let scores = matmul(q, k.transpose(2, 3)).mul(1 / Math.sqrt(D)); // [N, H, L, S]
     for (const mask of this.masks(options, N, L, S, isCausal)) scores = scores.add(additive(mask, scores.dtype));
     let weights = softmax(scores, -1);
-    if (this.training && this.dropout > 0) {
-      const keep = zeros(weights.shape, { dtype: weights.dtype });
-      backend().dropoutMask(this.generator.random(weights.size), 1 - this.dropout, keep.data);
-      weights = weights.mul(keep);
-    }
+    if (this.training && this.dropout > 0) weights = dropout(weights, this.dropout, this.generator);
     const merged = matmul(weights, v).transpose(1, 2).reshape([N, L, E]);
     let out = matmul(merged, this.outProjWeight.T);
     if (this.outProjBias !== null) out = out.add(this.outProjBias);
@@ -182,7 +179,7 @@ export class MultiheadAttention extends Module {
     const batchFirst = r.boolean('batchFirst', false);
     const kdim = r.int('kdim', 1, max, embedDim);
     const vdim = r.int('vdim', 1, max, embedDim);
-    const dtype = r.choice('dtype', ['float32', 'float64'] as const, 'float32');
+    const dtype = r.dtype();
     if (embedDim % numHeads !== 0) r.fail('numHeads', `(${numHeads}) must divide embedDim (${embedDim})`);
     const E = embedDim;
     r.reserveParameters(E * (E + kdim + vdim) + E * E + (bias ? 4 * E : 0), `MultiheadAttention ${E} x ${numHeads} heads`);

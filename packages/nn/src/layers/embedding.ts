@@ -1,6 +1,6 @@
 // Embedding: a lookup table of learned vectors (torch.nn.Embedding over core's embedding).
 import {
-  type DType, type Generator, type Tensor, defaultGenerator, embedding, getDefaultDtype, randn, DTypeError, ValueError,
+  type DType, type Generator, type Tensor, defaultGenerator, embedding, getDefaultDtype, randn, zeros, DTypeError,
 } from '@tensorgrad/core';
 import { Module } from '../module.js';
 import { registerLayer, MODEL_LIMITS, type ConfigReader, type JsonObject, type OnnxGraphBuilder, type TorchParameter } from '../registry.js';
@@ -24,9 +24,7 @@ export class Embedding extends Module {
     super();
     checkPositiveInts('Embedding', { numEmbeddings, embeddingDim });
     const pad = options.paddingIdx ?? null;
-    if (pad !== null && !(Number.isInteger(pad) && pad >= -numEmbeddings && pad < numEmbeddings)) {
-      throw new ValueError(`Embedding: paddingIdx must be an integer in [-${numEmbeddings}, ${numEmbeddings}), got ${String(pad)}`);
-    }
+    embedding([], zeros([numEmbeddings, 0]), { paddingIdx: pad }); // checks paddingIdx now, with an empty table of these rows
     this.paddingIdx = pad !== null && pad < 0 ? pad + numEmbeddings : pad;
     const dtype = options.dtype ?? getDefaultDtype();
     const w = randn([numEmbeddings, embeddingDim], { dtype, generator: options.generator ?? defaultGenerator });
@@ -58,7 +56,7 @@ export class Embedding extends Module {
     const numEmbeddings = r.int('numEmbeddings', 1, max);
     const embeddingDim = r.int('embeddingDim', 1, max);
     const paddingIdx = r.has('paddingIdx') ? r.int('paddingIdx', 0, numEmbeddings - 1) : null;
-    const dtype = r.choice('dtype', ['float32', 'float64'] as const, 'float32');
+    const dtype = r.dtype();
     r.reserveParameters(numEmbeddings * embeddingDim, `Embedding ${numEmbeddings} x ${embeddingDim}`);
     return new Embedding(numEmbeddings, embeddingDim, { paddingIdx, dtype, generator: r.generator });
   }

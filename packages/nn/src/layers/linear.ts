@@ -45,7 +45,7 @@ export class Linear extends Module {
     const inFeatures = r.int('inFeatures', 1, max);
     const outFeatures = r.int('outFeatures', 1, max);
     const bias = r.boolean('bias', true);
-    const dtype = r.choice('dtype', ['float32', 'float64'] as const, 'float32');
+    const dtype = r.dtype();
     r.reserveParameters(inFeatures * outFeatures + (bias ? outFeatures : 0), `Linear ${inFeatures} x ${outFeatures}`);
     return new Linear(inFeatures, outFeatures, { bias, dtype, generator: r.generator });
   }

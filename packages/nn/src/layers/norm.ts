@@ -13,8 +13,6 @@ export interface NormLayerOptions {
   dtype?: DType;
 }
 
-const DTYPES = ['float32', 'float64'] as const;
-
 function checkEps(eps: number, layer: string): number {
   if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new ValueError(`${layer}: eps must be a finite number >= 0, got ${String(eps)}`);
   return eps;
@@ -99,7 +97,7 @@ export class LayerNorm extends Normalization {
     const eps = r.number('eps', { min: 0, dflt: 1e-5 });
     const elementwiseAffine = r.boolean('elementwiseAffine', true);
     const bias = r.boolean('bias', true);
-    const dtype = r.choice('dtype', DTYPES, 'float32');
+    const dtype = r.dtype();
     const size = normalizedShape.reduce((p, d) => p * d, 1);
     r.reserveParameters(elementwiseAffine ? (bias ? 2 : 1) * size : 0, `LayerNorm ${JSON.stringify(normalizedShape)}`);
     return new LayerNorm(normalizedShape, { eps, elementwiseAffine, bias, dtype });
@@ -143,7 +141,7 @@ export class GroupNorm extends Normalization {
     const numChannels = r.int('numChannels', 1, MODEL_LIMITS.parameters);
     const eps = r.number('eps', { min: 0, dflt: 1e-5 });
     const affine = r.boolean('affine', true);
-    const dtype = r.choice('dtype', DTYPES, 'float32');
+    const dtype = r.dtype();
     if (numChannels % numGroups !== 0) r.fail('numChannels', `(${numChannels}) must be divisible by numGroups (${numGroups})`);
     r.reserveParameters(affine ? 2 * numChannels : 0, `GroupNorm ${numGroups} x ${numChannels}`);
     return new GroupNorm(numGroups, numChannels, { eps, affine, dtype });
@@ -222,7 +220,7 @@ abstract class BatchNorm extends Normalization {
     const momentum = r.isNull('momentum') ? null : r.number('momentum', { min: 0, max: 1, dflt: 0.1 });
     const affine = r.boolean('affine', true);
     const trackRunningStats = r.boolean('trackRunningStats', true);
-    const dtype = r.choice('dtype', DTYPES, 'float32');
+    const dtype = r.dtype();
     r.reserveParameters(((affine ? 2 : 0) + (trackRunningStats ? 2 : 0)) * numFeatures, `BatchNorm ${numFeatures}`);
     return [numFeatures, { eps, momentum, affine, trackRunningStats, dtype }];
   }

@@ -99,7 +99,7 @@ export class TransformerEncoderLayer extends Module {
     const layerNormEps = r.number('layerNormEps', { min: 0, dflt: 1e-5 });
     const batchFirst = r.boolean('batchFirst', false);
     const normFirst = r.boolean('normFirst', false);
-    const dtype = r.choice('dtype', ['float32', 'float64'] as const, 'float32');
+    const dtype = r.dtype();
     if (dModel % nhead !== 0) r.fail('nhead', `(${nhead}) must divide dModel (${dModel})`);
     const E = dModel, F = dimFeedforward;
     r.reserveParameters(4 * E * E + 4 * E + 2 * E * F + F + E + 4 * E, `TransformerEncoderLayer ${E} x ${F}`);
