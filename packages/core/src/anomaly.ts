@@ -95,8 +95,11 @@ function describe(t: Tensor): string {
   return `${t.dtype}${fmt(t.shape)}`;
 }
 
-function indent(frames: string): string {
-  return frames.replace(/^/gm, '    ');
+/** The AnomalyError of an op: `message`, then where it was run (or the forward was), indented. */
+function anomalyError(message: string, op: string, phase: 'forward' | 'backward', inputs: readonly Tensor[], createdAt: string): AnomalyError {
+  return new AnomalyError(`${message}:\n${createdAt.replace(/^/gm, '    ')}`, {
+    op, phase, inputShapes: inputs.map((x) => x.shape), inputDtypes: inputs.map((x) => x.dtype), createdAt,
+  });
 }
 
 /** Ops run by a backward walk are checked through the gradients the walk gets, not one by one. */
@@ -121,11 +124,10 @@ export function checkForward(op: string, out: Tensor, inputs: readonly Tensor[])
   for (const x of inputs) had |= nonFinite(x);
   const fresh = found & ~had;
   if (fresh === 0) return;
-  const createdAt = userFrames(captureStack());
-  throw new AnomalyError(
+  throw anomalyError(
     `anomaly in forward of '${op}': its output ${describe(out)} has ${kinds(fresh)}, which its inputs ` +
-      `(${inputs.map(describe).join(', ')}) did not have. The op was run at:\n${indent(createdAt)}`,
-    { op, phase: 'forward', inputShapes: inputs.map((x) => x.shape), inputDtypes: inputs.map((x) => x.dtype), createdAt },
+      `(${inputs.map(describe).join(', ')}) did not have. The op was run at`,
+    op, 'forward', inputs, userFrames(captureStack()),
   );
 }
 
@@ -137,12 +139,11 @@ export function checkBackward(node: RecordedOp, grads: readonly (Tensor | null |
     const found = nonFinite(g);
     if (found === 0) continue;
     const { op, inputs } = node;
-    const createdAt = userFrames(sites.get(node));
-    throw new AnomalyError(
+    throw anomalyError(
       `anomaly in backward: Function '${op}Backward' returned ${kinds(found)} values in its ${i}th output ` +
         `(the gradient ${describe(g)} for input ${i} of '${op}', whose inputs were ${inputs.map(describe).join(', ')}). ` +
-        `The forward of '${op}' was run at:\n${indent(createdAt)}`,
-      { op, phase: 'backward', inputShapes: inputs.map((x) => x.shape), inputDtypes: inputs.map((x) => x.dtype), createdAt },
+        `The forward of '${op}' was run at`,
+      op, 'backward', inputs, userFrames(sites.get(node)),
     );
   }
 }

@@ -73,28 +73,20 @@ export function enableGrad<T>(fn: () => T): T {
 
 /**
  * Called by every differentiable op after it computed `out`: links out to its inputs when grad mode is on
- * and some input requires grad. Returns out.
+ * and some input requires grad. Returns out. In anomaly mode it also checks the output for new NaN/Infinity
+ * (grad mode or not) and remembers where the node was made.
  */
 export function record(op: OpName, out: Tensor, inputs: readonly Tensor[], backward: BackwardFn): Tensor {
-  if (anomalyEnabled) return recordChecked(op, out, inputs, backward);
+  if (anomalyEnabled) checkForward(op, out, inputs);
   if (!gradEnabled) return markUnrecorded(out, inputs);
   for (let i = 0; i < inputs.length; i++) {
     if (inputs[i].requiresGrad) {
-      out._setNode({ op, inputs, backward });
+      const node: Node = { op, inputs, backward };
+      if (anomalyEnabled) rememberSite(node);
+      out._setNode(node);
       return out;
     }
   }
-  return out;
-}
-
-/** record() in anomaly mode: checks the output for new NaN/Infinity (grad mode or not) and remembers where the node was made. */
-function recordChecked(op: OpName, out: Tensor, inputs: readonly Tensor[], backward: BackwardFn): Tensor {
-  checkForward(op, out, inputs);
-  if (!gradEnabled) return markUnrecorded(out, inputs);
-  if (!inputs.some((x) => x.requiresGrad)) return out;
-  const node: Node = { op, inputs, backward };
-  rememberSite(node);
-  out._setNode(node);
   return out;
 }
 
@@ -182,10 +174,8 @@ export function runBackward(
   const anomaly = anomalyEnabled;
   const wanted = targets ? new Map<Tensor, Tensor | null>(targets.map((t) => [t, null])) : null;
   const grads = new Map<Tensor, Tensor | undefined>([[root, gradient]]);
-  // written to .grad and freed after the walk
-  const gradOwners: Tensor[] = [];
-  const gradValues: Tensor[] = [];
-  const gradOwned: boolean[] = [];
+  // written to .grad after the walk: the tensor, its gradient, and whether that is the walk's own (owned)
+  const toWrite: [Tensor, Tensor, boolean][] = [];
   // Gradients that a backward function has just allocated and holds no other reference to (nor to their
   // values): the walk hands such a gradient on as owned (relu's backward then writes into it), sums a second
   // gradient into it, and a leaf takes it as its .grad without a copy. Anything that lets other code see it (a
@@ -215,9 +205,7 @@ export function runBackward(
           owned = false;
         }
       } else if (t.isLeaf || t._retainsGrad) {
-        gradOwners.push(t);
-        gradValues.push(g);
-        gradOwned.push(owned && t.isLeaf); // a non-leaf's backward may pass on views of g: .grad gets a copy
+        toWrite.push([t, g, owned && t.isLeaf]); // a non-leaf's backward may pass on views of g: .grad gets a copy
         owned = false;
       }
       const node = t.node;
@@ -241,7 +229,7 @@ export function runBackward(
         else grads.set(x, markFresh(acc.add(gx)));
       }
     }
-    for (let i = 0; i < gradOwners.length; i++) gradOwners[i]._accumulateGrad(gradValues[i], createGraph, gradOwned[i]);
+    for (const [t, g, owned] of toWrite) t._accumulateGrad(g, createGraph, owned);
   };
   withGradMode(createGraph, anomaly ? () => inBackwardWalk(walk) : walk);
   if (!retainGraph) for (const node of ran) node.backward = null;

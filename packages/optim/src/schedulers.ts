@@ -118,7 +118,7 @@ export class ExponentialLR extends LRScheduler {
 export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: Optimizer, { tMax, etaMin = 0 }: { tMax: number; etaMin?: number }) {
     positive('CosineAnnealingLR', 'tMax', tMax);
-    if (typeof etaMin !== 'number' || !Number.isFinite(etaMin) || etaMin < 0) {
+    if (!inRange(etaMin, 0)) {
       throw new ValueError(`CosineAnnealingLR: 'etaMin' must be a finite number >= 0, got ${String(etaMin)}`);
     }
     super(optimizer, (epoch, lr) => {
@@ -352,7 +352,7 @@ export class ReduceLROnPlateau {
     this.cooldown = cooldown;
     this.minLrs = minLrs;
     this.eps = eps;
-    this.best = this.worst();
+    this.best = mode === 'min' ? Infinity : -Infinity; // the worst
   }
 
   get lastEpoch(): number {
@@ -405,10 +405,6 @@ export class ReduceLROnPlateau {
     this.numBadEpochs = s.numBadEpochs as number;
     this.cooldownCounter = s.cooldownCounter as number;
     this.best = Number(s.best);
-  }
-
-  private worst(): number {
-    return this.mode === 'min' ? Infinity : -Infinity;
   }
 
   private isBetter(a: number): boolean {
