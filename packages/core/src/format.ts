@@ -69,17 +69,14 @@ interface Layout {
   summarize: boolean;
 }
 
-/** Whether an axis of this length is shown as its first and last EDGE_ITEMS with '...' between. */
-function isSummarized(summarize: boolean, length: number): boolean {
-  return summarize && length > 2 * EDGE_ITEMS;
-}
-
-/** The indices along an axis that are printed, in order (-1 stands for the '...'). */
+/**
+ * The indices along an axis that are printed, in order: all, or when summarizing an axis longer than
+ * 2 * EDGE_ITEMS its first and last EDGE_ITEMS with -1 between (standing for the '...').
+ */
 function shownIndices(summarize: boolean, length: number): number[] {
-  if (!isSummarized(summarize, length)) return Array.from({ length }, (_, i) => i);
+  if (!summarize || length <= 2 * EDGE_ITEMS) return Array.from({ length }, (_, i) => i);
   const head = Array.from({ length: EDGE_ITEMS }, (_, i) => i);
-  const tail = Array.from({ length: EDGE_ITEMS }, (_, i) => length - EDGE_ITEMS + i);
-  return [...head, -1, ...tail];
+  return [...head, -1, ...head.map((i) => length - EDGE_ITEMS + i)];
 }
 
 /** The values that get printed: numpy chooses the number format from these only. */
@@ -205,32 +202,22 @@ class FloatFormat implements ElementFormat {
 
     // the shortest digits of each value, at most PRECISION of them after the point
     const shortest: DigitOptions = { ...UNPADDED, precision: PRECISION, trim: '.' };
-    if (this.exp) {
-      // First pass: shortest digits (at most 9 significant); then print all with as many digits as the longest.
-      let intWidth = 0;
-      let fracWidth = 0;
-      let expWidth = 0;
-      for (const v of finite) {
-        const s = scientific(v, single, shortest);
-        const e = s.indexOf('e');
-        const point = s.indexOf('.');
-        intWidth = Math.max(intWidth, point);
-        fracWidth = Math.max(fracWidth, e - point - 1);
-        expWidth = Math.max(expWidth, s.length - e - 2); // digits after 'e' and its sign
-      }
-      this.options = { precision: fracWidth, minDigits: fracWidth, trim: 'k', padLeft: intWidth, padRight: expWidth + 2 + fracWidth, expDigits: expWidth };
-    } else {
-      // (with no finite values, as wide as nothing: only nan and inf set the width)
-      let intWidth = 0;
-      let fracWidth = 0;
-      for (const v of finite) {
-        const s = positional(v, single, shortest);
-        const point = s.indexOf('.');
-        intWidth = Math.max(intWidth, point);
-        fracWidth = Math.max(fracWidth, s.length - point - 1);
-      }
-      this.options = { precision: PRECISION, minDigits: 0, trim: '.', padLeft: intWidth, padRight: fracWidth, expDigits: -1 };
+    // First pass: the widths of the shortest digits (scientific: at most 9 significant); then every value is
+    // printed as wide as the widest. With no finite values they stay 0: only nan and inf set the width.
+    let intWidth = 0;
+    let fracWidth = 0;
+    let expWidth = 0;
+    for (const v of finite) {
+      const s = (this.exp ? scientific : positional)(v, single, shortest);
+      const point = s.indexOf('.');
+      const end = this.exp ? s.indexOf('e') : s.length;
+      intWidth = Math.max(intWidth, point);
+      fracWidth = Math.max(fracWidth, end - point - 1);
+      expWidth = Math.max(expWidth, s.length - end - 2); // digits after 'e' and its sign
     }
+    this.options = this.exp
+      ? { precision: fracWidth, minDigits: fracWidth, trim: 'k', padLeft: intWidth, padRight: expWidth + 2 + fracWidth, expDigits: expWidth }
+      : { precision: PRECISION, minDigits: 0, trim: '.', padLeft: intWidth, padRight: fracWidth, expDigits: -1 };
 
     // 'nan', 'inf' and '-inf' must fit in the column too.
     if (hasNonFinite) {
