@@ -84,6 +84,11 @@ export function isStateValue(v: unknown): v is StateValue {
   return typeof v === 'number' || v === 'NaN' || v === 'Infinity' || v === '-Infinity';
 }
 
+/** Whether x is a param group { params, ...options } (its contents are checked when the group is made). */
+function isGroupSpec(x: unknown): x is { params: Iterable<Tensor> } {
+  return isObject(x) && !(x instanceof Tensor) && 'params' in x;
+}
+
 /** Whether x can be iterated (an array, a Set, a generator, `model.parameters()`...). */
 export function isIterable(x: unknown): x is Iterable<unknown> {
   return x !== null && typeof x === 'object' && typeof (x as Iterable<unknown>)[Symbol.iterator] === 'function';
@@ -148,7 +153,7 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
    */
   addParamGroup(group: ParamGroupSpec<O>): void {
     const where = `${this.name}.addParamGroup`;
-    if (group === null || typeof group !== 'object' || !('params' in group)) throw new ValueError(`${where}: expected a param group { params, ...options }`);
+    if (!isGroupSpec(group)) throw new ValueError(`${where}: expected a param group { params, ...options }`);
     const made = this.makeGroup(group, where, new Set(this.paramGroups.flatMap((g) => g.params)));
     (this.paramGroups as ParamGroup<O>[]).push(made);
   }
@@ -325,8 +330,8 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     let specs: { params: Iterable<Tensor> }[];
     if (items.every((x) => x instanceof Tensor)) {
       specs = [{ params: items as Tensor[] }];
-    } else if (items.every((x) => typeof x === 'object' && x !== null && !(x instanceof Tensor) && 'params' in x)) {
-      specs = items as { params: Iterable<Tensor> }[];
+    } else if (items.every(isGroupSpec)) {
+      specs = items;
     } else {
       throw new ValueError(`${where}: params must be all Tensors or all param groups { params, ...options }, not a mix`);
     }

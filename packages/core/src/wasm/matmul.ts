@@ -78,9 +78,8 @@ const F64: Elem = {
 };
 
 /** Columns of the register tile: V vectors per row (16 for float32, 8 for float64). */
-export const nr = (dtype: 'float32' | 'float64'): number => (dtype === 'float32' ? 4 : 2) * V;
-
 const NR_OF = (e: Elem): number => V * e.lanes;
+export const nr = (dtype: 'float32' | 'float64'): number => NR_OF(dtype === 'float32' ? F32 : F64);
 
 /**
  * kernel(pa, aRow, aStep, pb, kc, c, ldc, accumulate): C[MR x NR] (rows ldc bytes apart) = (accumulate ? C : 0)

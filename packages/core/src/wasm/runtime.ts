@@ -216,9 +216,8 @@ function canBlock(ctrl: Int32Array): boolean {
 
 function startWorker(r: Runtime): void {
   workerState = 'failed'; // unless it starts
-  const wt = workerThreads();
-  const web = wt === null ? webHost() : null;
-  if (!r.shared || (wt === null && web === null)) return;
+  // the memory is shared only where secondThread() found a worker_threads or a Web Worker to share it with
+  if (!r.shared) return;
   const fail = () => {
     workerState = 'failed';
     Atomics.store(r.ctrl, STATUS, -1);
@@ -227,13 +226,15 @@ function startWorker(r: Runtime): void {
     Atomics.store(r.ctrl, STATUS, 0);
     Atomics.store(r.ctrl, DONE, Atomics.load(r.ctrl, REQ));
     jobSeq = Atomics.load(r.ctrl, REQ);
+    const wt = workerThreads();
     if (wt !== null) {
       // execArgv [] : the worker runs plain JS and needs none of the parent's flags (e.g. a TypeScript loader)
       const w = new wt.Worker(NODE_WORKER_SOURCE, { eval: true, workerData: { module: r.module, memory: r.memory }, execArgv: [], stdout: true, stderr: true });
       w.unref();
       w.on('error', fail);
       w.on('exit', fail);
-    } else if (web !== null) {
+    } else {
+      const web = webHost()!;
       const w = new web.Worker(web.URL.createObjectURL(new web.Blob([WEB_WORKER_SOURCE], { type: 'text/javascript' })));
       w.addEventListener('error', fail);
       w.postMessage({ module: r.module, memory: r.memory });
