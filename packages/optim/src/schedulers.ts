@@ -1,5 +1,5 @@
 import { ValueError, libm } from '@tensorgrad/core';
-import { inRange } from '@tensorgrad/core/util';
+import { checkRange, inRange } from '@tensorgrad/core/util';
 import { type Optimizer, type StateValue, encodeValue, isRate, isStateValue } from './optimizer.js';
 import { OptimizerStateError } from './errors.js';
 
@@ -118,9 +118,7 @@ export class ExponentialLR extends LRScheduler {
 export class CosineAnnealingLR extends LRScheduler {
   constructor(optimizer: Optimizer, { tMax, etaMin = 0 }: { tMax: number; etaMin?: number }) {
     positive('CosineAnnealingLR', 'tMax', tMax);
-    if (!inRange(etaMin, 0)) {
-      throw new ValueError(`CosineAnnealingLR: 'etaMin' must be a finite number >= 0, got ${String(etaMin)}`);
-    }
+    checkRange('CosineAnnealingLR', 'etaMin', etaMin, 0);
     super(optimizer, (epoch, lr) => {
       if (epoch === 0 || lr === 0) return 1;
       return (etaMin + ((lr - etaMin) * (1 + libm.cos((Math.PI * epoch) / tMax))) / 2) / lr;
@@ -147,7 +145,7 @@ export class LambdaLR extends LRScheduler {
 export class LinearLR extends LRScheduler {
   constructor(optimizer: Optimizer, { startFactor = 1 / 3, endFactor = 1, totalIters = 5 }: { startFactor?: number; endFactor?: number; totalIters?: number } = {}) {
     if (!inRange(startFactor, 0, 1, false, true)) throw new ValueError(`LinearLR: 'startFactor' must be in (0, 1], got ${String(startFactor)}`);
-    if (!inRange(endFactor, 0, 1)) throw new ValueError(`LinearLR: 'endFactor' must be in [0, 1], got ${String(endFactor)}`);
+    checkRange('LinearLR', 'endFactor', endFactor, 0, 1);
     positive('LinearLR', 'totalIters', totalIters, true);
     super(optimizer, (epoch) => startFactor + ((endFactor - startFactor) * Math.min(totalIters, epoch)) / totalIters);
   }
@@ -197,7 +195,7 @@ export class OneCycleLR extends LRScheduler {
     else if (options.epochs !== undefined && options.stepsPerEpoch !== undefined) {
       total = positive(where, 'epochs', options.epochs, true) * positive(where, 'stepsPerEpoch', options.stepsPerEpoch, true);
     } else throw new ValueError(`${where}: give totalSteps, or epochs and stepsPerEpoch`);
-    if (!inRange(pctStart, 0, 1)) throw new ValueError(`${where}: 'pctStart' must be in [0, 1], got ${String(pctStart)}`);
+    checkRange(where, 'pctStart', pctStart, 0, 1);
     if (annealStrategy !== 'cos' && annealStrategy !== 'linear') throw new ValueError(`${where}: 'annealStrategy' must be 'cos' or 'linear', got '${String(annealStrategy)}'`);
     positive(where, 'divFactor', divFactor);
     positive(where, 'finalDivFactor', finalDivFactor);
@@ -205,8 +203,9 @@ export class OneCycleLR extends LRScheduler {
     if (cycleMomentum && key === null) {
       throw new ValueError(`${where}: cycleMomentum needs an optimizer with momentum (SGD) or beta1 (Adam); pass cycleMomentum: false`);
     }
-    for (const [name, m] of [['baseMomentum', baseMomentum], ['maxMomentum', maxMomentum]] as const) {
-      if (cycleMomentum && !inRange(m, 0, 1, true)) throw new ValueError(`${where}: '${name}' must be in [0, 1), got ${String(m)}`);
+    if (cycleMomentum) {
+      checkRange(where, 'baseMomentum', baseMomentum, 0, 1, true);
+      checkRange(where, 'maxMomentum', maxMomentum, 0, 1, true);
     }
 
     // the phases as PyTorch: [end step, start and end of the lr ('initial' | 'max' | 'min'), of the momentum]
@@ -335,9 +334,8 @@ export class ReduceLROnPlateau {
     for (const [name, v] of [['patience', patience], ['cooldown', cooldown]] as const) {
       if (!Number.isInteger(v) || v < 0) throw new ValueError(`${where}: ${name} must be an integer >= 0, got ${String(v)}`);
     }
-    for (const [name, v] of [['threshold', threshold], ['eps', eps]] as const) {
-      if (!inRange(v, 0)) throw new ValueError(`${where}: ${name} must be a finite number >= 0, got ${String(v)}`);
-    }
+    checkRange(where, 'threshold', threshold, 0);
+    checkRange(where, 'eps', eps, 0);
     const groups = optimizer.paramGroups.length;
     const minLrs = typeof minLr === 'number' ? Array.from({ length: groups }, () => minLr) : minLr;
     if (!Array.isArray(minLrs) || minLrs.length !== groups || !minLrs.every((v) => isRate(v))) {
