@@ -97,15 +97,6 @@ function shownValues(data: TypedArray, shape: readonly number[], summarize: bool
   return Float64Array.from(out);
 }
 
-/** Appends word to line, first breaking the line if it would pass width (and breaking helps). */
-function extendLine(state: { text: string; line: string }, word: string, width: number, indent: string): void {
-  if (state.line.length + word.length > width && state.line.length > indent.length) {
-    state.text += state.line.trimEnd() + '\n';
-    state.line = indent;
-  }
-  state.line += word;
-}
-
 function formatBlock(layout: Layout, axis: number, offset: number, indent: string, width: number): string {
   const { shape, strides } = layout;
   const length = shape[axis]!;
@@ -115,15 +106,20 @@ function formatBlock(layout: Layout, axis: number, offset: number, indent: strin
   let text = '';
 
   if (axis === shape.length - 1) {
-    // Innermost axis: elements separated by spaces, wrapped to the line width.
-    const state = { text: '', line: indent };
+    // Innermost axis: elements separated by spaces, wrapped to the line width (less this block's ']').
+    let line = indent;
     for (let k = 0; k < indices.length; k++) {
       const i = indices[k]!;
       const word = i < 0 ? '...' : layout.element.format(layout.data[offset + i * strides[axis]!]!);
-      extendLine(state, word, width - 1, indent);
-      if (k < indices.length - 1) state.line += ' ';
+      // a new line first if the word would pass the width (and breaking helps)
+      if (line.length + word.length > width - 1 && line.length > indent.length) {
+        text += line.trimEnd() + '\n';
+        line = indent;
+      }
+      line += word;
+      if (k < indices.length - 1) line += ' ';
     }
-    text = state.text + state.line;
+    text += line;
   } else {
     // Outer axes: one sub-block per line, with a blank line per extra level of nesting.
     const separator = '\n'.repeat(shape.length - axis - 1);

@@ -8,9 +8,10 @@
 // Binary format reference: the WebAssembly core spec (sections, LEB128 integers) and the SIMD and relaxed-SIMD
 // proposals (opcodes prefixed by 0xfd, then the opcode as an unsigned LEB128).
 
-export type ValType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128';
+/** The value types the kernels use: addresses and counts, and SIMD vectors. */
+export type ValType = 'i32' | 'v128';
 
-const VALTYPE: Record<ValType, number> = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b };
+const VALTYPE: Record<ValType, number> = { i32: 0x7f, v128: 0x7b };
 
 /** Unsigned LEB128. */
 function uleb(value: number): number[] {
