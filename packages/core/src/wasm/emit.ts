@@ -64,6 +64,11 @@ export class Func {
     return { index: this.params.length + this.extra.length - 1, type };
   }
 
+  /** `count` new local variables of one type. */
+  locals(count: number, type: ValType): Local[] {
+    return Array.from({ length: count }, () => this.local(type));
+  }
+
   /** Append raw bytes. */
   raw(...bytes: number[]): this {
     this.body.push(...bytes);

@@ -96,11 +96,11 @@ function microKernel(e: Elem, relaxed: boolean, V: number): Func {
   const f = new Func(`kernel${V}_${e.name}`, Array(8).fill('i32'), false);
   const [pa, aRow, aStep, pb, kc, c, ldc, accumulate] = f.params;
   const NR = NR_OF(e);
-  const acc = Array.from({ length: MR }, () => Array.from({ length: V }, () => f.local('v128')));
+  const acc = Array.from({ length: MR }, () => f.locals(V, 'v128'));
   const a = f.local('v128');
-  const bv = Array.from({ length: V }, () => f.local('v128'));
-  const row = Array.from({ length: MR }, () => f.local('i32'));
-  const ap = Array.from({ length: MR }, () => f.local('i32'));
+  const bv = f.locals(V, 'v128');
+  const row = f.locals(MR, 'i32');
+  const ap = f.locals(MR, 'i32');
   const k = f.local('i32');
 
   // addresses of A's rows
@@ -166,8 +166,7 @@ function gather(f: Func, e: Elem, src: Local, strideBytes: Local, dst: Local, co
 function pack(e: Elem, P: number, name: string): Func {
   const f = new Func(name, Array(8).fill('i32'), false);
   const [src, rs, cs, p0, pEnd, k0, kc, dst] = f.params;
-  const p = f.local('i32'), k = f.local('i32'), s = f.local('i32'), t = f.local('i32');
-  const valid = f.local('i32'), rsB = f.local('i32'), csB = f.local('i32');
+  const [p, k, s, t, valid, rsB, csB] = f.locals(7, 'i32');
   f.get(rs).i32(e.shift).i32Shl().set(rsB);
   f.get(cs).i32(e.shift).i32Shl().set(csB);
   const vectors = (P * e.size) / 16;
@@ -209,11 +208,7 @@ function gemm(e: Elem, kernelIndex: (vectors: number) => number, packAIndex: num
   const [M, N, K, a, ars, acs, b, brs, bcs, c, r0, r1, c0, c1, wsA, wsB, tile] = f.params;
   void M;
   const NR = NR_OF(e);
-  const jc = f.local('i32'), jEnd = f.local('i32'), pc = f.local('i32'), kc = f.local('i32');
-  const ic = f.local('i32'), iEnd = f.local('i32'), jr = f.local('i32'), ir = f.local('i32');
-  const pbp = f.local('i32'), pap = f.local('i32'), cp = f.local('i32'), ldc = f.local('i32');
-  const rows = f.local('i32'), cols = f.local('i32'), x = f.local('i32'), y = f.local('i32');
-  const direct = f.local('i32'), aRow = f.local('i32'), aStep = f.local('i32');
+  const [jc, jEnd, pc, kc, ic, iEnd, jr, ir, pbp, pap, cp, ldc, rows, cols, x, y, direct, aRow, aStep] = f.locals(19, 'i32');
   const min = (p: Local | ((f: Func) => void), q: Local | ((f: Func) => void)) => (f: Func) =>
     f.push(p).push(q).push(p).push(q).i32LtS().select();
 
@@ -291,7 +286,7 @@ function gemm(e: Elem, kernelIndex: (vectors: number) => number, packAIndex: num
 function narrow(): Func {
   const f = new Func('narrow_f64_f32', ['i32', 'i32']);
   const [p, n] = f.params;
-  const src = f.local('i32'), dst = f.local('i32'), end = f.local('i32');
+  const [src, dst, end] = f.locals(3, 'i32');
   f.get(p).tee(src).set(dst);
   f.get(p).get(n).i32(3).i32Shl().i32Add().set(end);
   // 4 at a time: 32 bytes read from src before 16 are written at dst <= src, so in place is safe
