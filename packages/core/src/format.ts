@@ -224,12 +224,14 @@ class FloatFormat implements ElementFormat {
 
   format(x: number): string {
     const o = this.options;
-    if (!Number.isFinite(x)) {
-      const word = Number.isNaN(x) ? 'nan' : x < 0 ? '-inf' : 'inf';
-      return word.padStart(o.padLeft + o.padRight + 1);
-    }
+    if (!Number.isFinite(x)) return nonFinite(x).padStart(o.padLeft + o.padRight + 1);
     return (this.exp ? scientific : positional)(x, this.single, o);
   }
+}
+
+/** numpy's words for NaN and the infinities. */
+function nonFinite(x: number): string {
+  return Number.isNaN(x) ? 'nan' : x < 0 ? '-inf' : 'inf';
 }
 
 /** numpy's str() of a scalar: all of its shortest digits, scientific outside [1e-4, 1e16) (float32: 1e6). */
@@ -238,9 +240,7 @@ function formatScalar(x: number, dtype: DType): string {
   if (dtype === 'int32' || dtype === 'uint8') return String(x);
   const single = dtype === 'float32';
   if (single) x = Math.fround(x);
-  if (Number.isNaN(x)) return 'nan';
-  if (x === Infinity) return 'inf';
-  if (x === -Infinity) return '-inf';
+  if (!Number.isFinite(x)) return nonFinite(x);
   const a = Math.abs(x);
   if (a === 0 || (a >= 1e-4 && a < (single ? 1e6 : 1e16))) {
     return positional(x, single, { ...UNPADDED, trim: '0' });
@@ -263,17 +263,9 @@ function positional(x: number, single: boolean, o: DigitOptions): string {
   const parts = decompose(x, single);
   const sign = parts.negative ? '-' : '';
   const { digits, exponent } = dragon4(parts, true, o.precision, o.minDigits);
-  let whole: string;
-  let frac: string;
-  if (exponent >= 0) {
-    const wholeDigits = exponent + 1;
-    whole = digits.length <= wholeDigits ? digits + '0'.repeat(wholeDigits - digits.length) : digits.slice(0, wholeDigits);
-    frac = digits.slice(wholeDigits);
-  } else {
-    whole = '0';
-    frac = '0'.repeat(-exponent - 1) + digits;
-  }
-  frac = trimFraction(frac, o);
+  // the first exponent + 1 digits are whole (zeros stand for those past the last digit), the rest are the fraction
+  const whole = exponent >= 0 ? digits.slice(0, exponent + 1).padEnd(exponent + 1, '0') : '0';
+  const frac = trimFraction(exponent >= 0 ? digits.slice(exponent + 1) : '0'.repeat(-exponent - 1) + digits, o);
   // padded to padRight digits ('-' trimming, which would need room for the '.', is never padded)
   const right = ' '.repeat(Math.max(0, o.padRight - frac.length));
   const left = ' '.repeat(Math.max(0, o.padLeft - whole.length - sign.length));
