@@ -1,6 +1,6 @@
 // The ops as Tensor methods (x.add(y) is add(x, y)), attached to Tensor's prototype from this side so that
-// tensor.ts imports no op (as TensorFlow.js chains its ops). Their types are TensorMethods in tensor.ts: the
-// object below must define every one of them, each with that signature, or the compiler says which.
+// tensor.ts imports no op (as TensorFlow.js chains its ops). Their types are TensorMethods in tensor.ts: the two
+// objects below must define every one of them, each with that signature, or the compiler says which.
 import { Tensor, type TensorMethods } from '../tensor.js';
 import { add, div, eq, ge, gt, le, logicalAnd, logicalNot, logicalOr, logicalXor, lt, maximum, minimum, mul, ne, neg, pow, sub, where } from './arith.js';
 import { astype, clone } from './creation.js';
@@ -23,178 +23,50 @@ import {
 import { argsort, cummax, cummin, cumprod, cumsum, logcumsumexp, median, prod, sort, topk } from './scan.js';
 import { abs, clip, exp, leakyRelu, log, relu, sigmoid, sign, sqrt, step, tanh } from './unary.js';
 
-/** x.name(...args) is op(x, ...args): the method for most ops. */
-function method<A extends readonly unknown[], R>(op: (x: Tensor, ...args: A) => R): (this: Tensor, ...args: A) => R {
-  return function (this: Tensor, ...args: A): R {
-    return op(this, ...args);
-  };
-}
+/** The op behind method M: x.name(...args) is op(x, ...args). */
+type OpOf<M> = M extends (...args: infer A extends readonly unknown[]) => infer R ? (x: Tensor, ...args: A) => R : never;
 
-const methods: Omit<TensorMethods, 'T'> & ThisType<Tensor> = {
-  astype: method(astype),
-  clone: method(clone),
-  add: method(add),
-  sub: method(sub),
-  mul: method(mul),
-  div: method(div),
-  pow: method(pow),
-  maximum: method(maximum),
-  minimum: method(minimum),
-  neg: method(neg),
-  exp: method(exp),
-  log: method(log),
-  sqrt: method(sqrt),
-  abs: method(abs),
-  sign: method(sign),
-  relu: method(relu),
-  leakyRelu: method(leakyRelu),
-  sigmoid: method(sigmoid),
-  tanh: method(tanh),
-  step: method(step),
-  clip: method(clip),
-  eq: method(eq),
-  ne: method(ne),
-  gt: method(gt),
-  ge: method(ge),
-  lt: method(lt),
-  le: method(le),
-  logicalNot: method(logicalNot),
-  logicalAnd: method(logicalAnd),
-  logicalOr: method(logicalOr),
-  logicalXor: method(logicalXor),
-  bool() { return astype(this, 'bool'); },
-  byte() { return astype(this, 'uint8'); },
-  sum: method(sum),
-  mean: method(mean),
-  max: method(max),
-  min: method(min),
-  logsumexp: method(logsumexp),
-  argmax: method(argmax),
-  argmin: method(argmin),
-  softmax: method(softmax),
-  logSoftmax: method(logSoftmax),
-  matmul: method(matmul),
-  dot: method(matmul),
-  reshape: method(reshape),
-  flatten: method(flatten),
-  squeeze: method(squeeze),
-  unsqueeze: method(unsqueeze),
-  expand: method(broadcastTo),
-  broadcastTo: method(broadcastTo),
-  transpose: method(transpose),
-  permute: method(permute),
-  swapaxes: method(swapaxes),
-  slice: method(slice),
-  gather: method(gather),
-  take: method(take),
-  pick: method(pick),
-  where(cond, other) { return where(cond, this, other); },
+/** The methods written out below rather than taken from an op as it is. */
+type Written = 'T' | 'bool' | 'byte' | 'where' | 'median' | 'nonzero';
+
+// Each method's op, under the method's name.
+const ops: { [K in Exclude<keyof TensorMethods, Written>]: OpOf<TensorMethods[K]> } = {
+  astype, clone, add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, sign, relu, leakyRelu, sigmoid, tanh, step,
+  clip, eq, ne, gt, ge, lt, le, logicalNot, logicalAnd, logicalOr, logicalXor,
+  sum, mean, max, min, logsumexp, argmax, argmin, softmax, logSoftmax, matmul, dot: matmul,
+  reshape, flatten, squeeze, unsqueeze, expand: broadcastTo, broadcastTo, transpose, permute, swapaxes, slice, gather, take, pick,
 
   // the composed ops
-  var: method(variance),
-  std: method(std),
-  varMean: method(varMean),
-  stdMean: method(stdMean),
-  norm: method(norm),
-  any: method(any),
-  all: method(all),
-  countNonzero: method(countNonzero),
-  silu: method(silu),
-  elu: method(elu),
-  celu: method(celu),
-  selu: method(selu),
-  hardtanh: method(hardtanh),
-  relu6: method(relu6),
-  hardsigmoid: method(hardsigmoid),
-  hardswish: method(hardswish),
-  logsigmoid: method(logsigmoid),
-  softsign: method(softsign),
-  softmin: method(softmin),
-  glu: method(glu),
-  gelu: method(gelu),
-  softplus: method(softplus),
-  mish: method(mish),
-  sin: method(sin),
-  cos: method(cos),
-  tan: method(tan),
-  asin: method(asin),
-  acos: method(acos),
-  atan: method(atan),
-  sinh: method(sinh),
-  cosh: method(cosh),
-  asinh: method(asinh),
-  acosh: method(acosh),
-  atanh: method(atanh),
-  exp2: method(exp2),
-  expm1: method(expm1),
-  log2: method(log2),
-  log10: method(log10),
-  log1p: method(log1p),
-  rsqrt: method(rsqrt),
-  square: method(square),
-  reciprocal: method(reciprocal),
-  erf: method(erf),
-  erfc: method(erfc),
-  erfinv: method(erfinv),
-  floor: method(floor),
-  ceil: method(ceil),
-  round: method(round),
-  trunc: method(trunc),
-  frac: method(frac),
-  isnan: method(isnan),
-  isinf: method(isinf),
-  isfinite: method(isfinite),
-  atan2: method(atan2),
-  fmod: method(fmod),
-  remainder: method(remainder),
-  floorDivide: method(floorDivide),
-  hypot: method(hypot),
-  copysign: method(copysign),
-  logaddexp: method(logaddexp),
-  lerp: method(lerp),
-  isclose: method(isclose),
-  allclose: method(allclose),
-  nanToNum: method(nanToNum),
-  prod: method(prod),
-  cumsum: method(cumsum),
-  cumprod: method(cumprod),
-  logcumsumexp: method(logcumsumexp),
-  cummax: method(cummax),
-  cummin: method(cummin),
-  sort: method(sort),
-  argsort: method(argsort),
-  topk: method(topk),
+  var: variance, std, varMean, stdMean, norm, any, all, countNonzero,
+  silu, elu, celu, selu, hardtanh, relu6, hardsigmoid, hardswish, logsigmoid, softsign, softmin, glu, gelu, softplus, mish,
+  sin, cos, tan, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, exp2, expm1, log2, log10, log1p, rsqrt, square, reciprocal,
+  erf, erfc, erfinv, floor, ceil, round, trunc, frac, isnan, isinf, isfinite,
+  atan2, fmod, remainder, floorDivide, hypot, copysign, logaddexp, lerp, isclose, allclose, nanToNum,
+  prod, cumsum, cumprod, logcumsumexp, cummax, cummin, sort, argsort, topk,
+  split, chunk, unflatten, flip, roll, tile, repeat, repeatInterleave, pad, tril, triu, diag, diagonal, trace,
+  indexSelect, scatter, scatterAdd, indexAdd, maskedFill, maskedSelect, index,
+};
+
+const written: Pick<TensorMethods, Exclude<Written, 'T'>> & ThisType<Tensor> = {
+  bool() { return astype(this, 'bool'); },
+  byte() { return astype(this, 'uint8'); },
+  where(cond, other) { return where(cond, this, other); },
+  // one body for each of median's and nonzero's two overloads
   median: function (this: Tensor, axis?: number, keepdims?: boolean) {
     return axis === undefined ? median(this) : median(this, axis, keepdims);
   } as TensorMethods['median'],
-  split: method(split),
-  chunk: method(chunk),
-  unflatten: method(unflatten),
-  flip: method(flip),
-  roll: method(roll),
-  tile: method(tile),
-  repeat: method(repeat),
-  repeatInterleave: method(repeatInterleave),
-  pad: method(pad),
-  tril: method(tril),
-  triu: method(triu),
-  diag: method(diag),
-  diagonal: method(diagonal),
-  trace: method(trace),
-  indexSelect: method(indexSelect),
-  scatter: method(scatter),
-  scatterAdd: method(scatterAdd),
-  indexAdd: method(indexAdd),
-  maskedFill: method(maskedFill),
-  maskedSelect: method(maskedSelect),
-  // one body for nonzero's two overloads
   nonzero: function (this: Tensor, options?: { asTuple?: boolean }) {
     return options?.asTuple ? nonzero(this, { asTuple: true }) : nonzero(this);
   } as TensorMethods['nonzero'],
-  index: method(index),
 };
 
 // Defined as class methods are (not enumerable), so tensors print and compare as before.
+const methods: Record<string, unknown> = { ...written };
+for (const [name, op] of Object.entries(ops) as [string, (x: Tensor, ...args: unknown[]) => unknown][]) {
+  methods[name] = function (this: Tensor, ...args: unknown[]) {
+    return op(this, ...args);
+  };
+}
 for (const [name, fn] of Object.entries(methods)) {
   Object.defineProperty(Tensor.prototype, name, { value: fn, writable: true, configurable: true, enumerable: false });
 }
