@@ -3,6 +3,7 @@
 // iteration: V8 spends about as long on an iteration's own checks as on one such element (measured ~2x faster).
 import type { TypedArray } from '../dtype.js';
 import { broadcastStrides } from '../shape.js';
+import type { BinaryKernel } from './backend.js';
 import * as libm from './libm.js';
 
 /**
@@ -132,6 +133,10 @@ export function binary(
     }
   }
 }
+
+/** A broadcasting binary kernel from a row kernel. */
+export const broadcasting = (row: BinaryRow): BinaryKernel => (a, aShape, b, bShape, out, outShape) =>
+  binary(row, a, aShape, b, bShape, out, outShape);
 
 /** x[r, j] += row[j] for x [rows, cols], in place (a bias added to a fresh product). */
 export function addRowsInPlace(x: TypedArray, row: TypedArray, rows: number, cols: number): void {

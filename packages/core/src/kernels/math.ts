@@ -2,8 +2,8 @@
 // family (special.ts), and the binary ones (atan2, fmod, remainder, floorDivide, hypot, copysign). A float32 out
 // rounds each double result once on store, as the other unary kernels do.
 import type { TypedArray } from '../dtype.js';
-import type { UnaryKernel } from './backend.js';
-import type { BinaryRow } from './elementwise.js';
+import type { Backend, UnaryKernel } from './backend.js';
+import { type BinaryRow, broadcasting } from './elementwise.js';
 import { erfScalar, erfcScalar, erfinvScalar } from './special.js';
 import * as libm from './libm.js';
 
@@ -46,35 +46,37 @@ function floorDivideScalar(a: number, b: number): number {
   return div - f > 0.5 ? f + 1 : f;
 }
 
-export const sin = map(libm.sin);
-export const cos = map(libm.cos);
-export const tan = map(libm.tan);
-export const asin = map(libm.asin);
-export const acos = map(libm.acos);
-export const atan = map(libm.atan);
-export const sinh = map(libm.sinh);
-export const cosh = map(libm.cosh);
-export const asinh = map(libm.asinh);
-export const acosh = map(libm.acosh);
-export const atanh = map(libm.atanh);
-export const exp2 = map(libm.exp2);
-export const expm1 = map(libm.expm1);
-export const log2 = map(libm.log2);
-export const log10 = map(libm.log10);
-export const log1p = map(libm.log1p);
-export const rsqrt = map((v) => 1 / Math.sqrt(v));
-export const reciprocal = map((v) => 1 / v);
-export const erf = map(erfScalar);
-export const erfc = map(erfcScalar);
-export const erfinv = map(erfinvScalar);
-export const floor = map(Math.floor);
-export const ceil = map(Math.ceil);
-export const round = map(roundHalfEven);
-export const trunc = map(Math.trunc);
-
-export const atan2Row = row(libm.atan2);
-export const fmodRow = row(fmodScalar);
-export const remainderRow = row(remainderScalar);
-export const floorDivideRow = row(floorDivideScalar);
-export const hypotRow = row(libm.hypot);
-export const copysignRow = row(copysignScalar);
+/** The JS backend's math entries (kernels/js.ts), each from its scalar function. */
+export const mathKernels = {
+  sin: map(libm.sin),
+  cos: map(libm.cos),
+  tan: map(libm.tan),
+  asin: map(libm.asin),
+  acos: map(libm.acos),
+  atan: map(libm.atan),
+  sinh: map(libm.sinh),
+  cosh: map(libm.cosh),
+  asinh: map(libm.asinh),
+  acosh: map(libm.acosh),
+  atanh: map(libm.atanh),
+  exp2: map(libm.exp2),
+  expm1: map(libm.expm1),
+  log2: map(libm.log2),
+  log10: map(libm.log10),
+  log1p: map(libm.log1p),
+  rsqrt: map((v) => 1 / Math.sqrt(v)),
+  reciprocal: map((v) => 1 / v),
+  erf: map(erfScalar),
+  erfc: map(erfcScalar),
+  erfinv: map(erfinvScalar),
+  floor: map(Math.floor),
+  ceil: map(Math.ceil),
+  round: map(roundHalfEven),
+  trunc: map(Math.trunc),
+  atan2: broadcasting(row(libm.atan2)),
+  fmod: broadcasting(row(fmodScalar)),
+  remainder: broadcasting(row(remainderScalar)),
+  floorDivide: broadcasting(row(floorDivideScalar)),
+  hypot: broadcasting(row(libm.hypot)),
+  copysign: broadcasting(row(copysignScalar)),
+} satisfies Partial<Backend>;
