@@ -140,8 +140,11 @@ function col2imOp(cols: Tensor, g: WindowGeometry): Tensor {
   return record(FOLD_OP, out, [cols], (grad, ctx) => [ctx.fresh(im2colOp(grad, g))]);
 }
 
-/** x with a batch axis: [1, ...x] when it has `dims` + 1 axes (unbatched), x itself with `dims` + 2; else a ShapeError. */
-function batched(x: Tensor, dims: number, op: string, layout: string): [Tensor, boolean] {
+/**
+ * x with a batch axis: [1, ...x] when it has `dims` + 1 axes (unbatched), x itself with `dims` + 2; else a ShapeError
+ * that names `layout`, the axes after the batch one.
+ */
+function batched(x: Tensor, dims: number, op: string, layout = dims === 1 ? 'C, L' : 'C, H, W'): [Tensor, boolean] {
   checkTensor(x, op, 'the input');
   if (x.ndim === dims + 2) return [x, false];
   if (x.ndim === dims + 1) return [unsqueeze(x, 0), true];
@@ -162,7 +165,7 @@ function windowOf(op: string, kernelSize: unknown, o: WindowOptions): Window {
  * [N, C * kh * kw, L] with L the number of window positions; row (c * kh + i) * kw + j is kernel offset (i, j) of channel c.
  */
 export function unfold(x: Tensor, kernelSize: Size2, options: WindowOptions = {}): Tensor {
-  const [x4, unbatched] = batched(x, 2, 'unfold', 'C, H, W');
+  const [x4, unbatched] = batched(x, 2, 'unfold');
   const out = im2colOp(x4, geometry('unfold', x4.shape, windowOf('unfold', kernelSize, options)));
   return unbatched ? squeeze(out, 0) : out;
 }
@@ -172,9 +175,7 @@ export function unfold(x: Tensor, kernelSize: Size2, options: WindowOptions = {}
  * [N, C, ...outputSize], each entry added at the position unfold took it from.
  */
 export function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, options: WindowOptions = {}): Tensor {
-  checkTensor(x, 'fold', 'the input');
-  if (x.ndim !== 2 && x.ndim !== 3) throw new ShapeError(`fold: the input must be [N, C * kh * kw, L] or [C * kh * kw, L], got shape ${fmt(x.shape)}`);
-  const x3 = x.ndim === 2 ? unsqueeze(x, 0) : x;
+  const [x3, unbatched] = batched(x, 1, 'fold', 'C * kh * kw, L');
   const [h, w] = sizes(outputSize, 2, 'fold', 'outputSize', 1);
   const win = windowOf('fold', kernelSize, options);
   const kk = win.k[0] * win.k[1];
@@ -186,7 +187,7 @@ export function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, options: W
     throw new ShapeError(`fold: an output of ${h} x ${w} has ${g.oh} x ${g.ow} = ${g.oh * g.ow} windows, but the input has L = ${x3.shape[2]} (shape ${fmt(x.shape)})`);
   }
   const out = col2imOp(x3, g);
-  return x.ndim === 2 ? squeeze(out, 0) : out;
+  return unbatched ? squeeze(out, 0) : out;
 }
 
 /** The checks a convolution's operands share: dtypes, the weight's rank, the bias's shape. */
@@ -250,7 +251,7 @@ registerOp('conv2d', true);
  * -> [N, O, H', W'] (cross-correlation, as every deep-learning library computes it).
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
-  const [x4, unbatched] = batched(x, 2, 'conv2d', 'C, H, W');
+  const [x4, unbatched] = batched(x, 2, 'conv2d');
   checkConvOperands('conv2d', x4, weight, bias, weight?.shape?.[0], '[O, C / groups, kh, kw]', 4);
   const out = conv('conv2d', x4, weight, bias, options, 2);
   return unbatched ? squeeze(out, 0) : out;
@@ -259,7 +260,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
 registerOp('conv1d', true);
 /** PyTorch's F.conv1d: x [N, C, L] (or [C, L]) with weight [O, C / groups, k] and an optional bias [O] -> [N, O, L']. */
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
-  const [x3, unbatched] = batched(x, 1, 'conv1d', 'C, L');
+  const [x3, unbatched] = batched(x, 1, 'conv1d');
   checkConvOperands('conv1d', x3, weight, bias, weight?.shape?.[0], '[O, C / groups, k]', 3);
   const out = squeeze(conv('conv1d', unsqueeze(x3, 2), unsqueeze(weight, 2), bias, options, 1), 2);
   return unbatched ? squeeze(out, 0) : out;
@@ -273,7 +274,7 @@ registerOp('convTranspose2d', true);
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvTransposeOptions = {}): Tensor {
   const op = 'convTranspose2d';
-  const [x4, unbatched] = batched(x, 2, op, 'C, H, W');
+  const [x4, unbatched] = batched(x, 2, op);
   const groups = checkGroups(options.groups ?? 1, op);
   checkConvOperands(op, x4, weight, bias, weight?.shape?.[1] * groups, '[C, O / groups, kh, kw]', 4);
   const [n, c, h, w] = x4.shape;
@@ -301,14 +302,10 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
   return unbatched ? squeeze(y, 0) : y;
 }
 
-/** x [..., H, W] with 3 or 4 axes (pools treat batch and channels alike) as [N*C, 1, H, W], and its leading axes. */
+/** x [N, C, ...] or [C, ...] (pools treat batch and channels alike) as [N*C, 1, H, W] (H 1 when 1-D), and its leading axes. */
 function planes(x: Tensor, dims: 1 | 2, op: string): [Tensor, number[]] {
-  checkTensor(x, op, 'the input');
-  const layout = dims === 1 ? 'C, L' : 'C, H, W';
-  if (x.ndim !== dims + 1 && x.ndim !== dims + 2) throw new ShapeError(`${op}: the input must be [N, ${layout}] or [${layout}], got shape ${fmt(x.shape)}`);
-  const lead = x.shape.slice(0, x.ndim - dims);
-  const [h, w] = dims === 1 ? [1, x.shape[x.ndim - 1]] : x.shape.slice(-2);
-  return [reshape(x, [lead.reduce((a, b) => a * b, 1), 1, h, w]), lead];
+  const [n, c, ...lengths] = batched(x, dims, op)[0].shape;
+  return [reshape(x, [n * c, 1, ...(dims === 1 ? [1, ...lengths] : lengths)]), x.shape.slice(0, x.ndim - dims)];
 }
 
 /** A pool's window from its 1-D or 2-D options (stride defaults to the kernel); padding at most half the kernel. */
@@ -405,8 +402,7 @@ registerOp('adaptiveAvgPool2d', true);
  */
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor {
   const op = 'adaptiveAvgPool2d';
-  checkTensor(x, op, 'the input');
-  if (x.ndim !== 3 && x.ndim !== 4) throw new ShapeError(`${op}: the input must be [N, C, H, W] or [C, H, W], got shape ${fmt(x.shape)}`);
+  batched(x, 2, op);
   if (!isFloat(x.dtype)) throw new DTypeError(`${op}: the input must be float32 or float64, got ${x.dtype}`);
   const [h, w] = x.shape.slice(-2);
   const given = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
