@@ -42,6 +42,14 @@ export interface NllLossOptions {
   reduction?: Reduction;
 }
 
+/** weight, undefined or checked to be C class weights. */
+function classWeights(weight: Tensor | undefined, C: number, op: string): Tensor | undefined {
+  if (weight !== undefined && (!(weight instanceof Tensor) || weight.ndim !== 1 || weight.size !== C)) {
+    throw new ShapeError(`${op}: weight must be a 1-D tensor of ${C} class weights, got ${weight instanceof Tensor ? `shape ${fmt(weight.shape)}` : show(weight)}`);
+  }
+  return weight;
+}
+
 /** The checked class-index pieces: input as [N, C, ...], target as [N, ...], the not-ignored mask, each sample's weight. */
 function classIndexTerms(input: Tensor, target: Tensor, options: NllLossOptions, op: string) {
   if (input.ndim < 1) throw new ShapeError(`${op}: input needs a class axis, got shape ${fmt(input.shape)}`);
@@ -62,10 +70,7 @@ function classIndexTerms(input: Tensor, target: Tensor, options: NllLossOptions,
     throw new IndexError(`${op}: target ${t.data[at]} at position ${at} is out of range for ${C} classes (and is not ignoreIndex ${ignoreIndex})`);
   }
   const safe = where(valid, t, 0);
-  const { weight } = options;
-  if (weight !== undefined && (!(weight instanceof Tensor) || weight.ndim !== 1 || weight.size !== C)) {
-    throw new ShapeError(`${op}: weight must be a 1-D tensor of ${C} class weights, got ${weight instanceof Tensor ? `shape ${fmt(weight.shape)}` : show(weight)}`);
-  }
+  const weight = classWeights(options.weight, C, op);
   const perSample = weight === undefined ? valid.astype(x.dtype) : mul(reshape(take(weight, reshape(safe, [safe.size])), safe.shape), valid);
   return { x, safe, valid, perSample, unbatched, C };
 }
@@ -89,13 +94,14 @@ registerOp('nllLoss', true);
  * the targets that are not ignoreIndex (NaN when there are none, as PyTorch).
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
-  return nll(floatInput(input, 'nllLoss'), target, options, 'nllLoss');
+  const terms = classIndexTerms(floatInput(input, 'nllLoss'), target, options, 'nllLoss');
+  return nll(terms, options.reduction ?? 'mean', 'nllLoss');
 }
 
-function nll(input: Tensor, target: Tensor, options: NllLossOptions, op: string): Tensor {
-  const { x, safe, perSample, unbatched } = classIndexTerms(input, target, options, op);
+/** The loss -x[n, target[n], ...] * weight[target[n]] from classIndexTerms' pieces, reduced. */
+function nll({ x, safe, perSample, unbatched }: ReturnType<typeof classIndexTerms>, reduction: Reduction, op: string): Tensor {
   const picked = squeeze(gather(x, unsqueeze(safe, 1), 1), 1);
-  return weightedReduce(neg(mul(picked, perSample)), perSample, options.reduction ?? 'mean', unbatched, op);
+  return weightedReduce(neg(mul(picked, perSample)), perSample, reduction, unbatched, op);
 }
 
 export interface CrossEntropyOptions extends NllLossOptions {
@@ -118,23 +124,22 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
   const axis = input.ndim === 1 ? 0 : 1;
   const C = input.shape[axis];
   const logp = logSoftmax(input, axis);
-  const w = options.weight;
+  const w = classWeights(options.weight, C, 'crossEntropy');
   // the weights along the class axis, broadcastable against logp
   const wAlong = w === undefined ? undefined : reshape(w, [C, ...new Array<number>(input.ndim - axis - 1).fill(1)]);
   if (target instanceof Tensor && isFloat(target.dtype)) {
     sameShapes(input, target, 'crossEntropy');
-    if (w !== undefined && (w.ndim !== 1 || w.size !== C)) throw new ShapeError(`crossEntropy: weight must be a 1-D tensor of ${C} class weights, got shape ${fmt(w.shape)}`);
     const t = s > 0 ? add(mul(target, 1 - s), s / C) : target;
     const terms = mul(logp, wAlong === undefined ? t : mul(t, wAlong));
     return reduce(neg(sum(terms, axis)), reduction, 'crossEntropy');
   }
-  const loss = nll(logp, target, { ...options, reduction }, 'crossEntropy');
+  const terms = classIndexTerms(logp, target, options, 'crossEntropy');
+  const loss = nll(terms, reduction, 'crossEntropy');
   if (s === 0) return loss;
   // PyTorch's label smoothing on class indices: (1 - s) * nll + s / C * (the loss against the uniform target)
-  const { valid, perSample, unbatched } = classIndexTerms(logp, target, options, 'crossEntropy');
-  const full = unbatched ? unsqueeze(logp, 0) : logp;
+  const { x, valid, perSample, unbatched } = terms; // x: logp with a batch axis
   const wFull = wAlong === undefined ? undefined : unbatched ? unsqueeze(wAlong, 0) : wAlong;
-  const smooth = where(valid, neg(sum(wFull === undefined ? full : mul(full, wFull), 1)), 0);
+  const smooth = where(valid, neg(sum(wFull === undefined ? x : mul(x, wFull), 1)), 0);
   const smoothReduced = weightedReduce(smooth, perSample, reduction, unbatched, 'crossEntropy');
   return add(mul(loss, 1 - s), mul(smoothReduced, s / C));
 }
