@@ -158,14 +158,9 @@ export function repeatInterleave(x: Tensor, repeats: number | readonly number[] 
   if (axis === undefined) return repeatInterleave(reshape(x, [x.size]), repeats, 0);
   const a = normalizeAxis(axis, x.ndim, 'repeatInterleave');
   const n = x.shape[a];
-  if (typeof repeats === 'number') {
-    const r = intArg(repeats, 'repeatInterleave', 'repeats', 0);
-    const shape = x.shape.slice();
-    const spread = reshape(x, [...shape.slice(0, a + 1), 1, ...shape.slice(a + 1)]);
-    const big = broadcastTo(spread, [...shape.slice(0, a + 1), r, ...shape.slice(a + 1)]);
-    return reshape(big, shape.map((d, i) => (i === a ? d * r : d)));
-  }
-  const counts = repeats instanceof Tensor ? Array.from(indexTensor(repeats, 'repeatInterleave').data) : intList(repeats, 'repeatInterleave', 'repeats', 0);
+  const counts = repeats instanceof Tensor ? Array.from(indexTensor(repeats, 'repeatInterleave').data)
+    : typeof repeats === 'number' ? new Array<number>(n).fill(intArg(repeats, 'repeatInterleave', 'repeats', 0))
+    : intList(repeats, 'repeatInterleave', 'repeats', 0);
   if (counts.length !== n) throw new ShapeError(`repeatInterleave: ${counts.length} repeats for axis ${a} of length ${n}; give one per element (or one number)`);
   if (counts.some((c) => c < 0)) throw new ValueError(`repeatInterleave: repeats must be >= 0, got [${counts.join(', ')}]`);
   return take(x, counts.flatMap((c, i) => new Array<number>(c).fill(i)), a);
@@ -352,9 +347,14 @@ export function indexAdd(x: Tensor, axis: number, index: Tensor | readonly numbe
 
 // ---------------------------------------------------------------- masks
 
+/** Throws a ValueError unless mask is a Tensor. */
+function checkMask(mask: unknown, op: string): asserts mask is Tensor {
+  if (!(mask instanceof Tensor)) throw new ValueError(`${op}: the mask must be a Tensor (nonzero for true), got ${show(mask)}`);
+}
+
 /** A mask's shape broadcast to x's (not beyond it). */
 function maskFor(x: Tensor, mask: Tensor, op: string): Tensor {
-  if (!(mask instanceof Tensor)) throw new ValueError(`${op}: the mask must be a Tensor (nonzero for true), got ${show(mask)}`);
+  checkMask(mask, op);
   if (!sameShape(broadcastShapes(mask.shape, x.shape, op), x.shape)) {
     throw new ShapeError(`${op}: a mask of shape ${fmt(mask.shape)} cannot be broadcast to the input's shape ${fmt(x.shape)}`);
   }
@@ -373,7 +373,7 @@ export function maskedFill(x: Tensor, mask: Tensor, value: Operand): Tensor {
 registerOp('maskedSelect', true);
 /** The elements of x where mask is nonzero (the two broadcast together), as a 1-D tensor in row-major order. */
 export function maskedSelect(x: Tensor, mask: Tensor): Tensor {
-  if (!(mask instanceof Tensor)) throw new ValueError(`maskedSelect: the mask must be a Tensor (nonzero for true), got ${show(mask)}`);
+  checkMask(mask, 'maskedSelect');
   const shape = broadcastShapes(x.shape, mask.shape, 'maskedSelect');
   const positions = nonzeroPositions(broadcastTo(mask.detach(), shape).data);
   return take(reshape(broadcastTo(x, shape), [sizeOf(shape)]), new Tensor(positions, [positions.length], 'int32'), 0);
@@ -448,9 +448,8 @@ export function index(x: Tensor, indices: readonly IndexSpec[]): Tensor {
   const out = reshape(picked, [...b, ...rest.map((i) => x.shape[i])]);
   const adjacent = adv.every((d, k) => k === 0 || d === adv[k - 1] + 1);
   if (!adjacent || adv[0] === 0) return out;
-  // adjacent indexed axes after some whole axes: B goes where they were
-  const before = adv[0];
-  const nb = b.length;
-  const perm = [...Array.from({ length: before }, (_, i) => nb + i), ...Array.from({ length: nb }, (_, i) => i), ...Array.from({ length: out.ndim - nb - before }, (_, i) => nb + before + i)];
+  // adjacent indexed axes after some whole axes: B's axes (the first b.length) go where they were
+  const perm = out.shape.map((_, i) => i);
+  perm.splice(adv[0], 0, ...perm.splice(0, b.length));
   return transpose(out, perm);
 }
