@@ -64,11 +64,11 @@ export function ones(shape: readonly number[], options: TensorOptions = {}): Ten
 }
 
 export function zerosLike(x: Tensor, options: TensorOptions = {}): Tensor {
-  return full(x.shape, 0, { dtype: x.dtype, ...options });
+  return fullLike(x, 0, options);
 }
 
 export function onesLike(x: Tensor, options: TensorOptions = {}): Tensor {
-  return full(x.shape, 1, { dtype: x.dtype, ...options });
+  return fullLike(x, 1, options);
 }
 
 export function fullLike(x: Tensor, value: number | boolean, options: TensorOptions = {}): Tensor {

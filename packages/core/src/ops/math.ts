@@ -85,10 +85,8 @@ export function frac(x: Operand): Tensor {
 
 /** Throws for an int32 division whose divisor has a 0 (PyTorch raises too; a float one gives NaN or inf). */
 function checkIntDivisor(op: string, a: Operand, b: Operand): void {
-  const [ta, tb] = operands(a, b);
-  if (!isFloat(ta.dtype) || !isFloat(tb.dtype)) {
-    if (!isFloat(tb.dtype) && tb.data.includes(0)) throw new ValueError(`${op}: integer division by zero (the divisor has a 0; use float tensors for NaN/inf results)`);
-  }
+  const divisor = operands(a, b)[1];
+  if (!isFloat(divisor.dtype) && divisor.data.includes(0)) throw new ValueError(`${op}: integer division by zero (the divisor has a 0; use float tensors for NaN/inf results)`);
 }
 
 export const atan2 = defineBinary('atan2', {

@@ -3,7 +3,7 @@
 import { isFloat } from '../dtype.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../errors.js';
 import { noGrad } from '../autograd.js';
-import { fmt } from '../shape.js';
+import { fmt, sameShape } from '../shape.js';
 import { type Tensor } from '../tensor.js';
 import { registerOp } from './registry.js';
 import { add, eq, mul, sub, where } from './arith.js';
@@ -48,7 +48,7 @@ function checkNumber(v: unknown, op: string, name: string, max = Infinity): numb
 function affineParams(options: NormOptions, shape: readonly number[], op: string): [Tensor | null, Tensor | null] {
   const check = (t: Tensor | null | undefined, name: string): Tensor | null => {
     if (t === undefined || t === null) return null;
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+    if (!sameShape(t.shape, shape)) {
       throw new ShapeError(`${op}: ${name} has shape ${fmt(t.shape)}, expected ${fmt(shape)}`);
     }
     return t;
@@ -127,21 +127,23 @@ export function batchNorm(x: Tensor, runningMean: Tensor | null, runningVar: Ten
     if (t !== null && !isFloat(t.dtype)) throw new DTypeError(`batchNorm: ${name} must be float32 or float64, got ${t.dtype}`);
   }
   const view = channelView(x.ndim);
-  if (!training) {
+  let v: Tensor, m: Tensor;
+  if (training) {
+    const count = x.size / Math.max(c, 1);
+    if (count <= 1) throw new ValueError(`batchNorm: training needs more than 1 value per channel, got input shape ${fmt(x.shape)}`);
+    const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
+    [v, m] = varMean(x, axes, { correction: 0, keepdims: true });
+    noGrad(() => {
+      const update = (running: Tensor | null, batch: Tensor) => {
+        if (running !== null) running.data.set(add(mul(running, 1 - momentum), mul(reshape(batch, [c]).astype(running.dtype), momentum)).data);
+      };
+      update(runningMean, m);
+      update(runningVar, mul(v, count / (count - 1)));
+    });
+  } else {
     if (runningMean === null || runningVar === null) throw new ValueError('batchNorm: runningMean and runningVar are needed when not training');
-    return affine(mul(sub(x, view(runningMean)), rsqrt(add(view(runningVar), eps))), weight, bias, view);
+    [v, m] = [view(runningVar), view(runningMean)];
   }
-  const count = x.size / Math.max(c, 1);
-  if (count <= 1) throw new ValueError(`batchNorm: training needs more than 1 value per channel, got input shape ${fmt(x.shape)}`);
-  const axes = x.shape.map((_, i) => i).filter((i) => i !== 1);
-  const [v, m] = varMean(x, axes, { correction: 0, keepdims: true });
-  noGrad(() => {
-    const update = (running: Tensor | null, batch: Tensor) => {
-      if (running !== null) running.data.set(add(mul(running, 1 - momentum), mul(reshape(batch, [c]).astype(running.dtype), momentum)).data);
-    };
-    update(runningMean, m);
-    update(runningVar, mul(v, count / (count - 1)));
-  });
   return affine(mul(sub(x, m), rsqrt(add(v, eps))), weight, bias, view);
 }
 

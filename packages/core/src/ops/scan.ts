@@ -126,17 +126,12 @@ export function logcumsumexp(x: Tensor, axis?: number): Tensor {
   });
 }
 
-/** Positions from an ordering kernel, gathered into values: [values, positions]. */
-function gathered(x: Tensor, positions: Tensor, a: number): [Tensor, Tensor] {
-  return [gather(x, positions, a), positions];
-}
-
 function cumExtremum(op: string, sign: 1 | -1, x: Tensor, axis: number): [Tensor, Tensor] {
   const a = normalizeAxis(axis, x.ndim, op);
   const at = alloc(x.shape, 'int32');
   const { outer, len, inner } = around(x.shape, a);
   backend().cumExtremumAxis(x.data, outer, len, inner, at.data as Int32Array, sign);
-  return gathered(x, at, a);
+  return [gather(x, at, a), at];
 }
 
 registerOp('cummax', true);
@@ -163,11 +158,14 @@ function sortOptions(options: SortOptions | boolean | undefined): boolean {
   return typeof options === 'boolean' ? options : (options?.descending ?? false);
 }
 
-/** A 0-d tensor sorts as one element (PyTorch allows it; the axis must still be 0 or -1). */
-function atLeast1d(x: Tensor, axis: number, op: string): [Tensor, number] {
-  if (x.ndim > 0) return [x, normalizeAxis(axis, x.ndim, op)];
+/**
+ * A 0-d tensor sorts as one element (PyTorch allows it; the axis must still be 0 or -1): x as [1] then, the axis,
+ * and what gives the results back x's rank.
+ */
+function atLeast1d(x: Tensor, axis: number, op: string): [Tensor, number, (r: Tensor) => Tensor] {
+  if (x.ndim > 0) return [x, normalizeAxis(axis, x.ndim, op), (r) => r];
   normalizeAxis(axis, 1, op);
-  return [reshape(x, [1]), 0];
+  return [reshape(x, [1]), 0, (r) => reshape(r, [])];
 }
 
 registerOp('sort', true);
@@ -177,17 +175,16 @@ registerOp('sort', true);
  * for PyTorch's call form). NaN sorts above everything.
  */
 export function sort(x: Tensor, axis = -1, options?: SortOptions | boolean): [Tensor, Tensor] {
-  const [t, a] = atLeast1d(x, axis, 'sort');
-  const [values, at] = gathered(t, order(t, a, sortOptions(options)), a);
-  return t === x ? [values, at] : [reshape(values, []), reshape(at, [])];
+  const [t, a, back] = atLeast1d(x, axis, 'sort');
+  const at = order(t, a, sortOptions(options));
+  return [back(gather(t, at, a)), back(at)];
 }
 
 registerOp('argsort', false);
 /** The positions that sort x along `axis` (default the last), int32; stable (see sort). */
 export function argsort(x: Tensor, axis = -1, options?: SortOptions | boolean): Tensor {
-  const [t, a] = atLeast1d(x, axis, 'argsort');
-  const at = order(t, a, sortOptions(options));
-  return t === x ? at : reshape(at, []);
+  const [t, a, back] = atLeast1d(x, axis, 'argsort');
+  return back(order(t, a, sortOptions(options)));
 }
 
 registerOp('topk', true);
@@ -200,15 +197,14 @@ registerOp('topk', true);
 export function topk(x: Tensor, k: number, axis = -1, options: TopkOptions | boolean = {}, sorted?: boolean): [Tensor, Tensor] {
   const largest = typeof options === 'boolean' ? options : (options.largest ?? true);
   const inOrder = (typeof options === 'boolean' ? sorted : options.sorted) ?? true;
-  const [t, a] = atLeast1d(x, axis, 'topk');
+  const [t, a, back] = atLeast1d(x, axis, 'topk');
   const len = t.shape[a];
   if (!Number.isInteger(k) || k < 0 || k > len) {
     throw new ValueError(`topk: k must be an integer from 0 to ${len} (the length of axis ${a} of shape ${fmt(x.shape)}), got ${String(k)}`);
   }
   let first = slice(order(t, a, largest), t.shape.map((_, i) => (i === a ? ([0, k] as const) : null)));
   if (!inOrder) first = gather(first, order(first, a, false), a); // the chosen positions, ascending
-  const [values, at] = gathered(t, first, a);
-  return t === x ? [values, at] : [reshape(values, []), reshape(at, [])];
+  return [back(gather(t, first, a)), back(first)];
 }
 
 registerOp('median', true);
@@ -228,8 +224,8 @@ export function median(x: Tensor, axis?: number, keepdims = false): Tensor | [Te
   const at = alloc(t.shape.map((d, i) => (i === a ? 1 : d)), 'int32');
   const { outer, len, inner } = around(t.shape, a);
   backend().medianAxis(t.data, outer, len, inner, at.data as Int32Array);
-  const [values, positions] = gathered(t, at, a);
-  if (keepdims && t === x) return [values, positions];
+  const values = gather(t, at, a);
+  if (keepdims && t === x) return [values, at];
   const shape = x.shape.filter((_, i) => i !== a);
-  return [reshape(values, shape), reshape(positions, shape)];
+  return [reshape(values, shape), reshape(at, shape)];
 }

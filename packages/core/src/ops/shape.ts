@@ -174,8 +174,8 @@ export function slice(x: Tensor, specs: readonly SliceSpec[]): Tensor {
   const ellipses = specs.filter((s) => s === '...').length;
   const real = specs.filter((s) => s !== 'newaxis' && s !== '...').length;
   if (ellipses > 1) throw new IndexError(`slice: at most one '...' in the specs, got ${ellipses}`);
-  if (real > x.ndim) throw new IndexError(`slice: ${real} slice specs for a tensor of ${x.ndim} dimensions (shape ${fmt(x.shape)})`);
-  const expanded = specs.flatMap((s) => (s === '...' ? new Array<null>(x.ndim - real).fill(null) : [s]));
+  // more specs than axes: sliceView says so (the '...' standing for no axis)
+  const expanded = specs.flatMap((s) => (s === '...' ? new Array<null>(Math.max(0, x.ndim - real)).fill(null) : [s]));
   const out = readView(x, sliceView(x, expanded.filter((s): s is AxisSpec => s !== 'newaxis')));
   // the sliced shape with a 1 at each 'newaxis' (numbers drop their axis; axes after the specs stay)
   const shape: number[] = [];

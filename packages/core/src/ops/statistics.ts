@@ -12,20 +12,15 @@ import { div, eq, gt, mul, ne, pow, sub, where } from './arith.js';
 import { abs, sqrt } from './unary.js';
 import { max, mean, min, sum } from './reduce.js';
 
-/** keepdims as a boolean (as sum takes it) or inside the options. */
-function varOptions(options: VarOptions | boolean | undefined, op: string): { correction: number; keepdims: boolean } {
+const asFloat = (x: Tensor) => (isFloat(x.dtype) ? x : x.astype(getDefaultDtype()));
+
+/** [variance, mean] over `axis` (see VarOptions; keepdims as a boolean, as sum takes it, or inside the options). */
+function moments(x: Tensor, axis: Axis | undefined, options: VarOptions | boolean | undefined, op: string): [Tensor, Tensor] {
   const o = typeof options === 'boolean' ? { keepdims: options } : (options ?? {});
-  const correction = o.correction ?? 1;
+  const { correction = 1, keepdims = false } = o;
   if (typeof correction !== 'number' || !Number.isFinite(correction) || correction < 0) {
     throw new ValueError(`${op}: correction must be a finite number >= 0 (1: sample variance, 0: population variance), got ${String(correction)}`);
   }
-  return { correction, keepdims: o.keepdims ?? false };
-}
-
-const asFloat = (x: Tensor) => (isFloat(x.dtype) ? x : x.astype(getDefaultDtype()));
-
-/** [variance, mean], the mean kept with the reduced axes as 1. */
-function moments(x: Tensor, axis: Axis | undefined, correction: number, keepdims: boolean, op: string): [Tensor, Tensor] {
   const xf = asFloat(x);
   const axes = normalizeAxes(axis, x.ndim, op);
   const m = mean(xf, axes, true);
@@ -38,8 +33,7 @@ function moments(x: Tensor, axis: Axis | undefined, correction: number, keepdims
 registerOp('var', true);
 /** The variance over `axis` (all axes when undefined), divided by N - correction (see VarOptions). */
 function variance(x: Tensor, axis?: Axis, options?: VarOptions | boolean): Tensor {
-  const { correction, keepdims } = varOptions(options, 'var');
-  return moments(x, axis, correction, keepdims, 'var')[0];
+  return moments(x, axis, options, 'var')[0];
 }
 // `var` is a reserved word for a declaration, not for an export name: import { var as variance } or tg.var
 export { variance as var, variance };
@@ -47,22 +41,19 @@ export { variance as var, variance };
 registerOp('std', true);
 /** The standard deviation, sqrt(var) (see var); where it is 0 its gradient is 0, as PyTorch's. */
 export function std(x: Tensor, axis?: Axis, options?: VarOptions | boolean): Tensor {
-  const { correction, keepdims } = varOptions(options, 'std');
-  return root(moments(x, axis, correction, keepdims, 'std')[0], 2);
+  return root(moments(x, axis, options, 'std')[0], 2);
 }
 
 registerOp('varMean', true);
 /** [var, mean] in one pass over the mean (PyTorch's var_mean). */
 export function varMean(x: Tensor, axis?: Axis, options?: VarOptions | boolean): [Tensor, Tensor] {
-  const { correction, keepdims } = varOptions(options, 'varMean');
-  return moments(x, axis, correction, keepdims, 'varMean');
+  return moments(x, axis, options, 'varMean');
 }
 
 registerOp('stdMean', true);
 /** [std, mean] (PyTorch's std_mean). */
 export function stdMean(x: Tensor, axis?: Axis, options?: VarOptions | boolean): [Tensor, Tensor] {
-  const { correction, keepdims } = varOptions(options, 'stdMean');
-  const [v, m] = moments(x, axis, correction, keepdims, 'stdMean');
+  const [v, m] = moments(x, axis, options, 'stdMean');
   return [root(v, 2), m];
 }
 
