@@ -151,12 +151,14 @@ function batched(x: Tensor, dims: number, op: string, layout = dims === 1 ? 'C, 
   throw new ShapeError(`${op}: the input must be [N, ${layout}] or [${layout}], got shape ${fmt(x.shape)}`);
 }
 
-function windowOf(op: string, kernelSize: unknown, o: WindowOptions): Window {
+/** The checked window of a 1-D or 2-D op; the stride defaults to 1, or for a pool (`pool`) to the kernel. */
+function windowOf(op: string, dims: 1 | 2, kernelSize: unknown, o: WindowOptions, pool = false): Window {
+  const k = spatial(kernelSize, dims, op, 'kernelSize', 1, 1);
   return {
-    k: sizes(kernelSize, 2, op, 'kernelSize', 1),
-    s: sizes(o.stride ?? 1, 2, op, 'stride', 1),
-    p: sizes(o.padding ?? 0, 2, op, 'padding', 0),
-    d: sizes(o.dilation ?? 1, 2, op, 'dilation', 1),
+    k,
+    s: pool && o.stride === undefined ? k : spatial(o.stride ?? 1, dims, op, 'stride', 1, 1),
+    p: spatial(o.padding ?? 0, dims, op, 'padding', 0, 0),
+    d: spatial(o.dilation ?? 1, dims, op, 'dilation', 1, 1),
   };
 }
 
@@ -166,7 +168,7 @@ function windowOf(op: string, kernelSize: unknown, o: WindowOptions): Window {
  */
 export function unfold(x: Tensor, kernelSize: Size2, options: WindowOptions = {}): Tensor {
   const [x4, unbatched] = batched(x, 2, 'unfold');
-  const out = im2colOp(x4, geometry('unfold', x4.shape, windowOf('unfold', kernelSize, options)));
+  const out = im2colOp(x4, geometry('unfold', x4.shape, windowOf('unfold', 2, kernelSize, options)));
   return unbatched ? squeeze(out, 0) : out;
 }
 
@@ -177,7 +179,7 @@ export function unfold(x: Tensor, kernelSize: Size2, options: WindowOptions = {}
 export function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, options: WindowOptions = {}): Tensor {
   const [x3, unbatched] = batched(x, 1, 'fold', 'C * kh * kw, L');
   const [h, w] = sizes(outputSize, 2, 'fold', 'outputSize', 1);
-  const win = windowOf('fold', kernelSize, options);
+  const win = windowOf('fold', 2, kernelSize, options);
   const kk = win.k[0] * win.k[1];
   if (x3.shape[1] % kk !== 0) {
     throw new ShapeError(`fold: the input's dimension 1 (${x3.shape[1]}) must be divisible by the kernel's ${win.k[0]} x ${win.k[1]} = ${kk} (it is C * kh * kw)`);
@@ -309,15 +311,9 @@ function planes(x: Tensor, dims: 1 | 2, op: string): [Tensor, number[]] {
 }
 
 /** A pool's window from its 1-D or 2-D options (stride defaults to the kernel); padding at most half the kernel. */
-function poolWindow(op: string, dims: 1 | 2, kernelSize: unknown, o: { stride?: Size2; padding?: Size2; dilation?: Size2 }): Window {
-  const k = spatial(kernelSize, dims, op, 'kernelSize', 1, 1);
-  const win = {
-    k,
-    s: o.stride === undefined ? k : spatial(o.stride, dims, op, 'stride', 1, 1),
-    p: spatial(o.padding ?? 0, dims, op, 'padding', 0, 0),
-    d: spatial(o.dilation ?? 1, dims, op, 'dilation', 1, 1),
-  };
-  if (win.p.some((p, i) => p > Math.floor(k[i] / 2))) {
+function poolWindow(op: string, dims: 1 | 2, kernelSize: unknown, o: WindowOptions): Window {
+  const win = windowOf(op, dims, kernelSize, o, true);
+  if (win.p.some((p, i) => p > Math.floor(win.k[i] / 2))) {
     throw new ValueError(`${op}: padding ${show(o.padding)} must be at most half the kernel size ${show(kernelSize)}`);
   }
   return win;

@@ -141,7 +141,7 @@ export function einsum(subscripts: string, ...operands: Tensor[]): Tensor {
   const terms = operands.map((t, k) => takeDiagonals({ t, labels: inputs[k] }));
   const sizes = labelSizes(terms);
   const neededAfter = (k: number) => new Set([...output, ...terms.slice(k + 1).flatMap((x) => x.labels)]);
-  let acc = sumUnneeded(terms[0], new Set([...neededAfter(0)]));
+  let acc = sumUnneeded(terms[0], neededAfter(0));
   for (let k = 1; k < terms.length; k++) {
     const keep = neededAfter(k);
     const next = sumUnneeded(terms[k], new Set([...keep, ...acc.labels]));

@@ -26,14 +26,10 @@ function inferShape(x: Tensor, shape: readonly number[]): number[] {
   checkShape(known, 'reshape');
   const rest = sizeOf(known);
   const out = shape.slice();
-  if (free >= 0) {
-    if (rest === 0 || x.size % rest !== 0) {
-      throw new ShapeError(`reshape: cannot reshape a tensor of shape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shape)}`);
-    }
-    out[free] = x.size / rest;
-  } else if (rest !== x.size) {
-    throw new ShapeError(`reshape: cannot reshape a tensor of shape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shape)} (${rest} elements)`);
+  if (free >= 0 ? rest === 0 || x.size % rest !== 0 : rest !== x.size) {
+    throw new ShapeError(`reshape: cannot reshape a tensor of shape ${fmt(x.shape)} (${x.size} elements) into ${fmt(shape)}${free >= 0 ? '' : ` (${rest} elements)`}`);
   }
+  if (free >= 0) out[free] = x.size / rest;
   return out;
 }
 
@@ -158,7 +154,7 @@ function sliceView(x: Tensor, specs: readonly AxisSpec[]): View {
     };
     const b = st > 0 ? clampIndex(start, 0, 0, n) : clampIndex(start, n - 1, -1, n - 1);
     const e = st > 0 ? clampIndex(stop, n, 0, n) : clampIndex(stop, -1, -1, n - 1);
-    const len = st > 0 ? Math.max(0, Math.ceil((e - b) / st)) : Math.max(0, Math.ceil((b - e) / -st));
+    const len = Math.max(0, Math.ceil((e - b) / st));
     if (len > 0) offset += b * xStrides[d];
     strides.push(st * xStrides[d]);
     shape.push(len);
