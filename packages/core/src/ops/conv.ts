@@ -93,7 +93,7 @@ function checkGroups(groups: unknown, op: string): number {
 }
 
 /** The number of window positions along one axis (PyTorch's formula), and whether it is too small. */
-function positions(len: number, k: number, s: number, p: number, d: number, ceil = false): number {
+function positions(len: number, k: number, s: number, p: number, d: number, ceil: boolean): number {
   const span = len + 2 * p - d * (k - 1) - 1;
   if (span < 0) return 0;
   let o = (ceil ? Math.ceil(span / s) : Math.floor(span / s)) + 1;

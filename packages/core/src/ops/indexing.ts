@@ -24,12 +24,12 @@ export function indexTensor(indices: Tensor | readonly number[], op: string): Te
 }
 
 /** Checks every index is in [-len, len) and returns them with negatives wrapped. */
-export function checkedIndices(index: Tensor, len: number, op: string, what = 'index'): Int32Array {
+export function checkedIndices(index: Tensor, len: number, op: string): Int32Array {
   const src = index.data as Int32Array;
   let out = src;
   for (let i = 0; i < src.length; i++) {
     const v = src[i];
-    if (v < -len || v >= len) throw new IndexError(`${op}: ${what} ${v} at position ${i} is out of range for an axis of length ${len}`);
+    if (v < -len || v >= len) throw new IndexError(`${op}: index ${v} at position ${i} is out of range for an axis of length ${len}`);
     if (v < 0) {
       if (out === src) out = src.slice();
       out[i] = v + len;

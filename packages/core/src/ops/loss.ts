@@ -23,15 +23,21 @@ function reduce(loss: Tensor, reduction: Reduction, op: string): Tensor {
   throw new ValueError(`${op}: reduction must be 'none', 'mean' or 'sum', got ${show(reduction)}`);
 }
 
-function floatInput(x: Tensor, op: string, what = 'input'): Tensor {
-  if (!(x instanceof Tensor)) throw new ValueError(`${op}: ${what} must be a Tensor, got ${show(x)}`);
-  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: ${what} must be a float tensor, got ${x.dtype}`);
+function floatInput(x: Tensor, op: string): Tensor {
+  if (!(x instanceof Tensor)) throw new ValueError(`${op}: input must be a Tensor, got ${show(x)}`);
+  if (!isFloat(x.dtype)) throw new DTypeError(`${op}: input must be a float tensor, got ${x.dtype}`);
   return x;
 }
 
 function sameShapes(input: Tensor, target: Tensor, op: string): void {
   if (!(target instanceof Tensor)) throw new ValueError(`${op}: target must be a Tensor, got ${show(target)}`);
   if (!sameShape(input.shape, target.shape)) throw new ShapeError(`${op}: input ${fmt(input.shape)} and target ${fmt(target.shape)} must have the same shape`);
+}
+
+/** The checks of the elementwise losses: a float input, and a target of its shape. */
+function pointwise(input: Tensor, target: Tensor, op: string): void {
+  floatInput(input, op);
+  sameShapes(input, target, op);
 }
 
 export interface NllLossOptions {
@@ -158,8 +164,7 @@ registerOp('binaryCrossEntropyWithLogits', true);
  * (1 - t) x + l (m + log(exp(-m) + exp(-x - m))) with m = max(-x, 0) and l = 1 + (posWeight - 1) t.
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options: BceWithLogitsOptions = {}): Tensor {
-  floatInput(input, 'binaryCrossEntropyWithLogits');
-  sameShapes(input, target, 'binaryCrossEntropyWithLogits');
+  pointwise(input, target, 'binaryCrossEntropyWithLogits');
   const m = maximum(neg(input), 0);
   const softplusNeg = add(m, log(add(exp(neg(m)), exp(sub(neg(input), m))))); // log(1 + exp(-x))
   const { posWeight, weight } = options;
@@ -179,8 +184,7 @@ function positive(v: number, op: string, name: string, allowZero = false): numbe
 registerOp('huberLoss', true);
 /** 0.5 d^2 where |d| < delta, else delta (|d| - 0.5 delta), with d = input - target (default delta 1). */
 export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: Reduction; delta?: number } = {}): Tensor {
-  floatInput(input, 'huberLoss');
-  sameShapes(input, target, 'huberLoss');
+  pointwise(input, target, 'huberLoss');
   const delta = positive(options.delta ?? 1, 'huberLoss', 'delta');
   const d = sub(input, target);
   const z = abs(d);
@@ -191,8 +195,7 @@ export function huberLoss(input: Tensor, target: Tensor, options: { reduction?: 
 registerOp('smoothL1Loss', true);
 /** 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta (beta 0: |d|), with d = input - target (default beta 1). */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: { reduction?: Reduction; beta?: number } = {}): Tensor {
-  floatInput(input, 'smoothL1Loss');
-  sameShapes(input, target, 'smoothL1Loss');
+  pointwise(input, target, 'smoothL1Loss');
   const beta = positive(options.beta ?? 1, 'smoothL1Loss', 'beta', true);
   const d = sub(input, target);
   const z = abs(d);
@@ -208,8 +211,7 @@ registerOp('klDiv', true);
  * true KL divergence), 'sum', 'none'.
  */
 export function klDiv(input: Tensor, target: Tensor, options: { reduction?: Reduction | 'batchmean'; logTarget?: boolean } = {}): Tensor {
-  floatInput(input, 'klDiv');
-  sameShapes(input, target, 'klDiv');
+  pointwise(input, target, 'klDiv');
   let loss: Tensor;
   if (options.logTarget) loss = mul(exp(target), sub(target, input));
   else {
