@@ -8,7 +8,7 @@ import { type IsCloseOptions, type NanToNumOptions, type Tensor } from '../tenso
 
 export type { IsCloseOptions, NanToNumOptions };
 import { noGrad, record } from '../autograd.js';
-import { asTensor, defineBinary, defineUnary, operands, sumToShape, type Operand } from './op.js';
+import { asTensor, defineBinary, defineUnary, operands, sumToShape, type BinarySpec, type Operand } from './op.js';
 import { registerOp } from './registry.js';
 import { abs, exp, sign } from './unary.js';
 import { add, div, eq, le, maximum, mul, ne, neg, sub, where } from './arith.js';
@@ -83,10 +83,14 @@ export function frac(x: Operand): Tensor {
   return sub(t, trunc(t));
 }
 
-/** Throws for an int32 division whose divisor has a 0 (PyTorch raises too; a float one gives NaN or inf). */
-function checkIntDivisor(op: string, a: Operand, b: Operand): void {
-  const divisor = operands(a, b)[1];
-  if (!isFloat(divisor.dtype) && divisor.data.includes(0)) throw new ValueError(`${op}: integer division by zero (the divisor has a 0; use float tensors for NaN/inf results)`);
+/** A division op that throws for an int divisor with a 0 (PyTorch raises too; a float one gives NaN or inf). */
+function intDivision(name: 'fmod' | 'remainder' | 'floorDivide', spec?: BinarySpec): (a: Operand, b: Operand) => Tensor {
+  const op = defineBinary(name, spec);
+  return (a, b) => {
+    const divisor = operands(a, b)[1];
+    if (!isFloat(divisor.dtype) && divisor.data.includes(0)) throw new ValueError(`${name}: integer division by zero (the divisor has a 0; use float tensors for NaN/inf results)`);
+    return op(a, b);
+  };
 }
 
 export const atan2 = defineBinary('atan2', {
@@ -95,32 +99,20 @@ export const atan2 = defineBinary('atan2', {
   db: (g, a, b) => div(mul(g, neg(a)), add(sq(a), sq(b))),
 });
 
-const fmodOp = defineBinary('fmod', {
+/** C's fmod: a - trunc(a / b) * b, with the sign of a (int32 stays int32; an int divisor of 0 is an error). */
+export const fmod = intDivision('fmod', {
   da: (g) => g,
   db: (g, a, b) => neg(mul(g, trunc(div(a, b)))),
 });
-/** C's fmod: a - trunc(a / b) * b, with the sign of a (int32 stays int32; an int divisor of 0 is an error). */
-export function fmod(a: Operand, b: Operand): Tensor {
-  checkIntDivisor('fmod', a, b);
-  return fmodOp(a, b);
-}
 
-const remainderOp = defineBinary('remainder', {
+/** Python's a % b (PyTorch's remainder, numpy's mod): a - floor(a / b) * b, with the sign of b. */
+export const remainder = intDivision('remainder', {
   da: (g) => g,
   db: (g, a, b) => neg(mul(g, floor(div(a, b)))),
 });
-/** Python's a % b (PyTorch's remainder, numpy's mod): a - floor(a / b) * b, with the sign of b. */
-export function remainder(a: Operand, b: Operand): Tensor {
-  checkIntDivisor('remainder', a, b);
-  return remainderOp(a, b);
-}
 
-const floorDivideOp = defineBinary('floorDivide');
 /** floor(a / b) (Python's //): int32 for int operands, no gradient. */
-export function floorDivide(a: Operand, b: Operand): Tensor {
-  checkIntDivisor('floorDivide', a, b);
-  return floorDivideOp(a, b);
-}
+export const floorDivide = intDivision('floorDivide');
 
 /** sqrt(a^2 + b^2) without overflow or underflow in the squares. */
 export const hypot = defineBinary('hypot', {
