@@ -205,17 +205,24 @@ function checkConvOperands(op: string, x: Tensor, weight: Tensor, bias: Tensor |
   }
 }
 
-/** The 2-D convolution every conv shares: x [N, C, H, W], weight [O, C / groups, kh, kw]. */
-function conv(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undefined, o: ConvOptions, dims: 1 | 2): Tensor {
+/**
+ * The convolution conv2d and conv1d share: x [N, C, *] (or [C, *]) with weight [O, C / groups, *] over `dims`
+ * spatial axes; a 1-D one runs as a 2-D one over a height of 1.
+ */
+function conv(op: string, dims: 1 | 2, input: Tensor, filters: Tensor, bias: Tensor | null | undefined, o: ConvOptions): Tensor {
+  const [xb, unbatched] = batched(input, dims, op);
+  checkConvOperands(op, xb, filters, bias, filters?.shape?.[0], dims === 1 ? '[O, C / groups, k]' : '[O, C / groups, kh, kw]', dims + 2);
   const groups = checkGroups(o.groups ?? 1, op);
-  const [n, c] = x.shape;
-  const out = weight.shape[0];
+  const [n, c] = xb.shape;
+  const out = filters.shape[0];
   if (c % groups !== 0 || out % groups !== 0) {
     throw new ValueError(`${op}: groups (${groups}) must divide both the input channels (${c}) and the output channels (${out})`);
   }
-  if (weight.shape[1] * groups !== c) {
-    throw new ShapeError(`${op}: the weight ${fmt(dims === 1 ? weight.shape.filter((_, i) => i !== 2) : weight.shape)} expects ${weight.shape[1] * groups} input channels (${weight.shape[1]} per group x ${groups} groups), but the input has ${c} (shape ${fmt(dims === 1 ? x.shape.filter((_, i) => i !== 2) : x.shape)})`);
+  if (filters.shape[1] * groups !== c) {
+    throw new ShapeError(`${op}: the weight ${fmt(filters.shape)} expects ${filters.shape[1] * groups} input channels (${filters.shape[1]} per group x ${groups} groups), but the input has ${c} (shape ${fmt(xb.shape)})`);
   }
+  let x = dims === 1 ? unsqueeze(xb, 2) : xb;
+  const weight = dims === 1 ? unsqueeze(filters, 2) : filters;
   const k = [weight.shape[2], weight.shape[3]];
   const d = spatial(o.dilation ?? 1, dims, op, 'dilation', 1, 1);
   const s = spatial(o.stride ?? 1, dims, op, 'stride', 1, 1);
@@ -244,7 +251,8 @@ function conv(op: string, x: Tensor, weight: Tensor, bias: Tensor | null | undef
       ? matmul(reshape(weight, [out, ck]), cols)
       : reshape(matmul(reshape(weight, [groups, out / groups, ck]), reshape(cols, [n, groups, ck, L])), [n, out, L]);
   if (bias) y = add(y, reshape(bias, [out, 1]));
-  return reshape(y, [n, out, g.oh, g.ow]);
+  y = dims === 1 ? reshape(y, [n, out, g.ow]) : reshape(y, [n, out, g.oh, g.ow]);
+  return unbatched ? squeeze(y, 0) : y;
 }
 
 registerOp('conv2d', true);
@@ -253,19 +261,13 @@ registerOp('conv2d', true);
  * -> [N, O, H', W'] (cross-correlation, as every deep-learning library computes it).
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
-  const [x4, unbatched] = batched(x, 2, 'conv2d');
-  checkConvOperands('conv2d', x4, weight, bias, weight?.shape?.[0], '[O, C / groups, kh, kw]', 4);
-  const out = conv('conv2d', x4, weight, bias, options, 2);
-  return unbatched ? squeeze(out, 0) : out;
+  return conv('conv2d', 2, x, weight, bias, options);
 }
 
 registerOp('conv1d', true);
 /** PyTorch's F.conv1d: x [N, C, L] (or [C, L]) with weight [O, C / groups, k] and an optional bias [O] -> [N, O, L']. */
 export function conv1d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: ConvOptions = {}): Tensor {
-  const [x3, unbatched] = batched(x, 1, 'conv1d');
-  checkConvOperands('conv1d', x3, weight, bias, weight?.shape?.[0], '[O, C / groups, k]', 3);
-  const out = squeeze(conv('conv1d', unsqueeze(x3, 2), unsqueeze(weight, 2), bias, options, 1), 2);
-  return unbatched ? squeeze(out, 0) : out;
+  return conv('conv1d', 1, x, weight, bias, options);
 }
 
 registerOp('convTranspose2d', true);
