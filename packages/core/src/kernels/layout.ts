@@ -1,19 +1,11 @@
 // Kernels that move elements without arithmetic: permute, strided slice, concat, gather/scatter.
 import type { TypedArray } from '../dtype.js';
+import { stridesOf } from '../shape.js';
 
 /** out = x with axes permuted: out axis d is x axis perm[d]. */
 export function permute(x: TypedArray, shape: readonly number[], perm: readonly number[], out: TypedArray): void {
-  const nd = shape.length;
-  if (out.length === 0) return;
-  const xStrides = new Array<number>(nd);
-  let s = 1;
-  for (let d = nd - 1; d >= 0; d--) {
-    xStrides[d] = s;
-    s *= shape[d];
-  }
-  const outShape = perm.map((p) => shape[p]);
-  const st = perm.map((p) => xStrides[p]);
-  stridedCopy(x, 0, st, outShape, out);
+  const xStrides = stridesOf(shape);
+  stridedCopy(x, 0, perm.map((p) => xStrides[p]), perm.map((p) => shape[p]), out);
 }
 
 /** Copies the elements at offset + sum(index[d] * strides[d]) over outShape into out, row-major. */
