@@ -64,3 +64,5 @@ export function jsonTooDeep(text: string, maxDepth: number): number {
   return -1;
 }
 
+// float32 or float64: the dtypes parameters and losses take
+export { isFloat } from './dtype.js';

@@ -2,6 +2,7 @@
 // (optionally shuffled) batches and collates each batch's samples into stacked tensors.
 import { Tensor, Generator, defaultGenerator, stack, take, tensor, ShapeError, ValueError } from '@tensorgrad/core';
 import { fmt, isObject, show } from '@tensorgrad/core/util';
+import { checkBoolean } from './layers/common.js';
 
 /** A map-style data set (PyTorch's Dataset): `length` samples, sample i from `get(i)`. */
 export interface Dataset<T = Tensor[]> {
@@ -58,21 +59,23 @@ export function defaultCollate<T>(samples: readonly T[]): Batch<T> {
 
 function collate(items: readonly unknown[], path: string): unknown {
   const first = items[0];
+  /** Every item must be `what` as the first is. */
+  const expect = (what: string, ok: (x: unknown) => boolean) => {
+    const bad = items.findIndex((x) => !ok(x));
+    if (bad >= 0) throw new ValueError(`DataLoader collate: ${path} is ${what} in the batch's item 0 but ${show(items[bad])} in item ${bad}`);
+  };
   if (first instanceof Tensor) {
-    const bad = items.findIndex((x) => !(x instanceof Tensor));
-    if (bad >= 0) throw new ValueError(`DataLoader collate: ${path} is a Tensor in the batch's item 0 but ${show(items[bad])} in item ${bad}`);
+    expect('a Tensor', (x) => x instanceof Tensor);
     return stack(items as Tensor[], 0);
   }
   if (typeof first === 'number') {
-    const bad = items.findIndex((x) => typeof x !== 'number');
-    if (bad >= 0) throw new ValueError(`DataLoader collate: ${path} is a number in the batch's item 0 but ${show(items[bad])} in item ${bad}`);
+    expect('a number', (x) => typeof x === 'number');
     const values = items as number[];
     const ints = values.every((v) => Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31);
     return tensor(values, { dtype: ints ? 'int32' : 'float32' });
   }
   if (Array.isArray(first)) {
-    const bad = items.findIndex((x) => !Array.isArray(x) || x.length !== first.length);
-    if (bad >= 0) throw new ValueError(`DataLoader collate: ${path} is an array of ${first.length} in the batch's item 0 but ${show(items[bad])} in item ${bad}`);
+    expect(`an array of ${first.length}`, (x) => Array.isArray(x) && x.length === first.length);
     return first.map((_, k) => collate(items.map((x) => (x as unknown[])[k]), `${path}[${k}]`));
   }
   if (isObject(first) && Object.getPrototypeOf(first) === Object.prototype) {
@@ -122,8 +125,8 @@ export class DataLoader<T, B = Batch<T>> implements Iterable<B> {
     if (unknown.length > 0) throw new ValueError(`DataLoader: unknown option ${unknown.map((k) => `'${k}'`).join(', ')} (options: ${OPTIONS.join(', ')})`);
     const { batchSize = 1, shuffle = false, dropLast = false, generator = defaultGenerator, collate = null } = options;
     if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new ValueError(`DataLoader: batchSize must be a positive integer, got ${show(batchSize)}`);
-    if (typeof shuffle !== 'boolean') throw new ValueError(`DataLoader: shuffle must be true or false, got ${show(shuffle)}`);
-    if (typeof dropLast !== 'boolean') throw new ValueError(`DataLoader: dropLast must be true or false, got ${show(dropLast)}`);
+    checkBoolean('DataLoader', 'shuffle', shuffle);
+    checkBoolean('DataLoader', 'dropLast', dropLast);
     if (!(generator instanceof Generator)) throw new ValueError(`DataLoader: generator must be a Generator, got ${show(generator)}`);
     if (collate !== null && typeof collate !== 'function') throw new ValueError(`DataLoader: collate must be a function, got ${show(collate)}`);
     this.dataset = dataset;

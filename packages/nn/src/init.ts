@@ -2,7 +2,8 @@
 // PyTorch's weight layout [out, in, ...kernel] (Conv, PyTorch's Linear); Dense's weights are [in, out], so for
 // them fan_in and fan_out swap (use mode 'fan_out' for Kaiming on a Dense, or Dense's own `init` option).
 import { Tensor, tensor, concat, defaultGenerator, type Generator, DTypeError, ShapeError, ValueError } from '@tensorgrad/core';
-import { fmt } from '@tensorgrad/core/util';
+import { fmt, isFloat } from '@tensorgrad/core/util';
+import { checkFinite } from './layers/common.js';
 
 export type Nonlinearity =
   | 'linear' | 'conv1d' | 'conv2d' | 'conv3d' | 'conv_transpose1d' | 'conv_transpose2d' | 'conv_transpose3d'
@@ -62,24 +63,17 @@ export interface KaimingOptions extends InitOptions {
 /** Writes values (computed in float64) into a float tensor, in place and outside any graph. */
 function fill(where: string, t: Tensor, values: (n: number) => ArrayLike<number>): Tensor {
   if (!(t instanceof Tensor)) throw new ValueError(`${where}: expected a Tensor`);
-  if (t.dtype !== 'float32' && t.dtype !== 'float64') throw new DTypeError(`${where}: the tensor must be float32 or float64, got ${t.dtype}`);
+  if (!isFloat(t.dtype)) throw new DTypeError(`${where}: the tensor must be float32 or float64, got ${t.dtype}`);
   // writing .data records nothing: the same as PyTorch's `with torch.no_grad()`
   if (t.size > 0) t.data.set(values(t.size));
   return t;
 }
 
-function checkNumber(where: string, name: string, v: number, min = -Infinity): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
-    throw new ValueError(`${where}: ${name} must be a finite number${min > -Infinity ? ` >= ${min}` : ''}, got ${String(v)}`);
-  }
-  return v;
-}
-
 /** Uniform values in [a, b). */
 export function uniform_(t: Tensor, options: InitOptions & { a?: number; b?: number } = {}): Tensor {
   const { a = 0, b = 1, generator = defaultGenerator } = options;
-  checkNumber('uniform_', 'a', a);
-  checkNumber('uniform_', 'b', b);
+  checkFinite('uniform_', 'a', a);
+  checkFinite('uniform_', 'b', b);
   if (!(a <= b)) throw new ValueError(`uniform_: a must be <= b, got a=${a}, b=${b}`);
   return fill('uniform_', t, (n) => generator.uniform(a, b, n));
 }
@@ -87,13 +81,13 @@ export function uniform_(t: Tensor, options: InitOptions & { a?: number; b?: num
 /** Normal values with this mean and standard deviation. */
 export function normal_(t: Tensor, options: InitOptions & { mean?: number; std?: number } = {}): Tensor {
   const { mean = 0, std = 1, generator = defaultGenerator } = options;
-  checkNumber('normal_', 'mean', mean);
-  checkNumber('normal_', 'std', std, 0);
+  checkFinite('normal_', 'mean', mean);
+  checkFinite('normal_', 'std', std, 0);
   return fill('normal_', t, (n) => tensor(generator.standardNormal(n), { dtype: 'float64' }).mul(std).add(mean).data);
 }
 
 export function constant_(t: Tensor, value: number): Tensor {
-  checkNumber('constant_', 'value', value);
+  checkFinite('constant_', 'value', value);
   return fill('constant_', t, (n) => new Float64Array(n).fill(value));
 }
 
@@ -117,7 +111,7 @@ export function xavierNormal_(t: Tensor, options: InitOptions & { gain?: number 
 }
 
 function xavierStd(where: string, t: Tensor, gain = 1): number {
-  checkNumber(where, 'gain', gain);
+  checkFinite(where, 'gain', gain);
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   return gain * Math.sqrt(2 / (fanIn + fanOut));
 }
@@ -139,7 +133,7 @@ function kaimingStd(where: string, t: Tensor, options: KaimingOptions): number {
   const [fanIn, fanOut] = calculateFanInAndFanOut(t);
   const fan = mode === 'fan_in' ? fanIn : fanOut;
   if (fan === 0) throw new ShapeError(`${where}: a tensor of shape ${fmt(t.shape)} has ${mode} 0`);
-  return calculateGain(nonlinearity, checkNumber(where, 'a', a)) / Math.sqrt(fan);
+  return calculateGain(nonlinearity, checkFinite(where, 'a', a)) / Math.sqrt(fan);
 }
 
 /**
@@ -148,7 +142,7 @@ function kaimingStd(where: string, t: Tensor, options: KaimingOptions): number {
  */
 export function truncNormal_(t: Tensor, options: InitOptions & { mean?: number; std?: number; a?: number; b?: number } = {}): Tensor {
   const { mean = 0, std = 1, a = -2, b = 2, generator = defaultGenerator } = options;
-  for (const [name, v] of [['mean', mean], ['std', std], ['a', a], ['b', b]] as const) checkNumber('truncNormal_', name, v, name === 'std' ? 0 : -Infinity);
+  for (const [name, v] of [['mean', mean], ['std', std], ['a', a], ['b', b]] as const) checkFinite('truncNormal_', name, v, name === 'std' ? 0 : -Infinity);
   if (!(a < b)) throw new ValueError(`truncNormal_: a must be < b, got a=${a}, b=${b}`);
   // 2 * cdf - 1 = erf(z / sqrt 2) at each bound, standardised
   const [lo, hi] = tensor([(a - mean) / std, (b - mean) / std], { dtype: 'float64' }).div(Math.SQRT2).erf().data;
@@ -161,7 +155,7 @@ export function truncNormal_(t: Tensor, options: InitOptions & { mean?: number; 
  */
 export function orthogonal_(t: Tensor, options: InitOptions & { gain?: number } = {}): Tensor {
   const { gain = 1, generator = defaultGenerator } = options;
-  checkNumber('orthogonal_', 'gain', gain);
+  checkFinite('orthogonal_', 'gain', gain);
   if (t instanceof Tensor && t.ndim < 2) throw new ShapeError(`orthogonal_: only tensors with 2 or more dimensions are supported, got shape ${fmt(t.shape)}`);
   return fill('orthogonal_', t, (size) => {
     const rows = t.shape[0];

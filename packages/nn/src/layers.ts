@@ -7,7 +7,7 @@ import { Module } from './module.js';
 import {
   registerLayer, MODEL_LIMITS, type ConfigReader, type ConfigWriter, type JsonObject, type OnnxGraphBuilder, type TorchParameter,
 } from './registry.js';
-import { checkPositiveInts } from './layers/common.js';
+import { checkFinite, checkPositiveInts } from './layers/common.js';
 
 const REGULARIZERS = ['weightRegularizerL1', 'weightRegularizerL2', 'biasRegularizerL1', 'biasRegularizerL2'] as const;
 
@@ -38,12 +38,7 @@ export class Dense extends Module {
     super();
     checkPositiveInts('Dense', { nIn, nOut });
     // here, not when saving: the model-file reader refuses what is not a finite number >= 0, so save would fail later
-    for (const key of ['weightRegularizerL1', 'weightRegularizerL2', 'biasRegularizerL1', 'biasRegularizerL2'] as const) {
-      const v = options[key];
-      if (v !== undefined && !(typeof v === 'number' && Number.isFinite(v) && v >= 0)) {
-        throw new ValueError(`Dense: ${key} must be a finite number >= 0, got ${String(v)}`);
-      }
-    }
+    for (const key of REGULARIZERS) if (options[key] !== undefined) checkFinite('Dense', key, options[key], 0);
     const dtype = options.dtype ?? getDefaultDtype();
     this.weights = initWeights(nIn, nOut, options.init ?? 'nnfs', dtype, options.generator ?? defaultGenerator).requiresGrad_();
     this.biases = zeros([1, nOut], { dtype, requiresGrad: true });

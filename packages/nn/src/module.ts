@@ -1,6 +1,6 @@
 // Module: the base of layers and models. Parameters, buffers and submodules are found from its fields.
 import { Tensor, ShapeError, DTypeError, ValueError, type DType, type TypedArray } from '@tensorgrad/core';
-import { fmt, sameShape } from '@tensorgrad/core/util';
+import { fmt, isFloat, sameShape } from '@tensorgrad/core/util';
 import type { ConfigWriter, JsonObject, OnnxGraphBuilder, TorchParameter } from './registry.js';
 
 /** A mismatch between a state dict and a module: names, shapes or dtypes. */
@@ -30,7 +30,6 @@ interface Own {
 }
 
 const join = (prefix: string, name: string) => (prefix === '' ? name : `${prefix}.${name}`);
-const isFloat = (dtype: DType) => dtype === 'float32' || dtype === 'float64';
 
 /** The kind of container a field holds whose modules/parameters the walk would not see, or null. */
 function hiddenContainer(v: unknown): { kind: string; entries: Iterable<[unknown, unknown]> } | null {

@@ -4,8 +4,9 @@ import {
   Tensor, tensor, zeros, crossEntropy, nllLoss, binaryCrossEntropyWithLogits, huberLoss, smoothL1Loss, klDiv,
   noGrad, DTypeError, ValueError, type DType,
 } from '@tensorgrad/core';
-import { show } from '@tensorgrad/core/util';
+import { isFloat, show } from '@tensorgrad/core/util';
 import { Loss, checkSameShape, readReduction, type Reduction } from './losses.js';
+import { checkBoolean } from './layers/common.js';
 import { registerLoss, type ConfigReader, type JsonObject } from './registry.js';
 
 type AnyReduction = Reduction | 'batchmean';
@@ -27,7 +28,7 @@ abstract class FunctionalLoss extends Loss {
 /** An optional weight tensor option: a float Tensor (copied, so later changes to the caller's do not leak in). */
 function weightOption(v: unknown, where: string, name: string): Tensor | null {
   if (v === undefined || v === null) return null;
-  if (!(v instanceof Tensor) || (v.dtype !== 'float32' && v.dtype !== 'float64')) {
+  if (!(v instanceof Tensor) || !isFloat(v.dtype)) {
     throw new DTypeError(`${where}: ${name} must be a float32 or float64 Tensor, got ${v instanceof Tensor ? v.dtype : show(v)}`);
   }
   return v.detach().clone();
@@ -228,8 +229,7 @@ export class KLDivLoss extends FunctionalLoss {
 
   constructor(options: KLDivLossOptions = {}) {
     super(options, ['mean', 'batchmean', 'sum', 'none']);
-    if (options.logTarget !== undefined && typeof options.logTarget !== 'boolean') throw new ValueError(`KLDivLoss: logTarget must be true or false, got ${show(options.logTarget)}`);
-    this.logTarget = options.logTarget ?? false;
+    this.logTarget = checkBoolean('KLDivLoss', 'logTarget', options.logTarget, false);
   }
 
   protected compute(input: Tensor, target: Tensor, reduction: AnyReduction): Tensor {
@@ -250,7 +250,7 @@ export class KLDivLoss extends FunctionalLoss {
 abstract class ElementwiseLoss extends Loss {
   protected abstract elementwise(input: Tensor, target: Tensor): Tensor;
   sampleLosses(input: Tensor, target: Tensor): Tensor {
-    if (!(input instanceof Tensor) || (input.dtype !== 'float32' && input.dtype !== 'float64')) {
+    if (!(input instanceof Tensor) || !isFloat(input.dtype)) {
       throw new DTypeError(`${this.constructor.name}: input must be a float tensor, got ${input instanceof Tensor ? input.dtype : show(input)}`);
     }
     return this.elementwise(input, checkSameShape(this.constructor.name, input, target));

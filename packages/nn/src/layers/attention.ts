@@ -4,7 +4,7 @@ import {
   type DType, type Generator, type Tensor, defaultGenerator, getDefaultDtype, matmul, ones, softmax, triu, where, zeros,
   ShapeError, ValueError,
 } from '@tensorgrad/core';
-import { fmt } from '@tensorgrad/core/util';
+import { fmt, isFloat } from '@tensorgrad/core/util';
 import { Module } from '../module.js';
 import { dropout } from '../layers.js';
 import { registerLayer, MODEL_LIMITS, type ConfigReader, type JsonObject, type OnnxGraphBuilder, type TorchParameter } from '../registry.js';
@@ -39,7 +39,7 @@ export interface AttentionForwardOptions {
 
 /** A mask as something to add to the scores: booleans/ints (nonzero: blocked) become 0 / -Infinity. */
 function additive(mask: Tensor, dtype: DType): Tensor {
-  return mask.dtype === 'float32' || mask.dtype === 'float64' ? mask.astype(dtype) : where(mask, -Infinity, zeros([], { dtype }));
+  return isFloat(mask.dtype) ? mask.astype(dtype) : where(mask, -Infinity, zeros([], { dtype }));
 }
 
 /** Multi-head scaled dot-product attention over projected queries, keys and values (torch.nn.MultiheadAttention). */

@@ -11,6 +11,21 @@ export function checkPositiveInts(where: string, values: Record<string, number>)
   }
 }
 
+/** `v` must be a finite number >= min; a ValueError naming the function (or layer) and the option otherwise. Returns it. */
+export function checkFinite(where: string, name: string, v: number, min = -Infinity): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
+    throw new ValueError(`${where}: ${name} must be a finite number${min > -Infinity ? ` >= ${min}` : ''}, got ${String(v)}`);
+  }
+  return v;
+}
+
+/** `v` must be true or false (or undefined when there is a `dflt`, returned then); a ValueError naming the function (or layer) and the option otherwise. */
+export function checkBoolean(where: string, name: string, v: unknown, dflt?: boolean): boolean {
+  if (v === undefined && dflt !== undefined) return dflt;
+  if (typeof v !== 'boolean') throw new ValueError(`${where}: ${name} must be true or false, got ${show(v)}`);
+  return v;
+}
+
 /** One integer >= min per axis, from a number or a list of `dims`; a ValueError naming the layer otherwise. */
 export function perAxis(v: unknown, dims: number, layer: string, name: string, min: number): number[] {
   const list = typeof v === 'number' ? new Array<number>(dims).fill(v) : v;

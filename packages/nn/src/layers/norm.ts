@@ -5,17 +5,12 @@ import { Module } from '../module.js';
 import {
   registerLayer, MODEL_LIMITS, type ConfigReader, type JsonObject, type OnnxGraphBuilder, type TorchParameter,
 } from '../registry.js';
-import { checkPositiveInts, torchNames } from './common.js';
+import { checkFinite, checkPositiveInts, torchNames } from './common.js';
 
 export interface NormLayerOptions {
   /** Added to the variance before its square root; default 1e-5. */
   eps?: number;
   dtype?: DType;
-}
-
-function checkEps(eps: number, layer: string): number {
-  if (typeof eps !== 'number' || !Number.isFinite(eps) || eps < 0) throw new ValueError(`${layer}: eps must be a finite number >= 0, got ${String(eps)}`);
-  return eps;
 }
 
 /**
@@ -50,7 +45,7 @@ abstract class Normalization extends Module {
 
   constructor(layer: string, shape: number[], options: NormLayerOptions, affine: boolean, bias = affine) {
     super();
-    this.eps = checkEps(options.eps ?? 1e-5, layer);
+    this.eps = checkFinite(layer, 'eps', options.eps ?? 1e-5, 0);
     const dtype = (this.dtype = options.dtype ?? getDefaultDtype());
     this.weight = affine ? ones(shape, { dtype, requiresGrad: true }) : null;
     this.bias = affine && bias ? zeros(shape, { dtype, requiresGrad: true }) : null;

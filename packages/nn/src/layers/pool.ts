@@ -3,7 +3,7 @@ import { type Tensor, maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPoo
 import { show } from '@tensorgrad/core/util';
 import { Module } from '../module.js';
 import { registerLayer, type ConfigReader, type JsonObject, type LayerClass, type OnnxGraphBuilder } from '../registry.js';
-import { perAxis } from './common.js';
+import { checkBoolean, perAxis } from './common.js';
 
 const MAX = 2 ** 20; // a window's side in a model file
 
@@ -39,8 +39,7 @@ abstract class Pool extends Module {
     if (this.padding.some((p, i) => p > Math.floor(this.kernelSize[i] / 2))) {
       throw new ValueError(`${layer}: padding ${show(o.padding)} must be at most half the kernel size ${show(kernelSize)}`);
     }
-    if (o.ceilMode !== undefined && typeof o.ceilMode !== 'boolean') throw new ValueError(`${layer}: ceilMode must be a boolean, got ${show(o.ceilMode)}`);
-    this.ceilMode = o.ceilMode ?? false;
+    this.ceilMode = checkBoolean(layer, 'ceilMode', o.ceilMode, false);
   }
 
   protected window(): JsonObject {
