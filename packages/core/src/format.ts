@@ -44,13 +44,14 @@ export function formatArray(
   if (size === 0) return '[]';
 
   const summarize = size > THRESHOLD;
-  const shown = shownValues(data, shape, summarize);
+  const strides = stridesOf(shape);
+  const shown = shownValues(data, shape, strides, summarize);
   if (dtype === 'float32') {
     for (let i = 0; i < shown.length; i++) shown[i] = Math.fround(shown[i]!);
   }
   const element: ElementFormat =
     dtype === 'bool' ? BOOL_FORMAT : dtype === 'int32' || dtype === 'uint8' ? intFormat(shown) : new FloatFormat(shown, dtype === 'float32');
-  const layout: Layout = { data, shape, strides: stridesOf(shape), element, summarize };
+  const layout: Layout = { data, shape, strides, element, summarize };
   return formatBlock(layout, 0, 0, ' ', LINE_WIDTH);
 }
 
@@ -79,22 +80,15 @@ function shownIndices(summarize: boolean, length: number): number[] {
   return [...head, -1, ...head.map((i) => length - EDGE_ITEMS + i)];
 }
 
-/** The values that get printed: numpy chooses the number format from these only. */
-function shownValues(data: TypedArray, shape: readonly number[], summarize: boolean): Float64Array {
-  if (!summarize) return Float64Array.from(data);
-  const out: number[] = [];
-  const collect = (axis: number, offset: number, stride: number): void => {
-    if (axis === shape.length) {
-      out.push(data[offset]!);
-      return;
-    }
-    const inner = stride / shape[axis]!;
-    for (const i of shownIndices(true, shape[axis]!)) {
-      if (i >= 0) collect(axis + 1, offset + i * inner, inner);
-    }
-  };
-  collect(0, 0, data.length);
-  return Float64Array.from(out);
+/** The values that get printed, row-major: numpy chooses the number format from these only. */
+function shownValues(data: TypedArray, shape: readonly number[], strides: readonly number[], summarize: boolean): Float64Array {
+  // their flat positions, one axis at a time
+  let positions = [0];
+  shape.forEach((length, axis) => {
+    const indices = shownIndices(summarize, length).filter((i) => i >= 0);
+    positions = positions.flatMap((p) => indices.map((i) => p + i * strides[axis]!));
+  });
+  return Float64Array.from(positions, (p) => data[p]!);
 }
 
 function formatBlock(layout: Layout, axis: number, offset: number, indent: string, width: number): string {
@@ -169,29 +163,14 @@ class FloatFormat implements ElementFormat {
   constructor(values: Float64Array, single: boolean) {
     this.single = single;
     const round = single ? Math.fround : (x: number) => x;
-    const finite: number[] = [];
-    let hasNonFinite = false;
-    let negInf = false;
-    let maxAbs = 0;
-    let minAbs = Infinity;
-    for (let i = 0; i < values.length; i++) {
-      const v = values[i]!;
-      if (!Number.isFinite(v)) {
-        hasNonFinite = true;
-        if (v === -Infinity) negInf = true;
-        continue;
-      }
-      finite.push(v);
-      const a = Math.abs(v);
-      if (a !== 0) {
-        if (a > maxAbs) maxAbs = a;
-        if (a < minAbs) minAbs = a;
-      }
-    }
+    const finite = values.filter(Number.isFinite);
+    const magnitudes = finite.map(Math.abs).filter((a) => a !== 0);
+    const maxAbs = magnitudes.reduce((m, a) => Math.max(m, a), 0);
+    const minAbs = magnitudes.reduce((m, a) => Math.min(m, a), Infinity);
 
     // Scientific when the non-zero magnitudes are too large, too small or too spread out. numpy
     // compares in the array's own precision: for float32, 1e-4 and max/min are float32 numbers.
-    if (minAbs !== Infinity) {
+    if (magnitudes.length > 0) {
       const largest = single ? 1e6 : 1e8; // 10 ** min(8, finfo(dtype).precision)
       this.exp = maxAbs >= largest || minAbs < round(1e-4) || round(maxAbs / minAbs) > 1000;
     }
@@ -216,9 +195,9 @@ class FloatFormat implements ElementFormat {
       : { precision: PRECISION, minDigits: 0, trim: '.', padLeft: intWidth, padRight: fracWidth, expDigits: -1 };
 
     // 'nan', 'inf' and '-inf' must fit in the column too.
-    if (hasNonFinite) {
+    if (finite.length < values.length) {
       const o = this.options;
-      o.padLeft = Math.max(o.padLeft, (negInf ? 4 : 3) - o.padRight - 1);
+      o.padLeft = Math.max(o.padLeft, (values.includes(-Infinity) ? 4 : 3) - o.padRight - 1);
     }
   }
 
