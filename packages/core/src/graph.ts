@@ -36,14 +36,12 @@ export function graphNodes(root: Tensor): GraphNode[] {
 
 /** graphNodes as text, one `%id = op(%inputs) dtype[shape]` line per tensor. */
 export function formatGraph(root: Tensor): string {
-  const lines: string[] = [];
-  for (const n of graphNodes(root)) {
-    const type = `${n.dtype}[${n.shape.join(',')}]`;
-    lines.push(
-      n.op === 'leaf' && n.inputs.length === 0
+  return graphNodes(root)
+    .map((n) => {
+      const type = `${n.dtype}[${n.shape.join(',')}]`;
+      return n.op === 'leaf' && n.inputs.length === 0
         ? `%${n.id} = leaf ${type}${n.requiresGrad ? ' (requires grad)' : ''}`
-        : `%${n.id} = ${n.op}(${n.inputs.map((i) => `%${i}`).join(', ')}) ${type}`,
-    );
-  }
-  return lines.join('\n');
+        : `%${n.id} = ${n.op}(${n.inputs.map((i) => `%${i}`).join(', ')}) ${type}`;
+    })
+    .join('\n');
 }

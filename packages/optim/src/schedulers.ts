@@ -264,17 +264,18 @@ export class SequentialLR extends LRScheduler {
         throw new ValueError(`SequentialLR: milestones must be increasing positive integers, got [${milestones.join(', ')}]`);
       }
     });
-    const active = (epoch: number) => {
+    /** The scheduler running at `epoch`, and that epoch in its own count. */
+    const active = (epoch: number): [LRScheduler, number] => {
       let i = 0;
       while (i < milestones.length && epoch >= milestones[i]) i++;
-      return { s: schedulers[i], from: i === 0 ? 0 : milestones[i - 1] };
+      return [schedulers[i], i === 0 ? epoch : epoch - milestones[i - 1]];
     };
     super(optimizer, (epoch, lr, group) => {
-      const { s, from } = active(epoch);
-      return s.scaleAt(epoch - from, lr, group);
+      const [s, own] = active(epoch);
+      return s.scaleAt(own, lr, group);
     }, (epoch, group) => {
-      const { s, from } = active(epoch);
-      s.afterScale?.(epoch - from, group);
+      const [s, own] = active(epoch);
+      s.afterScale?.(own, group);
     });
   }
 }
