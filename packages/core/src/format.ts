@@ -314,19 +314,12 @@ function dragon4(p: FloatParts, fraction: boolean, cutoffMax: number, cutoffMin:
   const isEven = (p.mantissa & 1n) === 0n;
 
   // value = scaledValue / scale; the margins are half the gaps to the neighbouring floats.
-  const extra = p.unequalMargins ? 2 : 1;
-  let value: bigint;
-  let scale: bigint;
-  let marginLow: bigint;
-  if (p.exponent > 0) {
-    value = p.mantissa << BigInt(p.exponent + extra);
-    scale = 1n << BigInt(extra);
-    marginLow = 1n << BigInt(p.exponent);
-  } else {
-    value = p.mantissa << BigInt(extra);
-    scale = 1n << BigInt(-p.exponent + extra);
-    marginLow = 1n;
-  }
+  // a positive exponent scales the value and the margin up, a negative one the scale
+  const extra = BigInt(p.unequalMargins ? 2 : 1);
+  const up = BigInt(Math.max(p.exponent, 0));
+  let value = p.mantissa << (up + extra);
+  let scale = 1n << (BigInt(Math.max(-p.exponent, 0)) + extra);
+  let marginLow = 1n << up;
   const highFactor = p.unequalMargins ? 2n : 1n;
 
   // Estimate of the power of ten just above the value (right or one too low), computed as numpy
