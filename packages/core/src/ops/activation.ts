@@ -5,7 +5,7 @@ import { fmt, normalizeAxis } from '../shape.js';
 import { type GeluOptions, type Tensor } from '../tensor.js';
 
 export type { GeluOptions };
-import { asTensor, type Operand } from './op.js';
+import { along, asTensor, type Operand } from './op.js';
 import { registerOp } from './registry.js';
 import { add, div, eq, gt, lt, mul, neg, sub, where, minimum } from './arith.js';
 import { abs, clip, exp, log, sigmoid, tanh } from './unary.js';
@@ -127,7 +127,7 @@ export function glu(x: Tensor, axis = -1): Tensor {
   const a = normalizeAxis(axis, x.ndim, 'glu');
   const n = x.shape[a];
   if (n % 2 !== 0) throw new ShapeError(`glu: axis ${a} of shape ${fmt(x.shape)} must have an even length to split in halves, got ${n}`);
-  const half = (start: number) => slice(x, x.shape.map((_, i) => (i === a ? ([start, start + n / 2] as const) : null)));
+  const half = (start: number) => slice(x, along(x.shape, a, start, start + n / 2));
   return mul(half(0), sigmoid(half(n / 2)));
 }
 

@@ -6,19 +6,14 @@ import { Tensor, alloc, type IndexSpec, type NestedArray, type NestedInts, type 
 
 export type { IndexSpec, PadMode, PadOptions };
 import { backend } from '../backend.js';
-import { asTensor, dimsOf, show, type Axis, type Dims, type Operand } from './op.js';
+import { along, asTensor, dimsOf, show, type Axis, type Dims, type Operand } from './op.js';
 import { registerOp } from './registry.js';
 import { add, ge, le, mul, ne, sub, where, gt } from './arith.js';
 import { any } from './statistics.js';
 import { sum } from './reduce.js';
-import { broadcastTo, concat, reshape, slice, transpose, type SliceSpec } from './shape.js';
+import { broadcastTo, concat, reshape, slice, transpose } from './shape.js';
 import { checkedIndices, indexTensor, scatterAddAt, take, takeAddAt } from './indexing.js';
 import { arange, eye, full, tensor } from './creation.js';
-
-/** Slice specs that take [start, stop) along axis a and everything along the other axes. */
-function along(x: Tensor, a: number, start: number, stop: number, step = 1): SliceSpec[] {
-  return x.shape.map((_, i) => (i === a ? ([start, stop, step] as const) : null));
-}
 
 function intArg(v: unknown, op: string, name: string, min = -Infinity): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < min) {
@@ -57,7 +52,7 @@ export function split(x: Tensor, sections: number | readonly number[], axis = 0)
     if (total !== n) throw new ShapeError(`split: section sizes [${sizes.join(', ')}] add up to ${total}, not to the length ${n} of axis ${a}`);
   }
   let at = 0;
-  return sizes.map((d) => slice(x, along(x, a, at, (at += d))));
+  return sizes.map((d) => slice(x, along(x.shape, a, at, (at += d))));
 }
 
 registerOp('chunk', true);
@@ -69,7 +64,7 @@ export function chunk(x: Tensor, chunks: number, axis = 0): Tensor[] {
   const size = Math.ceil(n / count);
   if (size === 0) return [slice(x, [])];
   const out: Tensor[] = [];
-  for (let at = 0; at < n; at += size) out.push(slice(x, along(x, a, at, Math.min(at + size, n))));
+  for (let at = 0; at < n; at += size) out.push(slice(x, along(x.shape, a, at, Math.min(at + size, n))));
   return out;
 }
 
@@ -115,7 +110,7 @@ export function roll(x: Tensor, shifts: number | readonly number[], axis?: Axis)
   axes.forEach((a, k) => {
     const n = x.shape[a];
     const r = n === 0 ? 0 : ((s[k] % n) + n) % n;
-    if (r !== 0) out = concat([slice(out, along(out, a, n - r, n)), slice(out, along(out, a, 0, n - r))], a);
+    if (r !== 0) out = concat([slice(out, along(out.shape, a, n - r, n)), slice(out, along(out.shape, a, 0, n - r))], a);
   });
   return out === x ? slice(x, []) : out;
 }
@@ -204,7 +199,7 @@ export function pad(x: Tensor, pad: readonly number[], options: PadOptions = {})
     const n = out.shape[a];
     if (mode === 'constant') {
       // negative pads crop first
-      if (lo < 0 || hi < 0) out = slice(out, along(out, a, Math.max(0, -lo), Math.max(0, n + Math.min(0, hi))));
+      if (lo < 0 || hi < 0) out = slice(out, along(out.shape, a, Math.max(0, -lo), Math.max(0, n + Math.min(0, hi))));
       const fill = (len: number) => full(out.shape.map((d, i) => (i === a ? len : d)), value, { dtype: out.dtype });
       const parts = [...(lo > 0 ? [fill(lo)] : []), out, ...(hi > 0 ? [fill(hi)] : [])];
       if (parts.length > 1) out = concat(parts, a);
@@ -261,7 +256,7 @@ export function diagonal(x: Tensor, offset = 0, axis1 = 0, axis2 = 1): Tensor {
   const count = Math.max(0, offset >= 0 ? Math.min(n, m - offset) : Math.min(n + offset, m));
   const start = offset >= 0 ? offset : -offset * m;
   const last = flat.ndim - 1;
-  return count === 0 ? slice(flat, along(flat, last, 0, 0)) : slice(flat, along(flat, last, start, start + (count - 1) * (m + 1) + 1, m + 1));
+  return count === 0 ? slice(flat, along(flat.shape, last, 0, 0)) : slice(flat, along(flat.shape, last, start, start + (count - 1) * (m + 1) + 1, m + 1));
 }
 
 registerOp('diag', true);

@@ -1,7 +1,7 @@
 // The machinery every op shares: the registry, operand conversion, and the broadcast/unbroadcast pair.
 import { type DType, type TypedArray, getDefaultDtype, isFloat, promote } from '../dtype.js';
 import { DTypeError, ValueError } from '../errors.js';
-import { broadcastShapes, fmt, sameShape, type Axis, type Shape } from '../shape.js';
+import { broadcastShapes, fmt, sameShape, type Axis, type Shape, type SliceSpec } from '../shape.js';
 import { type BackwardContext, type OpName, record } from '../autograd.js';
 import { Tensor, alloc, type Operand } from '../tensor.js';
 import { backend } from '../backend.js';
@@ -165,6 +165,11 @@ export function unaryApply(
   return record(op, out, [x], (g, ctx) => [dx(g, x, out, ctx)]);
 }
 
+
+/** Slice specs that take [start, stop) (every step-th) along axis a and everything along the other axes. */
+export function along(shape: Shape, a: number, start: number, stop: number, step = 1): SliceSpec[] {
+  return shape.map((_, i) => (i === a ? [start, stop, step] : null));
+}
 
 /**
  * The dimensions of a call that takes them as one array or as numbers (PyTorch's `reshape(6, 4)`); anything

@@ -7,7 +7,7 @@ import { record } from '../autograd.js';
 import { fmt, normalizeAxes, normalizeAxis, sizeOf, type Shape } from '../shape.js';
 import { alloc, type SortOptions, type Tensor, type TopkOptions } from '../tensor.js';
 import { backend } from '../backend.js';
-import { type Axis } from './op.js';
+import { along, type Axis } from './op.js';
 import { registerOp } from './registry.js';
 import { broadcastTo, permute, reshape, slice, swapaxes, unsqueeze } from './shape.js';
 import { gather } from './indexing.js';
@@ -202,7 +202,7 @@ export function topk(x: Tensor, k: number, axis = -1, options: TopkOptions | boo
   if (!Number.isInteger(k) || k < 0 || k > len) {
     throw new ValueError(`topk: k must be an integer from 0 to ${len} (the length of axis ${a} of shape ${fmt(x.shape)}), got ${String(k)}`);
   }
-  let first = slice(order(t, a, largest), t.shape.map((_, i) => (i === a ? ([0, k] as const) : null)));
+  let first = slice(order(t, a, largest), along(t.shape, a, 0, k));
   if (!inOrder) first = gather(first, order(first, a, false), a); // the chosen positions, ascending
   return [back(gather(t, first, a)), back(first)];
 }

@@ -5,7 +5,7 @@ import { record } from '../autograd.js';
 import { broadcastShapes, broadcastStrides, checkShape, fmt, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape, type SliceSpec } from '../shape.js';
 import { Tensor, alloc, wrap } from '../tensor.js';
 import { backend } from '../backend.js';
-import { checkTensor, dimsOf, show, sumToShape, type Axis, type Dims } from './op.js';
+import { along, checkTensor, dimsOf, show, sumToShape, type Axis, type Dims } from './op.js';
 import { registerOp } from './registry.js';
 
 const RESHAPE_OP = registerOp('reshape', true);
@@ -231,11 +231,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
     at += t.shape[a];
   }
   return record(CONCAT_OP, out, tensors, (g) =>
-    tensors.map((t, i) => {
-      const specs: SliceSpec[] = shape.map(() => null);
-      specs[a] = [starts[i], starts[i] + t.shape[a]];
-      return t.requiresGrad ? slice(g, specs) : null;
-    }),
+    tensors.map((t, i) => (t.requiresGrad ? slice(g, along(shape, a, starts[i], starts[i] + t.shape[a])) : null)),
   );
 }
 
