@@ -102,6 +102,11 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): Shape {
   return out;
 }
 
+/** A shape seen around axis a as the kernels take it: [outer, len, inner], the sizes before a, a's length, the sizes after. */
+export function around(shape: Shape, a: number): [number, number, number] {
+  return [sizeOf(shape.slice(0, a)), shape[a], sizeOf(shape.slice(a + 1))];
+}
+
 /** A possibly negative axis into [0, ndim). */
 export function normalizeAxis(axis: number, ndim: number, op: string): number {
   if (!Number.isInteger(axis) || axis < -ndim || axis >= ndim) {

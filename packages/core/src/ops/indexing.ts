@@ -2,7 +2,7 @@
 import { type DType, checkDtype, getDefaultDtype } from '../dtype.js';
 import { DTypeError, IndexError, ShapeError } from '../errors.js';
 import { record } from '../autograd.js';
-import { fmt, normalizeAxis, sizeOf, type Shape } from '../shape.js';
+import { around, fmt, normalizeAxis, type Shape } from '../shape.js';
 import { Tensor, alloc } from '../tensor.js';
 import { backend } from '../backend.js';
 import { registerOp } from './registry.js';
@@ -59,16 +59,14 @@ export function gather(x: Tensor, index: Tensor, axis: number): Tensor {
 
 function gatherAt(x: Tensor, positions: Int32Array, shape: Shape, a: number): Tensor {
   const out = alloc(shape, x.dtype);
-  const outer = sizeOf(x.shape.slice(0, a)), inner = sizeOf(x.shape.slice(a + 1));
-  backend().gather(x.data, outer, x.shape[a], inner, positions, shape[a], out.data);
+  backend().gather(x.data, ...around(x.shape, a), positions, shape[a], out.data);
   return record(GATHER_OP, out, [x], (g) => [scatterAddAt(g, positions, x.shape, a)]);
 }
 
 const GATHER_BACKWARD_OP = registerOp('gatherBackward', true);
 export function scatterAddAt(g: Tensor, positions: Int32Array, shape: Shape, a: number): Tensor {
   const out = alloc(shape, g.dtype);
-  const outer = sizeOf(shape.slice(0, a)), inner = sizeOf(shape.slice(a + 1));
-  backend().scatterAdd(g.data, outer, shape[a], inner, positions, g.shape[a], out.data);
+  backend().scatterAdd(g.data, ...around(shape, a), positions, g.shape[a], out.data);
   return record(GATHER_BACKWARD_OP, out, [g], (gg) => [gatherAt(gg, positions, g.shape, a)]);
 }
 
@@ -89,14 +87,14 @@ function takeAt(x: Tensor, positions: Int32Array, a: number): Tensor {
   const shape = x.shape.slice();
   shape[a] = positions.length;
   const out = alloc(shape, x.dtype);
-  backend().take(x.data, sizeOf(x.shape.slice(0, a)), x.shape[a], sizeOf(x.shape.slice(a + 1)), positions, out.data);
+  backend().take(x.data, ...around(x.shape, a), positions, out.data);
   return record(TAKE_OP, out, [x], (g) => [takeAddAt(g, positions, x.shape, a)]);
 }
 
 const TAKE_BACKWARD_OP = registerOp('takeBackward', true);
 export function takeAddAt(g: Tensor, positions: Int32Array, shape: Shape, a: number): Tensor {
   const out = alloc(shape, g.dtype);
-  backend().takeAdd(g.data, sizeOf(shape.slice(0, a)), shape[a], sizeOf(shape.slice(a + 1)), positions, out.data);
+  backend().takeAdd(g.data, ...around(shape, a), positions, out.data);
   return record(TAKE_BACKWARD_OP, out, [g], (gg) => [takeAt(gg, positions, a)]);
 }
 

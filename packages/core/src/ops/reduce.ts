@@ -2,7 +2,7 @@
 import { checkInt32, getDefaultDtype, isFloat } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import { type OpName, record } from '../autograd.js';
-import { normalizeAxes, normalizeAxis, sizeOf, fmt, type Shape } from '../shape.js';
+import { around, normalizeAxes, normalizeAxis, sizeOf, fmt, type Shape } from '../shape.js';
 import { alloc, type Tensor } from '../tensor.js';
 import { backend } from '../backend.js';
 import { type Axis } from './op.js';
@@ -128,7 +128,7 @@ function argExtremum(name: string, sign: 1 | -1, x: Tensor, axis: number | undef
   if (x.shape[a] === 0) throw new ValueError(`${name}: axis ${a} of shape ${fmt(x.shape)} is empty`);
   const shape = keptShape(x.shape, [a]);
   const out = alloc(shape, 'int32');
-  backend().argExtremumAxis(x.data, sizeOf(x.shape.slice(0, a)), x.shape[a], sizeOf(x.shape.slice(a + 1)), out.data, sign);
+  backend().argExtremumAxis(x.data, ...around(x.shape, a), out.data, sign);
   return keepdims ? out : reshape(out, droppedShape(x.shape, [a]));
 }
 

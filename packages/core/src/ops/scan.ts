@@ -4,7 +4,7 @@
 import { checkInt32, isFloat } from '../dtype.js';
 import { ValueError } from '../errors.js';
 import { record } from '../autograd.js';
-import { fmt, normalizeAxes, normalizeAxis, sizeOf, type Shape } from '../shape.js';
+import { around, fmt, normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
 import { alloc, type SortOptions, type Tensor, type TopkOptions } from '../tensor.js';
 import { backend } from '../backend.js';
 import { along, type Axis } from './op.js';
@@ -19,9 +19,6 @@ import { finish, max, min, reduceRaw, sum } from './reduce.js';
 
 export type { SortOptions, TopkOptions };
 
-/** x seen as [outer, len, inner] around axis a. */
-const around = (shape: Shape, a: number) => ({ outer: sizeOf(shape.slice(0, a)), len: shape[a], inner: sizeOf(shape.slice(a + 1)) });
-
 /** The tensor and axis a scan runs over: without an axis, the flattened tensor (numpy's rule). */
 function scanned(x: Tensor, axis: number | undefined, op: string): [Tensor, number] {
   return axis === undefined ? [reshape(x, [x.size]), 0] : [x, normalizeAxis(axis, x.ndim, op)];
@@ -30,8 +27,7 @@ function scanned(x: Tensor, axis: number | undefined, op: string): [Tensor, numb
 /** Runs a scan kernel along axis a into a new tensor of t's shape and dtype. */
 function runScan(t: Tensor, a: number, kernel: 'cumsumAxis' | 'cumprodAxis' | 'logcumsumexpAxis'): Tensor {
   const out = alloc(t.shape, t.dtype);
-  const { outer, len, inner } = around(t.shape, a);
-  backend()[kernel](t.data, outer, len, inner, out.data);
+  backend()[kernel](t.data, ...around(t.shape, a), out.data);
   return out;
 }
 
@@ -129,8 +125,7 @@ export function logcumsumexp(x: Tensor, axis?: number): Tensor {
 function cumExtremum(op: string, sign: 1 | -1, x: Tensor, axis: number): [Tensor, Tensor] {
   const a = normalizeAxis(axis, x.ndim, op);
   const at = alloc(x.shape, 'int32');
-  const { outer, len, inner } = around(x.shape, a);
-  backend().cumExtremumAxis(x.data, outer, len, inner, at.data as Int32Array, sign);
+  backend().cumExtremumAxis(x.data, ...around(x.shape, a), at.data as Int32Array, sign);
   return [gather(x, at, a), at];
 }
 
@@ -149,8 +144,7 @@ export function cummin(x: Tensor, axis: number): [Tensor, Tensor] {
 /** The positions that sort x along axis a (stable), int32. */
 function order(x: Tensor, a: number, descending: boolean): Tensor {
   const at = alloc(x.shape, 'int32');
-  const { outer, len, inner } = around(x.shape, a);
-  backend().sortAxis(x.data, outer, len, inner, at.data as Int32Array, descending);
+  backend().sortAxis(x.data, ...around(x.shape, a), at.data as Int32Array, descending);
   return at;
 }
 
@@ -222,8 +216,7 @@ export function median(x: Tensor, axis?: number, keepdims = false): Tensor | [Te
   const [t, a] = atLeast1d(x, axis, 'median');
   if (t.shape[a] === 0) throw new ValueError(`median: axis ${a} of shape ${fmt(x.shape)} is empty`);
   const at = alloc(t.shape.map((d, i) => (i === a ? 1 : d)), 'int32');
-  const { outer, len, inner } = around(t.shape, a);
-  backend().medianAxis(t.data, outer, len, inner, at.data as Int32Array);
+  backend().medianAxis(t.data, ...around(t.shape, a), at.data as Int32Array);
   const values = gather(t, at, a);
   if (keepdims && t === x) return [values, at];
   const shape = x.shape.filter((_, i) => i !== a);

@@ -2,7 +2,7 @@
 import { promote } from '../dtype.js';
 import { IndexError, ShapeError, ValueError } from '../errors.js';
 import { record } from '../autograd.js';
-import { broadcastShapes, broadcastStrides, checkShape, fmt, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape, type SliceSpec } from '../shape.js';
+import { around, broadcastShapes, broadcastStrides, checkShape, fmt, normalizeAxes, normalizeAxis, sameShape, sizeOf, stridesOf, type Shape, type SliceSpec } from '../shape.js';
 import { Tensor, alloc, wrap } from '../tensor.js';
 import { backend } from '../backend.js';
 import { along, checkTensor, dimsOf, show, sumToShape, type Axis, type Dims } from './op.js';
@@ -220,13 +220,11 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
   const shape = first.shape.slice();
   shape[a] = total;
   const out = alloc(shape, dtype);
-  const outer = sizeOf(shape.slice(0, a));
-  const inner = sizeOf(shape.slice(a + 1));
   const starts: number[] = [];
   let at = 0;
   for (const t of tensors) {
     const data = t.dtype === dtype ? t.data : t.astype(dtype).data;
-    backend().copyBlock(data, outer, t.shape[a], inner, out.data, at, total);
+    backend().copyBlock(data, ...around(t.shape, a), out.data, at, total);
     starts.push(at);
     at += t.shape[a];
   }
