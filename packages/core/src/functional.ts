@@ -97,12 +97,13 @@ export function hvp(f: Fn, inputs: readonly Tensor[], v: readonly Tensor[]): [Te
   const { out, xs, nested } = traced(f, inputs, nums);
   if (out.size !== 1) throw new ShapeError(`hvp: the function must return a scalar, got shape ${fmt(out.shape)}`);
   const gs = gradients(out, xs, { createGraph: true });
-  let dot: Tensor | null = null;
-  gs.forEach((g, i) => {
-    if (!sameShape(v[i].shape, g.shape)) throw new ShapeError(`hvp: vector ${i} has shape ${fmt(v[i].shape)}, input ${i} has ${fmt(g.shape)}`);
-    const term = sum(mul(g, v[i]));
-    dot = dot === null ? term : add(dot, term);
-  });
-  const hv = gradients(dot!, xs, { createGraph: nested });
+  // the sum over inputs of g . v, whose gradient is H v
+  const dot = gs
+    .map((g, i) => {
+      if (!sameShape(v[i].shape, g.shape)) throw new ShapeError(`hvp: vector ${i} has shape ${fmt(v[i].shape)}, input ${i} has ${fmt(g.shape)}`);
+      return sum(mul(g, v[i]));
+    })
+    .reduce((a, b) => add(a, b));
+  const hv = gradients(dot, xs, { createGraph: nested });
   return [nested ? out : out.detach(), hv];
 }
