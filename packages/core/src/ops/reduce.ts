@@ -11,8 +11,6 @@ import { reshape, broadcastTo } from './shape.js';
 import { mul, div, sub, add, eq } from './arith.js';
 import { exp, log } from './unary.js';
 
-type AxisKernel = (x: Tensor['data'], outer: number, len: number, inner: number, out: Tensor['data']) => void;
-
 /** The shape with the reduced axes kept as 1. */
 function keptShape(shape: Shape, axes: readonly number[]): number[] {
   return shape.map((d, i) => (axes.includes(i) ? 1 : d));
@@ -23,11 +21,12 @@ function droppedShape(shape: Shape, axes: readonly number[]): number[] {
 }
 
 /**
- * Reduces x over `axes` with a one-axis kernel, one contiguous run of axes at a time (last run first);
- * returns the result with the reduced axes kept as 1.
+ * Reduces x over `axes` with the backend's one-axis kernel `kernel` (`sign` is extremumAxis's: 1 max, -1 min; the
+ * others take no such argument), one contiguous run of axes at a time (last run first); returns the result with
+ * the reduced axes kept as 1.
  * (@internal: also prod's, ops/scan.ts)
  */
-export function reduceRaw(x: Tensor, axes: readonly number[], kernel: AxisKernel): Tensor {
+export function reduceRaw(x: Tensor, axes: readonly number[], kernel: 'sumAxis' | 'prodAxis' | 'extremumAxis', sign: 1 | -1 = 1): Tensor {
   let cur = x;
   let shape = x.shape.slice();
   let end = axes.length;
@@ -40,7 +39,7 @@ export function reduceRaw(x: Tensor, axes: readonly number[], kernel: AxisKernel
     const inner = sizeOf(shape.slice(last + 1));
     for (let a = first; a <= last; a++) shape[a] = 1;
     const out = alloc(shape, x.dtype);
-    kernel(cur.data, outer, len, inner, out.data);
+    backend()[kernel](cur.data, outer, len, inner, out.data, sign);
     cur = out;
     end = start;
   }
@@ -62,13 +61,12 @@ const SUM_OP = registerOp('sum', true);
  */
 export function sum(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   const axes = normalizeAxes(axis, x.ndim, 'sum');
-  const sumAxis: AxisKernel = (src, outer, len, inner, out) => backend().sumAxis(src, outer, len, inner, out);
   if (!isFloat(x.dtype)) {
-    const wide = reduceRaw(x.astype('float64'), axes, sumAxis);
+    const wide = reduceRaw(x.astype('float64'), axes, 'sumAxis');
     checkInt32(wide.data, 'sum', ": sum in float64 instead (x.astype('float64').sum())");
     return finish(wide.astype('int32'), x, axes, keepdims); // ints never require grad: nothing to record
   }
-  const kept = reduceRaw(x, axes, sumAxis);
+  const kept = reduceRaw(x, axes, 'sumAxis');
   const out = finish(kept, x, axes, keepdims);
   return record(SUM_OP, out, [x], (g) => [broadcastTo(reshape(g, kept.shape), x.shape)]);
 }
@@ -87,7 +85,7 @@ function extremum(op: OpName, sign: 1 | -1, x: Tensor, axis: Axis | undefined, k
   for (const a of axes) {
     if (x.shape[a] === 0) throw new ValueError(`${name}: cannot reduce over axis ${a} of length 0 (shape ${fmt(x.shape)}): there is no identity`);
   }
-  const kept = reduceRaw(x, axes, (src, outer, len, inner, out) => backend().extremumAxis(src, outer, len, inner, out, sign));
+  const kept = reduceRaw(x, axes, 'extremumAxis', sign);
   const out = finish(kept, x, axes, keepdims);
   // The gradient goes to the elements equal to the result, shared evenly between ties.
   return record(op, out, [x], (g) => {

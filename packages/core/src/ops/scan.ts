@@ -91,7 +91,7 @@ const PROD_OP = registerOp('prod', true);
 export function prod(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   if (!isFloat(x.dtype)) return viaFloat64(x, 'prod', (t) => prod(t, axis, keepdims));
   const axes = normalizeAxes(axis, x.ndim, 'prod');
-  const kept = reduceRaw(x, axes, (src, outer, len, inner, out) => backend().prodAxis(src, outer, len, inner, out));
+  const kept = reduceRaw(x, axes, 'prodAxis');
   const out = finish(kept, x, axes, keepdims);
   return record(PROD_OP, out, [x], (g) => [mul(broadcastTo(reshape(g, kept.shape), x.shape), productOfOthers(x, axes))]);
 }
