@@ -1,4 +1,4 @@
-import { type DType, type TypedArray, checkInt32 } from './dtype.js';
+import { type DType, type TypedArray, checkInt32, holds } from './dtype.js';
 
 // Every tensor buffer is allocated here, and only here (see DESIGN.md). Buffers are zero-filled.
 // They stay ordinary typed arrays: a pool inside WebAssembly memory would be freed by a FinalizationRegistry,
@@ -34,7 +34,6 @@ export function copyAs(source: TypedArray, dtype: DType): TypedArray {
 
 /** copyAs, but to int32 or uint8 only values they can hold (checkInt32 names `where` and the first that is not). */
 export function convertTo(source: TypedArray, dtype: DType, where: string): TypedArray {
-  if (dtype === 'int32' && !(source instanceof Int32Array)) checkInt32(source, where);
-  if (dtype === 'uint8' && !(source instanceof Uint8Array)) checkInt32(source, where, '', 'uint8');
+  if ((dtype === 'int32' || dtype === 'uint8') && !holds(source, dtype)) checkInt32(source, where, '', dtype);
   return copyAs(source, dtype);
 }
