@@ -105,12 +105,10 @@ export function binary(
   out: TypedArray, outShape: readonly number[],
 ): void {
   if (out.length === 0) return;
-  if (a.length === out.length && b.length === out.length) {
-    row(a, 0, 1, b, 0, 1, out, 0, out.length);
-    return;
+  // operands as long as out or of one element: one run, stride 1 or 0
+  if ((a.length === out.length || a.length === 1) && (b.length === out.length || b.length === 1)) {
+    return row(a, 0, a.length === out.length ? 1 : 0, b, 0, b.length === out.length ? 1 : 0, out, 0, out.length);
   }
-  if (a.length === out.length && b.length === 1) return row(a, 0, 1, b, 0, 0, out, 0, out.length);
-  if (a.length === 1 && b.length === out.length) return row(a, 0, 0, b, 0, 1, out, 0, out.length);
   const c = broadcastRuns(aShape, bShape, outShape);
   const [sa, sb] = c.strides;
   const nd = c.shape.length;
