@@ -82,9 +82,12 @@ function sizes(v: unknown, dims: number, op: string, name: string, min: number):
   return list as number[];
 }
 
-/** sizes() for a 1-D or 2-D op: a 1-D op's sizes get `fill` for the length-1 height axis it runs on. */
-function spatial(v: unknown, dims: 1 | 2, op: string, name: string, min: number, fill: number): number[] {
-  return dims === 1 ? [fill, ...sizes(v, 1, op, name, min)] : sizes(v, 2, op, name, min);
+/**
+ * sizes() for a 1-D or 2-D op: a 1-D op runs on a length-1 height axis, whose kernel size, stride and dilation are
+ * 1 and padding 0 (`min`, each time).
+ */
+function spatial(v: unknown, dims: 1 | 2, op: string, name: string, min: number): number[] {
+  return dims === 1 ? [min, ...sizes(v, 1, op, name, min)] : sizes(v, 2, op, name, min);
 }
 
 function checkGroups(groups: unknown, op: string): number {
@@ -153,12 +156,12 @@ function batched(x: Tensor, dims: number, op: string, layout = dims === 1 ? 'C, 
 
 /** The checked window of a 1-D or 2-D op; the stride defaults to 1, or for a pool (`pool`) to the kernel. */
 function windowOf(op: string, dims: 1 | 2, kernelSize: unknown, o: WindowOptions, pool = false): Window {
-  const k = spatial(kernelSize, dims, op, 'kernelSize', 1, 1);
+  const k = spatial(kernelSize, dims, op, 'kernelSize', 1);
   return {
     k,
-    s: pool && o.stride === undefined ? k : spatial(o.stride ?? 1, dims, op, 'stride', 1, 1),
-    p: spatial(o.padding ?? 0, dims, op, 'padding', 0, 0),
-    d: spatial(o.dilation ?? 1, dims, op, 'dilation', 1, 1),
+    s: pool && o.stride === undefined ? k : spatial(o.stride ?? 1, dims, op, 'stride', 1),
+    p: spatial(o.padding ?? 0, dims, op, 'padding', 0),
+    d: spatial(o.dilation ?? 1, dims, op, 'dilation', 1),
   };
 }
 
@@ -224,8 +227,8 @@ function conv(op: string, dims: 1 | 2, input: Tensor, filters: Tensor, bias: Ten
   let x = dims === 1 ? unsqueeze(xb, 2) : xb;
   const weight = dims === 1 ? unsqueeze(filters, 2) : filters;
   const k = [weight.shape[2], weight.shape[3]];
-  const d = spatial(o.dilation ?? 1, dims, op, 'dilation', 1, 1);
-  const s = spatial(o.stride ?? 1, dims, op, 'stride', 1, 1);
+  const d = spatial(o.dilation ?? 1, dims, op, 'dilation', 1);
+  const s = spatial(o.stride ?? 1, dims, op, 'stride', 1);
   let p: number[];
   if (o.padding === 'same') {
     if (s[0] !== 1 || s[1] !== 1) throw new ValueError(`${op}: padding 'same' needs stride 1, got stride ${show(o.stride)}`);
@@ -241,7 +244,7 @@ function conv(op: string, dims: 1 | 2, input: Tensor, filters: Tensor, bias: Ten
   } else if (typeof o.padding === 'string') {
     throw new ValueError(`${op}: padding must be 'same', 'valid', or sizes, got ${show(o.padding)}`);
   } else {
-    p = spatial(o.padding ?? 0, dims, op, 'padding', 0, 0);
+    p = spatial(o.padding ?? 0, dims, op, 'padding', 0);
   }
   const g = geometry(op, x.shape, { k, s, p, d });
   const cols = im2colOp(x, g); // [N, C*kh*kw, L]
