@@ -79,11 +79,11 @@ export function mean(x: Tensor, axis?: Axis, keepdims = false): Tensor {
   return div(s, count);
 }
 
+/** max (op 'max', sign 1) or min (op 'min', sign -1) over axes. */
 function extremum(op: OpName, sign: 1 | -1, x: Tensor, axis: Axis | undefined, keepdims: boolean): Tensor {
-  const name = sign === 1 ? 'max' : 'min';
-  const axes = normalizeAxes(axis, x.ndim, name);
+  const axes = normalizeAxes(axis, x.ndim, op);
   for (const a of axes) {
-    if (x.shape[a] === 0) throw new ValueError(`${name}: cannot reduce over axis ${a} of length 0 (shape ${fmt(x.shape)}): there is no identity`);
+    if (x.shape[a] === 0) throw new ValueError(`${op}: cannot reduce over axis ${a} of length 0 (shape ${fmt(x.shape)}): there is no identity`);
   }
   const kept = reduceRaw(x, axes, 'extremumAxis', sign);
   const out = finish(kept, x, axes, keepdims);
