@@ -1,6 +1,6 @@
 // Model: the book's Model class — layers, a loss, an optimizer and an accuracy, trained with progress output.
 import { type Tensor, type Generator, noGrad, concat, ValueError, ShapeError } from '@tensorgrad/core';
-import { hostProcess } from '@tensorgrad/core/util';
+import { fmt, hostProcess } from '@tensorgrad/core/util';
 import { Module } from './module.js';
 import { Softmax } from './activations.js';
 import { Loss, CategoricalCrossentropy, SoftmaxCrossEntropy, type Reduction } from './losses.js';
@@ -81,7 +81,7 @@ export interface History {
   stoppedEarly: boolean;
 }
 
-const fmt = (v: number | undefined, digits = 3) => (v === undefined ? '-' : v.toFixed(digits));
+const fixed = (v: number | undefined, digits = 3) => (v === undefined ? '-' : v.toFixed(digits));
 
 /**
  * A stack of layers trained with a loss and an optimizer:
@@ -167,7 +167,7 @@ export class Model extends Sequential {
     if (X.shape[0] !== y.shape[0]) throw new ShapeError(`Model.train: X has ${X.shape[0]} rows but y has ${y.shape[0]}`);
     const epochs = options.epochs ?? 1;
     checkPositiveInts('Model.train', { epochs });
-    if (X.ndim === 0 || X.shape[0] === 0) throw new ValueError(`Model.train: X has no rows (shape ${JSON.stringify(X.shape)}); there is nothing to train on`);
+    if (X.ndim === 0 || X.shape[0] === 0) throw new ValueError(`Model.train: X has no rows (shape ${fmt(X.shape)}); there is nothing to train on`);
     batchSizeFor(options.batchSize, X.shape[0], 'Model.train'); // before anything changes
     const validation = options.validationData === undefined ? null : toXYData(options.validationData);
     const reporter = new Reporter(epochs, options);
@@ -225,7 +225,7 @@ export class Model extends Sequential {
   /** Loss (data + regularization) and accuracy on a data set, in eval mode, without recording. */
   evaluate(X: Tensor, y: Tensor, options: { batchSize?: number } = {}): { loss: number; dataLoss: number; accuracy: number } {
     const trainingLoss = this.ready();
-    if (X.ndim === 0 || X.shape[0] === 0) throw new ValueError(`Model.evaluate: X has no rows (shape ${JSON.stringify(X.shape)}); a loss over nothing is undefined`);
+    if (X.ndim === 0 || X.shape[0] === 0) throw new ValueError(`Model.evaluate: X has no rows (shape ${fmt(X.shape)}); a loss over nothing is undefined`);
     batchSizeFor(options.batchSize, X.shape[0], 'Model.evaluate');
     this.eval();
     return noGrad(() => {
@@ -309,8 +309,8 @@ class Reporter {
   }
 
   private line(m: EpochMetrics): string {
-    const val = m.valLoss === undefined ? '' : `, val_loss: ${fmt(m.valLoss)}, val_acc: ${fmt(m.valAccuracy)}`;
-    return `epoch: ${m.epoch}, acc: ${fmt(m.accuracy)}, loss: ${fmt(m.loss)} (data_loss: ${fmt(m.dataLoss)}, reg_loss: ${fmt(m.regularizationLoss)}), lr: ${m.lr}${val}`;
+    const val = m.valLoss === undefined ? '' : `, val_loss: ${fixed(m.valLoss)}, val_acc: ${fixed(m.valAccuracy)}`;
+    return `epoch: ${m.epoch}, acc: ${fixed(m.accuracy)}, loss: ${fixed(m.loss)} (data_loss: ${fixed(m.dataLoss)}, reg_loss: ${fixed(m.regularizationLoss)}), lr: ${m.lr}${val}`;
   }
 
   epoch(m: EpochMetrics): void {
@@ -325,8 +325,8 @@ class Reporter {
     const width = 24;
     const done = Math.round((m.epoch / this.epochs) * width);
     const bar = '='.repeat(done) + ' '.repeat(width - done);
-    const val = m.valLoss === undefined ? '' : ` val_loss ${fmt(m.valLoss)} val_acc ${fmt(m.valAccuracy)}`;
-    this.write(`\r\x1b[2Kepoch ${m.epoch}/${this.epochs} [${bar}] loss ${fmt(m.loss)} acc ${fmt(m.accuracy)} lr ${m.lr.toPrecision(4)}${val}`);
+    const val = m.valLoss === undefined ? '' : ` val_loss ${fixed(m.valLoss)} val_acc ${fixed(m.valAccuracy)}`;
+    this.write(`\r\x1b[2Kepoch ${m.epoch}/${this.epochs} [${bar}] loss ${fixed(m.loss)} acc ${fixed(m.accuracy)} lr ${m.lr.toPrecision(4)}${val}`);
     this.drawn = true;
   }
 

@@ -216,6 +216,11 @@ export interface ReadBudget {
   unbuilt?: number;
 }
 
+/** A model file's error at `path` (e.g. `layers[2].rate`). */
+function fail(path: string, msg: string): never {
+  throw new ModelFormatError(`model JSON: ${path} ${msg}`);
+}
+
 /** Thrown by reserveParameters in a dry read, caught by layerFromJson: the layer's fields are all checked by then. */
 const DRY = Symbol('dry read');
 
@@ -243,7 +248,7 @@ export class ConfigReader {
   ) {}
 
   fail(key: string | null, msg: string): never {
-    throw new ModelFormatError(`model JSON: ${key === null ? this.path : at(this.path, key)} ${msg}`);
+    fail(key === null ? this.path : at(this.path, key), msg);
   }
 
   private get(key: string): unknown {
@@ -372,9 +377,6 @@ export class ConfigReader {
 
 /** One layer from its JSON, through its registered class; `path` names it in errors. */
 export function layerFromJson(raw: unknown, path: string, budget: ReadBudget, generator: Generator | undefined): Module {
-  function fail(p: string, msg: string): never {
-    throw new ModelFormatError(`model JSON: ${p} ${msg}`);
-  }
   if (!isObject(raw)) fail(path, `must be an object with a "type", got ${show(raw)}`);
   if (++budget.layers > MODEL_LIMITS.layers) fail(path, `is past the limit of ${MODEL_LIMITS.layers} layers`);
   const type = Object.hasOwn(raw, 'type') ? raw.type : undefined;
@@ -439,7 +441,7 @@ export function lossToJson(loss: Loss | null): JsonObject | null {
 
 export function lossFromJson(v: unknown): Loss | null {
   if (v === undefined || v === null) return null;
-  if (!isObject(v)) throw new ModelFormatError(`model JSON: loss must be an object with a "type", or null, got ${show(v)}`);
+  if (!isObject(v)) fail('loss', `must be an object with a "type", or null, got ${show(v)}`);
   const reader = new ConfigReader(v, 'loss', { layers: 0, parameters: 0, dry: false }, undefined);
   const loss = losses.get(reader.choice('type', [...losses.keys()]))!.fromConfig(reader);
   reader.checkUnknown();

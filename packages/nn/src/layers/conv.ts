@@ -97,7 +97,7 @@ function reserve(r: ConfigReader, c: ReturnType<typeof readCommon>, layer: strin
 
 /** ONNX pads: every axis's start, then every axis's end. */
 function onnxPads(padding: number[] | 'same' | 'valid', kernel: number[], dilation: number[]): number[] {
-  if (padding === 'valid') return [...kernel.map(() => 0), ...kernel.map(() => 0)];
+  if (padding === 'valid') return new Array<number>(2 * kernel.length).fill(0);
   if (padding === 'same') {
     const total = kernel.map((k, i) => dilation[i] * (k - 1));
     return [...total.map((t) => Math.floor(t / 2)), ...total.map((t) => t - Math.floor(t / 2))];

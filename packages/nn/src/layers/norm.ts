@@ -94,7 +94,7 @@ export class LayerNorm extends Normalization {
     const bias = r.boolean('bias', true);
     const dtype = r.dtype();
     const size = normalizedShape.reduce((p, d) => p * d, 1);
-    r.reserveParameters(elementwiseAffine ? (bias ? 2 : 1) * size : 0, `LayerNorm ${JSON.stringify(normalizedShape)}`);
+    r.reserveParameters(elementwiseAffine ? (bias ? 2 : 1) * size : 0, `LayerNorm ${fmt(normalizedShape)}`);
     return new LayerNorm(normalizedShape, { eps, elementwiseAffine, bias, dtype });
   }
 
