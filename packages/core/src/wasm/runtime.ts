@@ -24,7 +24,7 @@
 import type { TypedArray } from '../dtype.js';
 import type { MatmulPrecision } from '../kernels/backend.js';
 import { builtinModule, numThreads, relaxedSimdWanted } from '../settings.js';
-import { type WasmMemory, type WasmModule, wasmApi } from './api.js';
+import { type WasmApi, type WasmMemory, type WasmModule, wasmApi } from './api.js';
 import { KC, MC, MR, NC, matmulModule, nr, simdSupported } from './matmul.js';
 
 const PAGE = 65536;
@@ -166,39 +166,50 @@ export function getWorkerState(): WorkerState {
   return workerState;
 }
 
-// The worker's whole program: plain JS (no TypeScript loader needed in the worker), run with eval in Node and
-// from a Blob URL in a browser; only how it receives { module, memory } differs.
-const WORKER_BODY = `
-function run({ module, memory }) {
-const ctrl = new Int32Array(memory.buffer, 0, ${CTRL_BYTES / 4});
-let gemm;
-try {
-  const x = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  gemm = [x.gemm_f32, x.gemm_f64];
-  Atomics.store(ctrl, ${STATUS}, 1);
-} catch (e) {
-  Atomics.store(ctrl, ${STATUS}, -1);
-  throw e;
+/** What a worker receives: the module and memory it shares with this thread, and where the slots are. */
+interface WorkerData {
+  module: WasmModule;
+  memory: WasmMemory;
+  slots: typeof SLOTS;
 }
-let seen = Atomics.load(ctrl, ${REQ});
-for (;;) {
-  Atomics.wait(ctrl, ${REQ}, seen);
-  const seq = Atomics.load(ctrl, ${REQ});
-  if (seq === seen) continue;
-  seen = seq;
+
+const SLOTS = { REQ, DONE, STATUS, ERROR, DTYPE, ARGS, words: CTRL_BYTES / 4 };
+
+/**
+ * The worker's whole program. The worker runs its source text (Node by eval, a browser from a Blob URL), so
+ * it uses nothing of this module but what arrives in WorkerData, and no TypeScript loader is needed there.
+ */
+function workerMain({ module, memory, slots }: WorkerData): void {
+  const { REQ, DONE, STATUS, ERROR, DTYPE, ARGS, words } = slots;
+  const ctrl = new Int32Array(memory.buffer, 0, words);
+  let gemm: Gemm[];
   try {
-    gemm[ctrl[${DTYPE}]](...ctrl.subarray(${ARGS}, ${ARGS + 17}));
-    ctrl[${ERROR}] = 0;
-  } catch {
-    ctrl[${ERROR}] = 1;
+    const webAssembly = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const x = new webAssembly.Instance(module, { env: { memory } }).exports as Record<string, Gemm>;
+    gemm = [x.gemm_f32!, x.gemm_f64!];
+    Atomics.store(ctrl, STATUS, 1);
+  } catch (e) {
+    Atomics.store(ctrl, STATUS, -1);
+    throw e;
   }
-  Atomics.store(ctrl, ${DONE}, seq);
-  Atomics.notify(ctrl, ${DONE});
+  let seen = Atomics.load(ctrl, REQ);
+  for (;;) {
+    Atomics.wait(ctrl, REQ, seen);
+    const seq = Atomics.load(ctrl, REQ);
+    if (seq === seen) continue;
+    seen = seq;
+    try {
+      gemm[ctrl[DTYPE]!]!(...ctrl.subarray(ARGS, ARGS + 17));
+      ctrl[ERROR] = 0;
+    } catch {
+      ctrl[ERROR] = 1;
+    }
+    Atomics.store(ctrl, DONE, seq);
+    Atomics.notify(ctrl, DONE);
+  }
 }
-}
-`;
-const NODE_WORKER_SOURCE = `${WORKER_BODY}\nrun(require('node:worker_threads').workerData);`;
-const WEB_WORKER_SOURCE = `${WORKER_BODY}\nself.onmessage = (e) => run(e.data);`;
+const NODE_WORKER_SOURCE = `(${workerMain})(require('node:worker_threads').workerData);`;
+const WEB_WORKER_SOURCE = `self.onmessage = (e) => (${workerMain})(e.data);`;
 
 /** Whether this thread may block in Atomics.wait (not a page's main thread); asked once. */
 let mayBlock: boolean | undefined;
@@ -229,7 +240,7 @@ function startWorker(r: Runtime): void {
     const wt = workerThreads();
     if (wt !== null) {
       // execArgv [] : the worker runs plain JS and needs none of the parent's flags (e.g. a TypeScript loader)
-      const w = new wt.Worker(NODE_WORKER_SOURCE, { eval: true, workerData: { module: r.module, memory: r.memory }, execArgv: [], stdout: true, stderr: true });
+      const w = new wt.Worker(NODE_WORKER_SOURCE, { eval: true, workerData: { module: r.module, memory: r.memory, slots: SLOTS } satisfies WorkerData, execArgv: [], stdout: true, stderr: true });
       w.unref();
       w.on('error', fail);
       w.on('exit', fail);
@@ -237,7 +248,7 @@ function startWorker(r: Runtime): void {
       const web = webHost()!;
       const w = new web.Worker(web.URL.createObjectURL(new web.Blob([WEB_WORKER_SOURCE], { type: 'text/javascript' })));
       w.addEventListener('error', fail);
-      w.postMessage({ module: r.module, memory: r.memory });
+      w.postMessage({ module: r.module, memory: r.memory, slots: SLOTS } satisfies WorkerData);
     }
     workerState = 'starting';
   } catch {
