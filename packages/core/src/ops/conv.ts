@@ -10,6 +10,7 @@ import { alloc, type Tensor } from '../tensor.js';
 import { backend } from '../backend.js';
 import type { WindowGeometry } from '../kernels/backend.js';
 import { checkTensor, show } from './op.js';
+import { adaptiveOutputSize, checkDivisorOverride, checkOutputPadding, checkPoolPadding, checkSameStride, perAxis } from '../util.js';
 import { registerOp } from './registry.js';
 import { add, div } from './arith.js';
 import { sum, argmax } from './reduce.js';
@@ -72,22 +73,12 @@ export interface AvgPoolOptions {
   divisorOverride?: number;
 }
 
-/** One non-negative (or positive) integer per spatial axis from a number or an array of `dims` of them. */
-function sizes(v: unknown, dims: number, op: string, name: string, min: number): number[] {
-  const list = typeof v === 'number' ? new Array<number>(dims).fill(v) : v;
-  if (!Array.isArray(list) || list.length !== dims || !list.every((n) => Number.isInteger(n) && n >= min)) {
-    const what = min > 0 ? 'a positive integer' : 'an integer >= 0';
-    throw new ValueError(`${op}: ${name} must be ${what} or ${dims} of them, got ${show(v)}`);
-  }
-  return list as number[];
-}
-
 /**
- * sizes() for a 1-D or 2-D op: a 1-D op runs on a length-1 height axis, whose kernel size, stride and dilation are
+ * perAxis() for a 1-D or 2-D op: a 1-D op runs on a length-1 height axis, whose kernel size, stride and dilation are
  * 1 and padding 0 (`min`, each time).
  */
 function spatial(v: unknown, dims: 1 | 2, op: string, name: string, min: number): number[] {
-  return dims === 1 ? [min, ...sizes(v, 1, op, name, min)] : sizes(v, 2, op, name, min);
+  return dims === 1 ? [min, ...perAxis(v, 1, op, name, min)] : perAxis(v, 2, op, name, min);
 }
 
 function checkGroups(groups: unknown, op: string): number {
@@ -181,7 +172,7 @@ export function unfold(x: Tensor, kernelSize: Size2, options: WindowOptions = {}
  */
 export function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, options: WindowOptions = {}): Tensor {
   const [x3, unbatched] = batched(x, 1, 'fold', 'C * kh * kw, L');
-  const [h, w] = sizes(outputSize, 2, 'fold', 'outputSize', 1);
+  const [h, w] = perAxis(outputSize, 2, 'fold', 'outputSize', 1);
   const win = windowOf('fold', 2, kernelSize, options);
   const kk = win.k[0] * win.k[1];
   if (x3.shape[1] % kk !== 0) {
@@ -231,7 +222,7 @@ function conv(op: string, dims: 1 | 2, input: Tensor, filters: Tensor, bias: Ten
   const s = spatial(o.stride ?? 1, dims, op, 'stride', 1);
   let p: number[];
   if (o.padding === 'same') {
-    if (s[0] !== 1 || s[1] !== 1) throw new ValueError(`${op}: padding 'same' needs stride 1, got stride ${show(o.stride)}`);
+    checkSameStride(op, s, o.stride);
     // d * (k - 1) zeros in all per axis; an odd total puts the extra one after, as PyTorch does
     const total = k.map((kk, i) => d[i] * (kk - 1));
     p = total.map((t) => Math.floor(t / 2));
@@ -289,13 +280,11 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias?: Tensor | null,
     throw new ShapeError(`${op}: the weight ${fmt(weight.shape)} expects ${weight.shape[0]} input channels in ${groups} groups, but the input has ${c} (shape ${fmt(x.shape)})`);
   }
   const k = [weight.shape[2], weight.shape[3]];
-  const s = sizes(options.stride ?? 1, 2, op, 'stride', 1);
-  const p = sizes(options.padding ?? 0, 2, op, 'padding', 0);
-  const d = sizes(options.dilation ?? 1, 2, op, 'dilation', 1);
-  const op2 = sizes(options.outputPadding ?? 0, 2, op, 'outputPadding', 0);
-  if (op2.some((v, i) => v >= Math.max(s[i], d[i]))) {
-    throw new ValueError(`${op}: outputPadding ${show(options.outputPadding)} must be smaller than the stride or the dilation (stride ${fmt(s)}, dilation ${fmt(d)})`);
-  }
+  const s = perAxis(options.stride ?? 1, 2, op, 'stride', 1);
+  const p = perAxis(options.padding ?? 0, 2, op, 'padding', 0);
+  const d = perAxis(options.dilation ?? 1, 2, op, 'dilation', 1);
+  const op2 = perAxis(options.outputPadding ?? 0, 2, op, 'outputPadding', 0);
+  checkOutputPadding(op, op2, s, d, options.outputPadding);
   const size = [h, w].map((len, i) => (len - 1) * s[i] - 2 * p[i] + d[i] * (k[i] - 1) + op2[i] + 1);
   if (size[0] < 1 || size[1] < 1) throw new ShapeError(`${op}: the output size ${size[0]} x ${size[1]} is not positive (input ${h} x ${w}, padding ${fmt(p)})`);
   const out = weight.shape[1] * groups, cg = c / groups, ok = (out / groups) * k[0] * k[1];
@@ -318,9 +307,7 @@ function planes(x: Tensor, dims: 1 | 2, op: string): [Tensor, number[]] {
 /** A pool's window from its 1-D or 2-D options (stride defaults to the kernel); padding at most half the kernel. */
 function poolWindow(op: string, dims: 1 | 2, kernelSize: unknown, o: WindowOptions): Window {
   const win = windowOf(op, dims, kernelSize, o, true);
-  if (win.p.some((p, i) => p > Math.floor(win.k[i] / 2))) {
-    throw new ValueError(`${op}: padding ${show(o.padding)} must be at most half the kernel size ${show(kernelSize)}`);
-  }
+  checkPoolPadding(op, win.k, win.p, { padding: o.padding, kernelSize });
   return win;
 }
 
@@ -354,10 +341,8 @@ export function maxPool1d(x: Tensor, kernelSize: Size2, options: MaxPoolOptions 
 function avgPool(op: string, dims: 1 | 2, x: Tensor, kernelSize: Size2, o: AvgPoolOptions): Tensor {
   const [x4, lead] = planes(x, dims, op);
   const win = poolWindow(op, dims, kernelSize, o);
-  const { divisorOverride, countIncludePad = true } = o;
-  if (divisorOverride !== undefined && !(Number.isInteger(divisorOverride) && divisorOverride > 0)) {
-    throw new ValueError(`${op}: divisorOverride must be a positive integer, got ${show(divisorOverride)}`);
-  }
+  const { countIncludePad = true } = o;
+  const divisorOverride = checkDivisorOverride(op, o.divisorOverride);
   // im2col reads zeros outside the input, padding and a ceil-mode overhang alike
   const g = geometry(op, x4.shape, win, o.ceilMode ?? false);
   const sums = sum(im2colOp(x4, g), 1); // [N*C, L]
@@ -406,10 +391,6 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: number | readonly (numb
   batched(x, 2, op);
   if (!isFloat(x.dtype)) throw new DTypeError(`${op}: the input must be float32 or float64, got ${x.dtype}`);
   const [h, w] = x.shape.slice(-2);
-  const given = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
-  const size = Array.isArray(given) && given.length === 2 ? given.map((v, i) => (v === null ? [h, w][i] : v)) : null;
-  if (size === null || !size.every((v) => Number.isInteger(v) && v >= 1)) {
-    throw new ValueError(`${op}: outputSize must be a positive integer or two of them (null keeps an axis), got ${show(outputSize)}`);
-  }
+  const size = adaptiveOutputSize(op, outputSize).map((v, i) => v ?? [h, w][i]!);
   return matmul(matmul(averaging(size[0], h, x.dtype), x), transpose(averaging(size[1], w, x.dtype)));
 }

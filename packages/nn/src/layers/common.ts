@@ -26,15 +26,6 @@ export function checkBoolean(where: string, name: string, v: unknown, dflt?: boo
   return v;
 }
 
-/** One integer >= min per axis, from a number or a list of `dims`; a ValueError naming the layer otherwise. */
-export function perAxis(v: unknown, dims: number, layer: string, name: string, min: number): number[] {
-  const list = typeof v === 'number' ? new Array<number>(dims).fill(v) : v;
-  if (!Array.isArray(list) || list.length !== dims || !list.every((n) => Number.isInteger(n) && n >= min)) {
-    throw new ValueError(`${layer}: ${name} must be an integer >= ${min} or ${dims} of them, got ${show(v)}`);
-  }
-  return [...list] as number[];
-}
-
 /** A new parameter drawn from U(-bound, bound). */
 export function uniformParameter(shape: number[], bound: number, dtype: DType, generator: Generator): Tensor {
   return tensor(generator.uniform(-bound, bound, shape.reduce((a, b) => a * b, 1)), { dtype, shape, requiresGrad: true });

@@ -1,8 +1,8 @@
 // Conv1d, Conv2d and ConvTranspose2d: PyTorch's modules over core's conv1d, conv2d and convTranspose2d, with
 // PyTorch's parameter names, layouts ([out, in / groups, ...kernel]) and default initialization.
 import { Tensor, type DType, type Generator, defaultGenerator, getDefaultDtype, conv1d, conv2d, convTranspose2d, ValueError } from '@tensorgrad/core';
-import { show } from '@tensorgrad/core/util';
-import { checkPositiveInts, perAxis, torchNames, uniformInit } from './common.js';
+import { checkOutputPadding, checkSameStride, perAxis, show } from '@tensorgrad/core/util';
+import { checkPositiveInts, torchNames, uniformInit } from './common.js';
 import { Module } from '../module.js';
 import { registerLayer, MODEL_LIMITS, type ConfigReader, type JsonObject, type OnnxGraphBuilder, type TorchParameter } from '../registry.js';
 
@@ -113,7 +113,7 @@ abstract class Conv extends ConvBase {
     super(layer, dims, inChannels, outChannels, kernelSize, options, false);
     const p = options.padding ?? 0;
     this.padding = p === 'same' || p === 'valid' ? p : perAxis(p, dims, layer, 'padding', 0);
-    if (this.padding === 'same' && this.stride.some((s) => s !== 1)) throw new ValueError(`${layer}: padding 'same' needs stride 1, got stride ${show(options.stride)}`);
+    if (this.padding === 'same') checkSameStride(layer, this.stride, options.stride);
   }
 
   override config(): JsonObject {
@@ -178,9 +178,7 @@ export class ConvTranspose2d extends ConvBase {
     super('ConvTranspose2d', 2, inChannels, outChannels, kernelSize, options, true);
     this.padding = perAxis(options.padding ?? 0, 2, 'ConvTranspose2d', 'padding', 0);
     this.outputPadding = perAxis(options.outputPadding ?? 0, 2, 'ConvTranspose2d', 'outputPadding', 0);
-    if (this.outputPadding.some((p, i) => p >= Math.max(this.stride[i], this.dilation[i]))) {
-      throw new ValueError(`ConvTranspose2d: outputPadding ${show(options.outputPadding)} must be smaller than the stride or the dilation`);
-    }
+    checkOutputPadding('ConvTranspose2d', this.outputPadding, this.stride, this.dilation, options.outputPadding);
   }
 
   forward(x: Tensor): Tensor {

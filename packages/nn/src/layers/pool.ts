@@ -1,9 +1,9 @@
 // MaxPool1d/2d, AvgPool1d/2d and AdaptiveAvgPool2d: PyTorch's pooling modules over core's functions. No parameters.
 import { type Tensor, maxPool1d, maxPool2d, avgPool1d, avgPool2d, adaptiveAvgPool2d, ValueError } from '@tensorgrad/core';
-import { show } from '@tensorgrad/core/util';
+import { adaptiveOutputSize, checkDivisorOverride, checkPoolPadding, perAxis, show } from '@tensorgrad/core/util';
 import { Module } from '../module.js';
 import { registerLayer, type ConfigReader, type JsonObject, type LayerClass, type OnnxGraphBuilder } from '../registry.js';
-import { checkBoolean, perAxis } from './common.js';
+import { checkBoolean } from './common.js';
 
 const MAX = 2 ** 20; // a window's side in a model file
 
@@ -36,9 +36,7 @@ abstract class Pool extends Module {
     this.kernelSize = perAxis(kernelSize, dims, layer, 'kernelSize', 1);
     this.stride = perAxis(o.stride ?? this.kernelSize, dims, layer, 'stride', 1);
     this.padding = perAxis(o.padding ?? 0, dims, layer, 'padding', 0);
-    if (this.padding.some((p, i) => p > Math.floor(this.kernelSize[i] / 2))) {
-      throw new ValueError(`${layer}: padding ${show(o.padding)} must be at most half the kernel size ${show(kernelSize)}`);
-    }
+    checkPoolPadding(layer, this.kernelSize, this.padding, { padding: o.padding, kernelSize });
     this.ceilMode = checkBoolean(layer, 'ceilMode', o.ceilMode, false);
   }
 
@@ -115,9 +113,7 @@ abstract class AvgPool extends Pool {
   constructor(layer: string, dims: 1 | 2, kernelSize: number | readonly number[], o: AvgPoolLayerOptions) {
     super(layer, dims, kernelSize, o);
     this.countIncludePad = o.countIncludePad ?? true;
-    const d = o.divisorOverride;
-    if (d !== undefined && !(Number.isInteger(d) && d > 0)) throw new ValueError(`${layer}: divisorOverride must be a positive integer, got ${show(d)}`);
-    this.divisorOverride = d ?? null;
+    this.divisorOverride = checkDivisorOverride(layer, o.divisorOverride) ?? null;
   }
   override config(): JsonObject {
     return { ...this.window(), countIncludePad: this.countIncludePad, ...(this.divisorOverride === null ? {} : { divisorOverride: this.divisorOverride }) };
@@ -173,11 +169,7 @@ export class AdaptiveAvgPool2d extends Module {
 
   constructor(outputSize: number | readonly (number | null)[]) {
     super();
-    const size = typeof outputSize === 'number' ? [outputSize, outputSize] : outputSize;
-    if (!Array.isArray(size) || size.length !== 2 || !size.every((v) => v === null || (Number.isInteger(v) && v >= 1))) {
-      throw new ValueError(`AdaptiveAvgPool2d: outputSize must be a positive integer or two of them (null keeps an axis), got ${show(outputSize)}`);
-    }
-    this.outputSize = [...size];
+    this.outputSize = adaptiveOutputSize('AdaptiveAvgPool2d', outputSize);
   }
 
   forward(x: Tensor): Tensor {
